@@ -1,0 +1,73 @@
+"""Memberships: who may do what, in which Land and agency."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    DATA_STEWARD = "data_steward", _("Data steward")
+    COORDINATOR = "coordinator", _("Coordinator (Land)")
+    FEDERAL_COORDINATOR = "federal_coordinator", _("Federal coordinator")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+# Roles that see every Land, not only their own.
+NATIONWIDE_ROLES = frozenset({Role.FEDERAL_COORDINATOR, Role.ADMINISTRATOR})
+
+
+class Membership(models.Model):
+    """A user's role in a Land, optionally narrowed to one agency."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    land = models.ForeignKey(
+        "monitoring.Organisation",
+        verbose_name=_("Land"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="land_memberships",
+        limit_choices_to={"kind": "land"},
+        help_text=_("Empty only for federal coordinators and administrators."),
+    )
+    agency = models.ForeignKey(
+        "monitoring.Organisation",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="agency_memberships",
+        help_text=_("Empty: the whole Land."),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "land", "agency", "role"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        where = self.agency or self.land or _("all Länder")
+        return f"{self.user} – {self.get_role_display()} – {where}"
+
+    def clean(self) -> None:
+        if self.role in NATIONWIDE_ROLES:
+            return
+        if self.land is None:
+            raise ValidationError({"land": _("This role needs a Land.")})
+        if self.land.kind != "land":
+            raise ValidationError({"land": _("Choose an organisation of kind Land.")})
+        if self.agency is not None and self.agency.land_id != self.land_id:
+            raise ValidationError({"agency": _("The agency must belong to the chosen Land.")})

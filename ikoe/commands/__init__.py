@@ -1,0 +1,1 @@
+"""Subcommands of ``ikoe``: one module each, discovered by :mod:`ikoe.cli`."""
