@@ -1,0 +1,1 @@
+"""Readers for the files users bring: detect encoding and conventions, parse, validate."""
