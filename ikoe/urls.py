@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ikoe.api.v1 import api
+from ikoe.monitoring import views as monitoring_views
+
 urlpatterns = [
+    path("", monitoring_views.home, name="home"),
+    path("laendervergleich/", monitoring_views.laendervergleich, name="laendervergleich"),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

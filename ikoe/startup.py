@@ -1,0 +1,23 @@
+"""What ``ikoe serve`` loads at start: the Länder, the shipped reference data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.utils.translation import gettext as _
+
+
+def load_shipped_data() -> Iterator[str]:
+    """Load the shipped data idempotently and say what happened, one line per step."""
+    from ikoe.monitoring.benchmarks import load_reference_data
+    from ikoe.monitoring.organisations import ensure_laender
+
+    created = ensure_laender()
+    if created:
+        yield _("Created the 16 Länder as organisations.")
+    dataset = load_reference_data()
+    if dataset is not None:
+        yield _("Loaded the reference figures: %(rows)d figures from %(file)s.") % {
+            "rows": dataset.rows.count(),
+            "file": dataset.file_name,
+        }
