@@ -53,12 +53,12 @@ def setup_django() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    setup_django()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    setup_django()
     try:
         return int(args._module.run(args) or 0)
     except ImportFailed as exc:

@@ -64,10 +64,16 @@ class Membership(models.Model):
 
     def clean(self) -> None:
         if self.role in NATIONWIDE_ROLES:
+            if self.land_id is not None or self.agency_id is not None:
+                raise ValidationError(
+                    _("Federal coordinators and administrators work nationwide; leave Land and agency empty.")
+                )
             return
         if self.land is None:
             raise ValidationError({"land": _("This role needs a Land.")})
         if self.land.kind != "land":
             raise ValidationError({"land": _("Choose an organisation of kind Land.")})
+        if self.agency is not None and self.agency.kind != "agency":
+            raise ValidationError({"agency": _("Choose an organisation of kind agency.")})
         if self.agency is not None and self.agency.land_id != self.land_id:
             raise ValidationError({"agency": _("The agency must belong to the chosen Land.")})

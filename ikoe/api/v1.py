@@ -3,8 +3,6 @@
 Every endpoint reads through the same scope helpers as the web pages.
 """
 
-from __future__ import annotations
-
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Query, Schema

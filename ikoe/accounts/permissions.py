@@ -1,0 +1,185 @@
+"""The permission map: one rule for every URL, enforced by :class:`PermissionMapMiddleware`.
+
+Every URL pattern has a name; :data:`PERMISSIONS` maps each name (with its namespace, as
+``reverse()`` writes it) to a rule. A key ending in ``:*`` covers every name in that namespace
+and its unnamed patterns; an exact name wins. A URL whose name has no rule is refused with 403
+(the map fails closed) and ``tests/test_permission_map.py`` fails, so a new URL cannot ship
+without a rule.
+
+Register a new URL by adding one line here, e.g.::
+
+    "monitoring:survey-detail": LOGIN,
+    "measures:measure-edit": ROLE(Role.EDITOR),
+
+The rule decides who may reach the view at all. Which rows a user then sees is decided inside the
+view by :mod:`ikoe.accounts.scope` (``visible_to``, ``get_object_for_user_or_404``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import ResolverMatch
+
+from ikoe.accounts.models import Role
+from ikoe.accounts.scope import has_role
+
+logger = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Rule:
+    """Decides whether a request may reach a view."""
+
+    description = ""
+    # Whether an anonymous user who is refused is sent to the login page (else 403).
+    login_helps = True
+
+    def allows(self, request: HttpRequest) -> bool:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.description or type(self).__name__
+
+
+class _Public(Rule):
+    description = "PUBLIC"
+
+    def allows(self, request: HttpRequest) -> bool:
+        return True
+
+
+class _PublicRead(Rule):
+    description = "PUBLIC_READ"
+    login_helps = False  # API clients get 403, not a login page
+
+    def allows(self, request: HttpRequest) -> bool:
+        return request.method in SAFE_METHODS or request.user.is_authenticated
+
+
+class _Login(Rule):
+    description = "LOGIN"
+
+    def allows(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_authenticated and request.user.is_active)
+
+
+class _Role(Rule):
+    def __init__(self, role: Role) -> None:
+        self.role = role
+        self.description = f"ROLE({role.value})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Role) and other.role == self.role
+
+    def __hash__(self) -> int:
+        return hash(self.role)
+
+    def allows(self, request: HttpRequest) -> bool:
+        return has_role(request.user, self.role)
+
+
+class _AdminSite(Rule):
+    description = "ADMIN_SITE"
+
+    def allows(self, request: HttpRequest) -> bool:
+        return True  # the admin site checks is_staff and model permissions in every view
+
+
+class _Deny(Rule):
+    description = "DENY"
+    login_helps = False
+
+    def allows(self, request: HttpRequest) -> bool:
+        return False
+
+
+PUBLIC: Rule = _Public()
+"""Anyone, also without an account. The view shows only released rows to the public."""
+PUBLIC_READ: Rule = _PublicRead()
+"""Anyone may read (GET, HEAD, OPTIONS); other methods need a login."""
+LOGIN: Rule = _Login()
+"""Any logged-in user; what they see is scoped in the view."""
+ADMIN_SITE: Rule = _AdminSite()
+"""Django's admin site, which checks staff status and model permissions itself."""
+DENY: Rule = _Deny()
+"""Nobody (a URL that exists but must not be reached)."""
+
+
+def ROLE(role: Role | str) -> Rule:  # noqa: N802 - reads like the other rule constants
+    """A logged-in user holding ``role`` (or a higher one) in at least one Land or nationwide."""
+    return _Role(Role(role))
+
+
+PERMISSIONS: dict[str, Rule] = {
+    # Public pages
+    "home": PUBLIC,
+    "laendervergleich": PUBLIC,
+    "set_language": PUBLIC,
+    # Accounts
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    # REST API (/api/v1/): reading is public; every endpoint scopes its rows itself.
+    "api-1.0.0:*": PUBLIC_READ,
+    # Django admin
+    "admin:*": ADMIN_SITE,
+}
+
+
+def url_key(match: ResolverMatch | None) -> str | None:
+    """The key a resolved URL is looked up by: its namespaced name.
+
+    An unnamed pattern inside a namespace (the admin has a few) gets ``"namespace:"``, which only
+    a ``"namespace:*"`` rule covers; an unnamed pattern outside any namespace has no key.
+    """
+    if match is None or not (match.url_name or match.namespaces):
+        return None
+    return ":".join([*match.namespaces, match.url_name or ""])
+
+
+def rule_for(name: str | None) -> Rule | None:
+    """The rule for a namespaced URL name, or ``None`` when the map has none."""
+    if not name:
+        return None
+    if name in PERMISSIONS:
+        return PERMISSIONS[name]
+    namespace, sep, _last = name.rpartition(":")
+    while sep:
+        rule = PERMISSIONS.get(f"{namespace}:*")
+        if rule is not None:
+            return rule
+        namespace, sep, _last = namespace.rpartition(":")
+    return None
+
+
+class PermissionMapMiddleware:
+    """Applies the rule of the resolved URL before its view runs.
+
+    Anonymous users are sent to the login page when logging in could help; others get 403.
+    A URL without a rule gets 403 for everyone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse], view_args: object, view_kwargs: object
+    ) -> HttpResponse | None:
+        key = url_key(request.resolver_match)
+        rule = rule_for(key)
+        if rule is None:
+            logger.warning("No permission rule for URL %s (%s); refused.", request.path, key)
+            raise PermissionDenied
+        if rule.allows(request):
+            return None
+        if rule.login_helps and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied

@@ -1,0 +1,51 @@
+"""``ikoe import-organisations FILE``: the organisation hierarchy from a CSV file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import cast
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ikoe.errors import ImportFailed
+
+HELP = gettext_lazy(
+    "Import organisations (Land > ministry > agency > unit) from a CSV file with the columns "
+    "code, name, parent, kind."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # Lazy: the parser is built before Django is set up; argparse renders the text later.
+    parser.add_argument(
+        "file", help=cast(str, gettext_lazy("CSV file (UTF-8 or Windows-1252, “,” or “;”)"))
+    )
+    parser.add_argument(
+        "--json", action="store_true", help=cast(str, gettext_lazy("Print the result as JSON."))
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ikoe.monitoring.organisations import import_organisations
+
+    try:
+        result = import_organisations(args.file)
+    except ImportFailed as exc:
+        if not args.json:
+            raise
+        problems = [{**asdict(p), "text": str(p)} for p in exc.problems]
+        print(json.dumps({"ok": False, "problems": problems, "more": exc.more}, ensure_ascii=False))
+        return 1
+    if args.json:
+        print(json.dumps({"ok": True, **asdict(result)}))
+    else:
+        print(
+            _("Organisations: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+            % asdict(result),
+            file=sys.stdout,
+        )
+    return 0
