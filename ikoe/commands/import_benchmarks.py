@@ -1,0 +1,83 @@
+"""``ikoe import-benchmarks FILE [--name NAME]``: public benchmark figures from a file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import cast
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from ikoe.errors import ImportFailed
+
+HELP = gettext_lazy(
+    "Import public benchmark figures from a reference CSV (region_code, year, measure, concept, "
+    "value_percent, source) or a GENESIS-Online export (table CSV or flat file)."
+)
+
+
+def _lazy(text: object) -> str:
+    """A lazy translation where argparse expects a string; it is translated when help is shown."""
+    return cast(str, text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help=_lazy(gettext_lazy("CSV file: reference format, GENESIS-Online table or GENESIS-Online flat file (ffcsv)")),
+    )
+    parser.add_argument(
+        "--name",
+        help=_lazy(
+            gettext_lazy(
+                "Name of the dataset (default: the GENESIS table code or the file name without its "
+                "extension). Importing again under the same name replaces the dataset."
+            )
+        ),
+    )
+    parser.add_argument("--json", action="store_true", help=_lazy(gettext_lazy("Print the result as JSON.")))
+
+
+def _years(years: list[int]) -> str:
+    if not years:
+        return "—"
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(str(y) for y in years)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ikoe.monitoring.benchmarks import import_benchmark_file, summarise
+
+    try:
+        dataset = import_benchmark_file(args.file, name=args.name)
+    except ImportFailed as exc:
+        if not args.json:
+            raise
+        problems = [{**asdict(p), "text": str(p)} for p in exc.problems]
+        print(json.dumps({"ok": False, "problems": problems, "more": exc.more}, ensure_ascii=False))
+        return 1
+    summary = summarise(dataset)
+    if args.json:
+        print(json.dumps({"ok": True, **asdict(summary)}, ensure_ascii=False))
+        return 0
+    print(
+        ngettext(
+            "Imported the dataset “%(name)s” (%(format)s) from %(file)s: %(rows)d figure.",
+            "Imported the dataset “%(name)s” (%(format)s) from %(file)s: %(rows)d figures.",
+            summary.rows,
+        )
+        % {
+            "name": summary.name,
+            "format": dataset.get_format_display(),
+            "file": summary.file_name,
+            "rows": summary.rows,
+        }
+    )
+    print(_("Regions: %(regions)s") % {"regions": ", ".join(summary.regions) or "—"})
+    print(_("Years: %(years)s") % {"years": _years(summary.years)})
+    print(_("Measures: %(measures)s") % {"measures": "; ".join(summary.measures) or "—"})
+    return 0
