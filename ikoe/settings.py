@@ -141,9 +141,11 @@ LANGUAGES = [("de", _("Deutsch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Static files are served from the installed package (WhiteNoise with finders); a folder for
 # "collectstatic" is only needed behind a separate web server.
 STATIC_ROOT = os.environ.get("IKOE_STATIC_ROOT") or None

@@ -88,9 +88,10 @@ def available_series() -> list[Series]:
                 years=tuple(sorted(group["years"])),
             )
         )
-    # Population first, then public-service figures, then everything imported.
+    # Population first, then public-service figures, then everything imported; the most
+    # recent series of a measure first.
     rank = {POPULATION_MEASURE: 0, **{m: 1 for m in PUBLIC_SERVICE_MEASURES}}
-    result.sort(key=lambda s: (rank.get(s.measure, 2), s.measure_label, s.definition, s.classification))
+    result.sort(key=lambda s: (rank.get(s.measure, 2), s.measure_label, -s.years[-1], s.definition, s.classification))
     return result
 
 

@@ -1,0 +1,80 @@
+"""The public pages in a real browser: keyboard, focus, language, phone width, WCAG 2.1 AA."""
+
+from __future__ import annotations
+
+import pytest
+
+from ikoe.monitoring.benchmarks import load_reference_data
+from tests.browser import axe_violations, browser  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def site(live_server):
+    load_reference_data()
+    return live_server.url
+
+
+@pytest.fixture
+def page(browser):  # noqa: F811
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/laendervergleich/", "/login/"])
+def test_public_pages_have_no_wcag_violations(site, page, path):
+    page.goto(site + path)
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert axe_violations(page) == []
+    assert page.console_errors == []  # nothing blocked by the content security policy
+
+
+def test_the_skip_link_is_the_first_tab_stop_and_visible(site, page):
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Zum Inhalt springen"
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_a_keyboard_user_can_choose_a_measure_and_year(site, page):
+    page.goto(site + "/laendervergleich/")
+    page.focus("#id_series")
+    option = page.locator("#id_series option", has_text="IntMK").first
+    page.select_option("#id_series", value=option.get_attribute("value"))
+    page.focus("button[type=submit]:text('Anzeigen')")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    row = page.locator("tr", has=page.locator("th", has_text="Hamburg"))
+    assert row.locator("td").all_inner_texts() == ["19,7", "33,3", "-13,6"]
+    assert page.locator("svg[role=img] desc").count() == 1
+
+
+def test_the_language_switch_shows_the_english_page(site, page):
+    page.goto(site + "/laendervergleich/")
+    page.click("button[name=language][value=en]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Comparison of the Länder"
+    row = page.locator("tr", has=page.locator("th", has_text="Berlin"))
+    assert row.locator("td").all_inner_texts() == ["39.4"]
+
+
+def test_pages_fit_a_phone_screen_without_sideways_scrolling(site, browser):  # noqa: F811
+    context = browser.new_context(locale="de-DE", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    for path in ("/", "/laendervergleich/"):
+        page.goto(site + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+    context.close()
