@@ -1,0 +1,216 @@
+"""Raking with diagnostics (ikoe.stats.weighting)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ikoe.stats.weighting import design_from_weights, kish_design_effect, rake
+
+# Eight respondents: career A has 3 women and 1 man, career B 1 woman and 3 men.
+RESP = pl.DataFrame(
+    {
+        "career": ["A", "A", "A", "A", "B", "B", "B", "B"],
+        "gender": ["f", "f", "f", "m", "f", "m", "m", "m"],
+    }
+)
+BY_CAREER = pl.DataFrame({"career": ["A", "B"], "total": [60, 40]})
+BY_GENDER = pl.DataFrame({"gender": ["f", "m"], "total": [50, 50]})
+
+
+def test_two_margin_raking_by_hand() -> None:
+    """Worked by hand.
+
+    Raking keeps the sample's odds ratio (3·3)/(1·1) = 9 and meets both margins. With
+    t = weighted count of (A, f): (A, m) = 60 − t, (B, f) = 50 − t, (B, m) = t − 10 and
+    t(t − 10) = 9(60 − t)(50 − t)  ⇔  8t² − 980t + 27000 = 0  ⇔  t = 61.25 − √376.5625
+    = 41.844781… (the other root exceeds 50). Per person: (A, f) t/3, (A, m) 60 − t,
+    (B, f) 50 − t, (B, m) (t − 10)/3.
+    """
+    t = 61.25 - math.sqrt(376.5625)
+    expected = np.array([t / 3] * 3 + [60 - t, 50 - t] + [(t - 10) / 3] * 3)
+    design = rake(RESP, [BY_CAREER, BY_GENDER], tolerance=1e-13)
+    np.testing.assert_allclose(design.weights, expected, rtol=1e-11)
+    d = design.diagnostics
+    assert d.converged
+    assert d.iterations > 1
+    assert d.max_relative_margin_deviation <= 1e-13
+    assert d.population == pytest.approx(100.0)
+    assert d.weight_min == pytest.approx(50 - t)
+    assert d.weight_max == pytest.approx(60 - t)
+    assert d.weight_ratio == pytest.approx((60 - t) / (50 - t))
+    assert d.weight_mean == pytest.approx(12.5)
+    assert d.design_effect == pytest.approx(8 * float(np.sum(expected**2)) / 100.0**2)
+    assert d.effective_sample_size == pytest.approx(8 / d.design_effect)
+    assert d.margins == ("career", "gender")
+    assert design.calibrated and design.n == 8
+
+
+def test_first_sweep_by_hand() -> None:
+    """One sweep: career factors 60/4 = 15 and 40/4 = 10; then gender f: 50/(3·15 + 10),
+    m: 50/(15 + 3·10)."""
+    design = rake(RESP, [BY_CAREER, BY_GENDER], max_iterations=1)
+    f, m = 50 / 55, 50 / 45
+    expected = [15 * f] * 3 + [15 * m, 10 * f] + [10 * m] * 3
+    np.testing.assert_allclose(design.weights, expected, rtol=1e-14)
+    assert design.diagnostics.iterations == 1
+    assert not design.diagnostics.converged
+    # career margin is off after the gender step: A = 3·15f + 15m = 57.58…
+    assert design.diagnostics.max_margin_deviation == pytest.approx(abs(45 * f + 15 * m - 60))
+
+
+def test_margins_are_met_with_crossed_margins_and_base_weights() -> None:
+    rng = np.random.default_rng(5)
+    n = 5000
+    data = pl.DataFrame({
+        "agency": rng.choice(["01", "02", "03", "04"], n),
+        "career": rng.choice(["e", "m", "g", "h"], n, p=[0.1, 0.3, 0.4, 0.2]),
+        "gender": rng.choice(["w", "m", "d"], n, p=[0.55, 0.43, 0.02]),
+        "bw": rng.choice([1.0, 2.0], n),
+    })
+    cells = data.group_by("agency", "career", "gender").len()
+    cells = cells.with_columns(total=(pl.col("len") * rng.uniform(4, 9, cells.height)).round())
+    m1 = cells.group_by("agency", "career").agg(pl.col("total").sum())
+    m2 = cells.group_by("gender").agg(pl.col("total").sum())
+    design = rake(data, [m1, m2], base_weights="bw", tolerance=1e-12)
+    assert design.diagnostics.converged
+    w = pl.Series("w", design.weights)
+    got = data.with_columns(w).group_by("agency", "career").agg(pl.col("w").sum())
+    check = got.join(m1, on=["agency", "career"])
+    np.testing.assert_allclose(check["w"], check["total"], rtol=1e-11)
+    got2 = data.with_columns(w).group_by("gender").agg(pl.col("w").sum()).join(m2, on="gender")
+    np.testing.assert_allclose(got2["w"], got2["total"], rtol=1e-11)
+    # base weights: within a cell the final weights keep the base-weight ratio 2:1
+    ratio = design.weights / data["bw"].to_numpy()
+    keyed = data.with_columns(pl.Series("r", ratio)).group_by("agency", "career", "gender").agg(
+        (pl.col("r").max() - pl.col("r").min()).alias("spread"))
+    assert float(keyed["spread"].max()) < 1e-9
+
+
+def test_row_level_ipf_gives_the_same_weights() -> None:
+    """The cell-level algorithm equals textbook IPF on the rows."""
+    rng = np.random.default_rng(11)
+    n = 600
+    a = rng.integers(0, 5, n)
+    b = rng.integers(0, 3, n)
+    c = rng.integers(0, 4, n)
+    data = pl.DataFrame({"a": a, "b": b, "c": c})
+    targets = [rng.uniform(50, 150, 5), rng.uniform(50, 150, 3), rng.uniform(50, 150, 4)]
+    total = targets[0].sum()
+    targets = [t * total / t.sum() for t in targets]
+    margins = [pl.DataFrame({name: np.arange(t.size), "total": t})
+               for name, t in zip("abc", targets, strict=True)]
+    design = rake(data, margins, tolerance=1e-14, max_iterations=5000)
+    w = np.ones(n)
+    for _ in range(5000):
+        for codes, t in zip((a, b, c), targets, strict=True):
+            w *= (t / np.bincount(codes, weights=w, minlength=t.size))[codes]
+    np.testing.assert_allclose(design.weights, w, rtol=1e-10)
+
+
+def test_keys_are_matched_as_text() -> None:
+    data = pl.DataFrame({"agency": ["01", "02", "02"]})
+    totals = pl.DataFrame({"agency": ["01", "02"], "total": [10.0, 20.0]})
+    design = rake(data, [totals])
+    assert design.weights.tolist() == [10.0, 10.0, 10.0]
+    assert design.diagnostics.iterations == 1 and design.diagnostics.converged
+    categorical = data.with_columns(pl.col("agency").cast(pl.Categorical))
+    assert rake(categorical, [totals]).weights.tolist() == [10.0, 10.0, 10.0]
+
+
+def test_trimming_bounds_hold() -> None:
+    rng = np.random.default_rng(2)
+    n = 2000
+    data = pl.DataFrame({
+        "career": rng.choice(["e", "m", "g"], n, p=[0.05, 0.45, 0.5]),
+        "gender": rng.choice(["w", "m"], n, p=[0.7, 0.3]),
+    })
+    m1 = pl.DataFrame({"career": ["e", "m", "g"], "total": [1500.0, 4500.0, 4000.0]})
+    m2 = pl.DataFrame({"gender": ["w", "m"], "total": [5000.0, 5000.0]})
+    free = rake(data, [m1, m2])
+    assert free.diagnostics.weight_max / free.diagnostics.weight_mean > 3
+    trimmed = rake(data, [m1, m2], trim=(0.3, 3.0), tolerance=1e-6, max_iterations=2000)
+    d = trimmed.diagnostics
+    mean = 10000 / n
+    assert trimmed.weights.max() <= 3.0 * mean * (1 + 1e-12)
+    assert trimmed.weights.min() >= 0.3 * mean * (1 - 1e-12)
+    assert d.trimmed > 0
+    assert d.trim_bounds == (0.3, 3.0)
+    # the career class "e" cannot reach 1500 with 3·mean per person: reported, not hidden
+    e_count = int((data["career"] == "e").sum())
+    if 3.0 * mean * e_count < 1500:
+        assert not d.converged
+        assert d.max_margin_deviation >= 1500 - 3.0 * mean * e_count - 1e-6
+    else:
+        assert d.converged
+
+
+def test_feasible_trimming_converges() -> None:
+    rng = np.random.default_rng(8)
+    n = 3000
+    data = pl.DataFrame({
+        "career": rng.choice(["e", "m", "g"], n, p=[0.15, 0.4, 0.45]),
+        "gender": rng.choice(["w", "m"], n, p=[0.6, 0.4]),
+    })
+    m1 = pl.DataFrame({"career": ["e", "m", "g"], "total": [3000.0, 3500.0, 3500.0]})
+    m2 = pl.DataFrame({"gender": ["w", "m"], "total": [5000.0, 5000.0]})
+    untrimmed = rake(data, [m1, m2])
+    upper = 0.9 * untrimmed.diagnostics.weight_max / untrimmed.diagnostics.weight_mean
+    design = rake(data, [m1, m2], trim=(0.5, upper), tolerance=1e-9, max_iterations=5000)
+    assert design.diagnostics.converged
+    assert design.diagnostics.trimmed > 0
+    assert design.diagnostics.weight_max <= upper * 10000 / n * (1 + 1e-9)
+    assert design.diagnostics.max_relative_margin_deviation <= 1e-9
+
+
+@pytest.mark.parametrize(
+    ("margins", "message"),
+    [
+        ([pl.DataFrame({"career": ["A"], "total": [100]})], "have no total"),
+        ([pl.DataFrame({"career": ["A", "B", "C"], "total": [50, 40, 10]})],
+         "no respondents"),
+        ([BY_CAREER, pl.DataFrame({"gender": ["f", "m"], "total": [50, 51]})],
+         "same total"),
+        ([pl.DataFrame({"career": ["A", "B"], "total": [100, 0]})], "total of 0"),
+        ([pl.DataFrame({"career": ["A", "A", "B"], "total": [1, 2, 3]})], "listed twice"),
+        ([pl.DataFrame({"career": ["A", "B"], "count": [1, 2]})], "no column 'total'"),
+        ([pl.DataFrame({"unit": ["A", "B"], "total": [1, 2]})], "no column"),
+        ([], "at least one margin"),
+    ],
+)
+def test_clear_errors(margins: list[pl.DataFrame], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        rake(RESP, margins)
+
+
+def test_allow_empty_classes() -> None:
+    totals = pl.DataFrame({"career": ["A", "B", "C"], "total": [60, 40, 10]})
+    design = rake(RESP, [totals], allow_empty_classes=True)
+    assert design.diagnostics.empty_classes == 1
+    assert design.diagnostics.population == pytest.approx(100.0)
+
+
+def test_null_keys_and_bad_weights() -> None:
+    data = pl.DataFrame({"career": ["A", None]})
+    with pytest.raises(ValueError, match="no value"):
+        rake(data, [BY_CAREER])
+    with pytest.raises(ValueError, match="positive"):
+        rake(RESP, [BY_CAREER], base_weights=np.array([1, 1, 1, 1, 1, 1, 1, -1.0]))
+    with pytest.raises(ValueError, match="8 respondents"):
+        rake(RESP, [BY_CAREER], base_weights=np.ones(3))
+    with pytest.raises(ValueError, match="trim"):
+        rake(RESP, [BY_CAREER], trim=(2.0, 3.0))
+
+
+def test_kish_design_effect_by_hand() -> None:
+    # weights 1, 1, 2, 4: n = 4, Σw = 8, Σw² = 22 → 4·22/64 = 1.375; CV² = 1.5/4 = 0.375
+    assert kish_design_effect([1, 1, 2, 4]) == pytest.approx(1.375)
+    d = design_from_weights([1.0, 1.0, 2.0, 4.0]).diagnostics
+    assert d.method == "given"
+    assert d.design_effect == pytest.approx(1.375)
+    assert d.effective_sample_size == pytest.approx(4 / 1.375)
+    with pytest.raises(ValueError):
+        design_from_weights([1.0, 0.0])
