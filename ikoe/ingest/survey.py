@@ -1,0 +1,860 @@
+"""Reading and validating staff-survey files and personnel totals (``docs/surveys.md``).
+
+:func:`read_survey` turns a CSV, XLSX or Parquet file into one canonical polars DataFrame, or
+raises :class:`~ikoe.errors.ImportFailed` listing every problem (up to a limit, with the count of
+the rest) with file, row and column. Nothing here stores anything.
+
+Validation is vectorised: each column's *distinct* values are checked once in Python (a survey
+column has a handful of them), and the verdicts are applied to all rows with polars expressions
+and joins. No code loops over rows.
+
+Row numbers are those a spreadsheet shows, the header being row 1 (blank lines count, a cell with
+line breaks does not add rows): for CSV the record number in the file, for XLSX the sheet row,
+for Parquet the record number + 1, as if the file had been exported with a header row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from xml.etree import ElementTree
+
+import polars as pl
+from django.utils.translation import gettext as _
+
+from ikoe.errors import MAX_PROBLEMS, ImportFailed, ProblemList
+from ikoe.ingest.mapping import (
+    CLASSIFYING,
+    HEADCOUNT,
+    HEADCOUNT_COLUMN,
+    ID_COLUMN,
+    MIGRATION_BACKGROUND,
+    NO_ANSWER,
+    ORGANISATION,
+    RAW_ANSWERS,
+    RESPONDENT_ID,
+    SURVEY_COLUMNS,
+    VALUE_ALIASES,
+    YEAR_MIN,
+    Column,
+    SurveyMapping,
+    no_answer_spellings,
+    resolve_header,
+    value_key,
+    yes_no,
+    yes_no_spellings,
+)
+from ikoe.ingest.text import UTF8_BOM, decode_bytes, detect_conventions, parse_number
+from ikoe.stats.definitions import REQUIRED_COLUMNS, Definition, derivable_definitions
+
+Format = Literal["csv", "xlsx", "parquet"]
+
+ROW = "__row"  # the row number a spreadsheet shows, carried through validation
+YEAR_DTYPE = pl.Int16
+HEADCOUNT_DTYPE = pl.Int64
+
+
+@dataclass(frozen=True)
+class SurveyDiagnostics:
+    """What a data steward sees about an accepted file (never rows)."""
+
+    file: str
+    format: Format
+    encoding: str | None  # CSV only: "utf-8-sig", "utf-8" or "cp1252"
+    delimiter: str | None  # CSV only
+    rows_read: int
+    blank_rows_skipped: int
+    rows_per_organisation: dict[str, int]
+    answers_per_item: dict[str, int]  # canonical column -> rows with an answer
+    columns_used: dict[str, str]  # the file's header -> canonical name
+    columns_ignored: list[str]
+    definitions: list[str]  # the definitions the columns allow (ikoe.stats.definitions.Definition)
+
+
+@dataclass(frozen=True)
+class SurveyFile:
+    """A validated survey: canonical columns only, in canonical order.
+
+    ``data`` has ``organisation`` (Enum of the hierarchy's codes), ``respondent_id`` (String,
+    when the file has ids), the classifying columns (Enum; ``leadership`` Boolean), the raw
+    answers (Boolean, years Int16) and ``migration_background`` (Boolean) — each only when the
+    file has it. Null means no answer.
+    """
+
+    data: pl.DataFrame
+    diagnostics: SurveyDiagnostics
+
+    @property
+    def has_respondent_id(self) -> bool:
+        return RESPONDENT_ID in self.data.columns
+
+
+def canonical_dtype(column: Column, organisation_codes: Collection[str]) -> pl.DataType:
+    if column.kind == "organisation":
+        return pl.Enum(sorted(set(organisation_codes)))
+    if column.kind == "code":
+        return pl.Enum(list(column.codes))
+    if column.kind == "yes_no":
+        return pl.Boolean()
+    if column.kind == "year":
+        return YEAR_DTYPE()
+    if column.kind == "count":
+        return HEADCOUNT_DTYPE()
+    return pl.String()
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def read_survey(
+    path: str | Path,
+    *,
+    organisation_codes: Collection[str],
+    mapping: SurveyMapping | None = None,
+    current_year: int,
+    limit: int = MAX_PROBLEMS,
+) -> SurveyFile:
+    """Read and validate one survey file; raise :class:`ImportFailed` with every problem.
+
+    ``organisation_codes``: the codes of the organisation hierarchy (a set, or a mapping whose
+    keys are the codes). ``current_year``: immigration years after it are rejected.
+    """
+    problems = ProblemList(file=str(path), limit=limit)
+    raw = _read_raw(Path(path), problems)
+    allowed = {**SURVEY_COLUMNS, RESPONDENT_ID: ID_COLUMN}
+    columns, ignored = _resolve_columns(raw, mapping, allowed, (HEADCOUNT,), problems)
+    present = set(columns)
+    if ORGANISATION not in present:
+        _missing_column(raw, ORGANISATION, problems)
+    definitions = [d.value for d in derivable_definitions(present)]
+    if not definitions:
+        _missing_answers(raw, present, problems)
+    if raw.frame.height == 0:
+        problems.add(
+            "no_rows", _("The file has a header row but no data rows."), row=raw.header_row
+        )
+
+    checker = _Checker(raw, mapping, organisation_codes, current_year, no_answer=True)
+    order = [name for name in (RESPONDENT_ID, *SURVEY_COLUMNS) if name in columns]
+    parsed = checker.check([(allowed[name], columns[name]) for name in order])
+    if RESPONDENT_ID in columns:
+        checker.duplicates([columns[RESPONDENT_ID]], "duplicate_id", [parsed[RESPONDENT_ID]])
+    checker.report(problems)
+    problems.raise_if_any()
+
+    data = pl.DataFrame(list(parsed.values()))
+    answers = {
+        name: int(series.count())
+        for name, series in parsed.items()
+        if name not in (ORGANISATION, RESPONDENT_ID)
+    }
+    per_org = data.group_by(ORGANISATION).len().sort(ORGANISATION)
+    diagnostics = SurveyDiagnostics(
+        file=raw.file,
+        format=raw.format,
+        encoding=raw.encoding,
+        delimiter=raw.delimiter,
+        rows_read=data.height,
+        blank_rows_skipped=raw.blank_rows,
+        rows_per_organisation={str(k): int(v) for k, v in per_org.iter_rows()},
+        answers_per_item=answers,
+        columns_used={raw.header[_index(pos)]: name for name, pos in columns.items()},
+        columns_ignored=ignored,
+        definitions=definitions,
+    )
+    return SurveyFile(data=data, diagnostics=diagnostics)
+
+
+def read_totals(
+    path: str | Path,
+    organisation_codes: Collection[str],
+    mapping: SurveyMapping | None = None,
+    *,
+    limit: int = MAX_PROBLEMS,
+) -> pl.DataFrame:
+    """Read personnel totals: ``organisation``, any classifying columns, ``headcount``.
+
+    Every row needs every value; each combination may appear once; head counts are whole
+    numbers of 0 or more.
+    """
+    problems = ProblemList(file=str(path), limit=limit)
+    raw = _read_raw(Path(path), problems)
+    allowed = {ORGANISATION: SURVEY_COLUMNS[ORGANISATION], **{c.name: c for c in CLASSIFYING}}
+    allowed[HEADCOUNT] = HEADCOUNT_COLUMN
+    not_classifying = tuple(c.name for c in RAW_ANSWERS) + (MIGRATION_BACKGROUND,)
+    columns, _ignored = _resolve_columns(
+        raw, mapping, allowed, (RESPONDENT_ID,), problems, not_classifying
+    )
+    for required in (ORGANISATION, HEADCOUNT):
+        if required not in columns:
+            _missing_column(raw, required, problems)
+    if raw.frame.height == 0:
+        problems.add(
+            "no_rows", _("The file has a header row but no data rows."), row=raw.header_row
+        )
+
+    checker = _Checker(raw, mapping, organisation_codes, current_year=None, no_answer=False)
+    parsed = checker.check(
+        [(c, columns[n]) for n, c in allowed.items() if n in columns], required=True
+    )
+    keys = [n for n in parsed if n != HEADCOUNT]
+    if keys:
+        checker.duplicates([columns[n] for n in keys], "duplicate_total", [parsed[n] for n in keys])
+    checker.report(problems)
+    problems.raise_if_any()
+    return pl.DataFrame(list(parsed.values()))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files into text columns
+
+
+@dataclass
+class _Raw:
+    """A file as text: positional columns ``c0``, ``c1`` … (stripped, empty → null) and ROW."""
+
+    file: str
+    format: Format
+    frame: pl.DataFrame
+    header: list[str]
+    header_row: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str = "."
+    blank_rows: int = 0
+
+
+def _pos(index: int) -> str:
+    return f"c{index}"
+
+
+def _index(pos: str) -> int:
+    return int(pos[1:])
+
+
+def _read_raw(path: Path, problems: ProblemList) -> _Raw:
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed.single(
+            "unreadable",
+            _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
+            file=name,
+        ) from exc
+    if not data or data.isspace():
+        raise ImportFailed.single("empty", _("The file is empty."), file=name)
+    if data.startswith(b"PAR1"):
+        raw = _read_parquet(name, data, problems)
+    elif data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raw = _read_excel(name, data)
+    else:
+        raw = _read_csv(name, data, problems)
+    return _normalise(raw)
+
+
+def _read_csv(name: str, data: bytes, problems: ProblemList) -> _Raw:
+    decoded = decode_bytes(data, name)
+    text = decoded.text
+    lead = re.match(r"(?:[ \t]*\r?\n)*", text)
+    skipped = lead.group().count("\n") if lead else 0
+    body = text[lead.end() :] if lead else text
+    if not body or body.isspace():
+        raise ImportFailed.single("empty", _("The file is empty."), file=name)
+    conventions = detect_conventions(body[:65536])
+    if decoded.encoding == "cp1252":
+        encoded = body.encode("utf-8")
+    else:  # the bytes are UTF-8 already; leading blank lines are ASCII
+        start = len(UTF8_BOM) if decoded.encoding == "utf-8-sig" else 0
+        encoded = data[start + (lead.end() if lead else 0) :]
+    options: dict[str, Any] = {
+        "separator": conventions.delimiter,
+        "has_header": False,
+        "infer_schema": False,
+        "quote_char": '"',
+    }
+    try:
+        frame = pl.read_csv(io.BytesIO(encoded), **options)
+    except pl.exceptions.PolarsError as exc:
+        if not _ragged_rows(body, conventions.delimiter, skipped, problems):
+            raise ImportFailed.single(
+                "csv",
+                _("The file is not valid CSV: %(reason)s") % {"reason": str(exc).split("\n")[0]},
+                file=name,
+            ) from exc
+        problems.raise_if_any()  # rows with extra non-empty fields
+        frame = pl.read_csv(io.BytesIO(encoded), truncate_ragged_lines=True, **options)
+    frame = frame.rename({c: _pos(i) for i, c in enumerate(frame.columns)})
+    frame = frame.with_row_index(ROW, offset=skipped + 1).with_columns(pl.col(ROW).cast(pl.Int64))
+    return _Raw(
+        file=name,
+        format="csv",
+        frame=frame,
+        header=[],
+        header_row=skipped + 1,
+        encoding=decoded.encoding,
+        delimiter=conventions.delimiter,
+        decimal=conventions.decimal,
+    )
+
+
+def _ragged_rows(body: str, delimiter: str, skipped: int, problems: ProblemList) -> bool:
+    """Report rows with more fields than the header (the slow path, for broken files only).
+
+    Returns whether any row is longer than the header; trailing empty fields are no problem.
+    """
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    width: int | None = None
+    longer = False
+    try:
+        for number, record in enumerate(reader, start=skipped + 1):
+            if width is None:
+                width = len(record)
+                continue
+            if len(record) > width:
+                longer = True
+                if any(cell.strip() for cell in record[width:]):
+                    problems.add(
+                        "ragged",
+                        _("The row has %(found)d fields, but the header row has only %(expected)d.")
+                        % {"found": len(record), "expected": width},
+                        row=number,
+                    )
+    except csv.Error:
+        return False
+    return longer
+
+
+def _read_excel(name: str, data: bytes) -> _Raw:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(data)
+        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
+        frame = sheet.to_polars()
+    except Exception as exc:  # fastexcel raises its own errors and calamine's
+        raise ImportFailed.single(
+            "xlsx",
+            _("The file cannot be read as an Excel workbook (XLSX): %(reason)s") % {"reason": exc},
+            file=name,
+        ) from exc
+    if frame.height == 0:
+        raise ImportFailed.single("empty", _("The file is empty."), file=name)
+    first = _xlsx_first_row(data)
+    frame = frame.select(pl.all().cast(pl.String))
+    frame = frame.rename({c: _pos(i) for i, c in enumerate(frame.columns)})
+    frame = frame.with_row_index(ROW, offset=first).with_columns(pl.col(ROW).cast(pl.Int64))
+    return _Raw(file=name, format="xlsx", frame=frame, header=[], header_row=first)
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _xlsx_first_row(data: bytes) -> int:
+    """The sheet row of the first cell with a value in the first worksheet (calamine starts there).
+
+    1 when the workbook's structure cannot be followed (e.g. for .xls).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            first_sheet = workbook.find(f"{_SHEET_NS}sheets/{_SHEET_NS}sheet")
+            if first_sheet is None:
+                return 1
+            rel_id = first_sheet.get(f"{_REL_NS}id")
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            target = next(r.get("Target", "") for r in rels if r.get("Id") == rel_id)
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            with archive.open(member) as sheet:
+                for _event, element in ElementTree.iterparse(sheet):
+                    if element.tag == f"{_SHEET_NS}c" and (
+                        element.find(f"{_SHEET_NS}v") is not None
+                        or element.find(f"{_SHEET_NS}is") is not None
+                    ):
+                        match = re.search(r"\d+", element.get("r", ""))
+                        return int(match.group()) if match else 1
+    except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
+        return 1
+    return 1
+
+
+def _read_parquet(name: str, data: bytes, problems: ProblemList) -> _Raw:
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # polars and arrow errors alike
+        raise ImportFailed.single(
+            "parquet",
+            _("The file cannot be read as Parquet: %(reason)s") % {"reason": exc},
+            file=name,
+        ) from exc
+    header = list(frame.columns)
+    usable = []
+    for index, (column, dtype) in enumerate(frame.schema.items()):
+        text = pl.col(column).cast(pl.String)
+        if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
+            problems.add(
+                "parquet_type",
+                _(
+                    "The column has the type %(type)s, which a survey cannot use; expected text, numbers or yes/no."
+                )
+                % {"type": dtype},
+                row=1,
+                column=column,
+            )
+            text = pl.lit(None, pl.String)
+        usable.append(text.alias(_pos(index)))
+    frame = (
+        frame.select(usable).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    )
+    return _Raw(file=name, format="parquet", frame=frame, header=header, header_row=1)
+
+
+def _normalise(raw: _Raw) -> _Raw:
+    """Take the header (CSV, XLSX) and drop blank rows.
+
+    Cells are not stripped here: each column's distinct values are, when they are judged.
+    A blank row has no cell but, at most, spaces in its first (a line of spaces in a CSV file).
+    """
+    columns = [c for c in raw.frame.columns if c != ROW]
+    frame = raw.frame
+    if not raw.header:
+        first = frame.row(0, named=True)
+        raw.header = [(first[c] or "").strip() for c in columns]
+        raw.header_row = int(first[ROW])
+        frame = frame.slice(1)
+    if columns:
+        head = pl.col(columns[0])
+        blank = pl.all_horizontal(pl.col(c).is_null() for c in columns[1:]) & (
+            head.is_null() | (head.str.strip_chars() == "")
+        )
+        before = frame.height
+        frame = frame.filter(~blank)
+        raw.blank_rows = before - frame.height
+    raw.frame = frame
+    return raw
+
+
+# --------------------------------------------------------------------------------------------
+# Headers
+
+
+def _resolve_columns(
+    raw: _Raw,
+    mapping: SurveyMapping | None,
+    allowed: dict[str, Column],
+    quietly_ignored: tuple[str, ...],
+    problems: ProblemList,
+    rejected: tuple[str, ...] = (),
+) -> tuple[dict[str, str], list[str]]:
+    """canonical name -> positional column; and the headers that are ignored."""
+    columns: dict[str, str] = {}
+    ignored: list[str] = []
+    for index, header in enumerate(raw.header):
+        canonical = resolve_header(header, mapping) if header else None
+        if canonical is None or canonical in quietly_ignored:
+            if header or raw.frame.get_column(_pos(index)).null_count() < raw.frame.height:
+                ignored.append(
+                    header or _("(column %(letter)s without heading)") % {"letter": _letter(index)}
+                )
+            continue
+        if canonical in rejected:
+            problems.add(
+                "not_classifying",
+                _("This column cannot break down personnel totals; use only %(allowed)s.")
+                % {"allowed": ", ".join(n for n in allowed if n not in (ORGANISATION, HEADCOUNT))},
+                row=raw.header_row,
+                column=header,
+            )
+            continue
+        if canonical not in allowed:
+            ignored.append(header)
+            continue
+        if canonical in columns:
+            problems.add(
+                "duplicate_column",
+                _(
+                    "The columns “%(first)s” and “%(second)s” both stand for “%(name)s”; "
+                    "keep one of them or correct the mapping file."
+                )
+                % {
+                    "first": raw.header[_index(columns[canonical])],
+                    "second": header,
+                    "name": canonical,
+                },
+                row=raw.header_row,
+                column=header,
+            )
+            continue
+        columns[canonical] = _pos(index)
+    return columns, ignored
+
+
+def _missing_column(raw: _Raw, name: str, problems: ProblemList) -> None:
+    found = ", ".join(f"“{h}”" for h in raw.header if h) or _("none")
+    problems.add(
+        "missing_column",
+        _("The required column “%(name)s” is missing. Columns found: %(found)s.")
+        % {"name": name, "found": found},
+        row=raw.header_row,
+        column=name,
+    )
+
+
+def _missing_answers(raw: _Raw, present: set[str], problems: ProblemList) -> None:
+    """No definition of migration background can be derived: name the closest one's gaps."""
+    gaps = {
+        definition: [group for group in groups if not present.intersection(group)]
+        for definition, groups in REQUIRED_COLUMNS.items()
+        if definition != Definition.PRECOMPUTED
+    }
+    closest = min(gaps, key=lambda d: (len(gaps[d]), sum(len(g) for g in gaps[d])))
+    missing = [
+        group[0] if len(group) == 1 else _("one of %(columns)s") % {"columns": " / ".join(group)}
+        for group in gaps[closest]
+    ]
+    problems.add(
+        "missing_answers",
+        _(
+            "The file needs either the column “%(column)s” or the raw answers of at least one "
+            "definition of migration background. Closest is %(definition)s; for it, add: "
+            "%(missing)s."
+        )
+        % {
+            "column": MIGRATION_BACKGROUND,
+            "definition": closest.label,
+            "missing": ", ".join(missing),
+        },
+        row=raw.header_row,
+    )
+
+
+def _letter(index: int) -> str:
+    """Spreadsheet column letters: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+_PROBLEM_SCHEMA = {
+    ROW: pl.Int64,
+    "position": pl.Int64,
+    "value": pl.String,
+    "code": pl.String,
+    "detail": pl.String,
+}
+
+_YEAR = re.compile(r"^(\d{4})(?:\.0+)?$")
+
+
+@dataclass
+class _Checker:
+    """Validates columns of one file and collects the bad rows as a frame per check."""
+
+    raw: _Raw
+    mapping: SurveyMapping | None
+    organisation_codes: Collection[str]
+    current_year: int | None
+    no_answer: bool  # whether a value may be left out (surveys) or not (personnel totals)
+    found: list[pl.DataFrame] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.codes = frozenset(self.organisation_codes)
+
+    def check(
+        self, specs: list[tuple[Column, str]], *, required: bool = False
+    ) -> dict[str, pl.Series]:
+        """Parse the given (column, position) pairs; record every bad cell.
+
+        The distinct texts of all columns are fetched in one pass and judged once each; each
+        column is then translated through a lookup table indexed by the text's position among
+        the distinct texts (an Enum cast), all columns in one parallel ``select``.
+        """
+        frame = self.raw.frame
+        judged = [(column, pos) for column, pos in specs if column.kind != "id"]
+        distinct = (
+            frame.select(pl.col(pos).unique().implode() for _column, pos in judged).row(0)
+            if judged
+            else ()
+        )
+        exprs: list[pl.Expr] = []
+        for (column, pos), values in zip(judged, distinct, strict=True):
+            values = [v for v in values if v is not None]
+            dtype = canonical_dtype(column, self.codes)
+            judge = self._judge(column)
+            lookup: list[Any] = []
+            invalid: dict[str, tuple[str, str]] = {}
+            absent: list[str] = []  # texts that mean "no value"
+            for value in values:
+                verdict = judge(value)
+                if isinstance(verdict, _Invalid):
+                    invalid[value] = (verdict.code, verdict.detail)
+                    verdict = None
+                elif verdict is None:
+                    absent.append(value)
+                lookup.append(verdict)
+            if invalid:
+                bad = pl.DataFrame(
+                    {
+                        "value": list(invalid),
+                        "code": [c for c, _d in invalid.values()],
+                        "detail": [d for _c, d in invalid.values()],
+                    },
+                    schema={"value": pl.String, "code": pl.String, "detail": pl.String},
+                )
+                self._add(frame.select(ROW, pl.col(pos).alias("value")).join(bad, on="value"), pos)
+            if (column.kind == "organisation" or required) and (
+                absent or frame.get_column(pos).has_nulls()
+            ):
+                missing = pl.col(pos).is_null() | pl.col(pos).is_in(absent)
+                code = "missing_organisation" if column.kind == "organisation" else "missing_value"
+                rows = frame.filter(missing).select(
+                    ROW,
+                    pl.col(pos).alias("value"),
+                    pl.lit(code).alias("code"),
+                    pl.lit("").alias("detail"),
+                )
+                self._add(rows, pos)
+            if values:
+                table = pl.Series(column.name, lookup, dtype=dtype)
+                exprs.append(
+                    pl.lit(table)
+                    .gather(pl.col(pos).cast(pl.Enum(values)).to_physical())
+                    .alias(column.name)
+                )
+            else:
+                exprs.append(pl.lit(None, dtype).alias(column.name))
+        for column, pos in specs:
+            if column.kind == "id":
+                exprs.append(pl.col(pos).str.strip_chars().replace("", None).alias(column.name))
+        parsed = frame.select(exprs) if exprs else pl.DataFrame()
+        return {column.name: parsed.get_column(column.name) for column, _pos in specs}
+
+    def duplicates(self, positions: list[str], code: str, keys: list[pl.Series]) -> None:
+        """Rows whose key (an id, or a combination of values) appeared in an earlier row."""
+        frame = pl.DataFrame([self.raw.frame.get_column(ROW), *(k.cast(pl.String) for k in keys)])
+        names = [k.name for k in keys]
+        complete = pl.all_horizontal(pl.col(n).is_not_null() for n in names)
+        key = pl.col(names[0]) if len(names) == 1 else pl.struct(names)
+        repeated = frame.filter(complete & key.is_duplicated())
+        keyed = repeated.with_columns(first=pl.col(ROW).min().over(names))
+        rows = keyed.filter(pl.col(ROW) != pl.col("first")).select(
+            ROW,
+            pl.concat_str([pl.col(n) for n in names], separator=" / ").alias("value"),
+            pl.lit(code).alias("code"),
+            pl.col("first").cast(pl.String).alias("detail"),
+        )
+        self._add(rows, positions[0])
+
+    def _add(self, rows: pl.DataFrame, pos: str) -> None:
+        if rows.height:
+            self.found.append(
+                rows.with_columns(pl.lit(_index(pos), pl.Int64).alias("position")).select(
+                    pl.col(name).cast(dtype) for name, dtype in _PROBLEM_SCHEMA.items()
+                )
+            )
+
+    def report(self, problems: ProblemList) -> None:
+        """Add the bad rows in file order; only the first ones are turned into messages."""
+        if not self.found:
+            return
+        everything = pl.concat(self.found).sort(ROW, "position", "code")
+        room = max(problems.limit - len(problems.problems), 0)
+        for row, position, value, code, detail in everything.head(room).iter_rows():
+            header = self.raw.header[position]
+            problems.add(code, self._message(code, value, detail, header), row=row, column=header)
+        problems.more += everything.height - min(room, everything.height)
+
+    def _message(self, code: str, value: str | None, detail: str, header: str) -> str:
+        params = {
+            "value": (value or "").strip(),
+            "detail": detail,
+            "no_answer": no_answer_spellings(),
+        }
+        if code == "unknown_organisation":
+            message = _("“%(value)s” is not a code of the organisation hierarchy.") % params
+            if detail:
+                message += " " + _(
+                    "Did you mean “%(code)s”? Leading zeros get lost when a spreadsheet treats codes "
+                    "as numbers; keep the column as text."
+                ) % {"code": detail}
+            return message
+        if code == "missing_organisation":
+            return _("The organisation code is missing; every row needs one.")
+        if code == "missing_value":
+            return _("The value is missing; every row of the personnel totals needs one.")
+        if code == "invalid_code":
+            return (
+                _(
+                    "“%(value)s” is not a valid value; expected one of %(detail)s, or %(no_answer)s for no answer."
+                )
+                % params
+            )
+        if code == "invalid_code_required":
+            return _("“%(value)s” is not a valid value; expected one of %(detail)s.") % params
+        if code == "invalid_yes_no":
+            return (
+                _(
+                    "“%(value)s” is not a yes/no answer; expected %(detail)s, or %(no_answer)s for no answer."
+                )
+                % params
+            )
+        if code == "invalid_year":
+            return (
+                _(
+                    "“%(value)s” is not a year; expected a four-digit year such as 1990, "
+                    "or %(no_answer)s for no answer."
+                )
+                % params
+            )
+        if code == "year_future":
+            return _("The year %(value)s lies in the future (after %(detail)s).") % params
+        if code == "year_too_early":
+            return (
+                _("The year %(value)s lies before %(detail)s; expected %(detail)s or later.")
+                % params
+            )
+        if code == "invalid_headcount":
+            return (
+                _("“%(value)s” is not a head count; expected a whole number of 0 or more.") % params
+            )
+        if code == "duplicate_id":
+            return (
+                _(
+                    "The respondent id “%(value)s” appears more than once; it is first in row %(detail)s."
+                )
+                % params
+            )
+        if code == "duplicate_total":
+            return (
+                _(
+                    "The combination “%(value)s” appears more than once; it is first in row %(detail)s. "
+                    "Each combination needs exactly one head count."
+                )
+                % params
+            )
+        return code  # pragma: no cover - every code above has a message
+
+    def _judge(self, column: Column) -> Callable[[str], Any]:
+        """A function from one distinct cell text to its canonical value, None or _Invalid."""
+        mapped = self.mapping.values.get(column.name, {}) if self.mapping else {}
+
+        def through_mapping(value: str) -> tuple[bool, Any]:
+            key = value_key(value)
+            if key in mapped:
+                return True, mapped[key]
+            return False, None
+
+        if column.kind == "organisation":
+
+            def organisation(value: str) -> Any:
+                hit, target = through_mapping(value)
+                code = target if hit else value.strip()
+                if not code:
+                    return None  # empty, or mapped to "no answer": reported as missing
+                if code in self.codes:
+                    return code
+                return _Invalid("unknown_organisation", _lost_zeros(code, self.codes))
+
+            return organisation
+
+        if column.kind == "yes_no":
+
+            def answer(value: str) -> Any:
+                hit, target = through_mapping(value)
+                if hit:
+                    return target
+                verdict = yes_no(value)
+                if verdict == "invalid":
+                    return _Invalid("invalid_yes_no", yes_no_spellings())
+                return verdict
+
+            return answer
+
+        if column.kind == "code":
+            aliases = VALUE_ALIASES.get(column.name, {})
+            required = not self.no_answer
+
+            def code(value: str) -> Any:
+                hit, target = through_mapping(value)
+                if hit:
+                    return target
+                key = value_key(value)
+                if key in column.codes:
+                    return key
+                if key in aliases:
+                    return aliases[key]
+                if (not key or key in NO_ANSWER) and not required:
+                    return None
+                if not key:
+                    return None  # reported as missing
+                return _Invalid(
+                    "invalid_code_required" if required else "invalid_code",
+                    ", ".join(f"“{c}”" for c in column.codes),
+                )
+
+            return code
+
+        if column.kind == "year":
+            current = self.current_year if self.current_year is not None else 9999
+
+            def year(value: str) -> Any:
+                key = value_key(value)
+                if not key or key in NO_ANSWER:
+                    return None
+                match = _YEAR.match(key)
+                if not match:
+                    return _Invalid("invalid_year", "")
+                number = int(match.group(1))
+                if number < YEAR_MIN:
+                    return _Invalid("year_too_early", str(YEAR_MIN))
+                if number > current:
+                    return _Invalid("year_future", str(current))
+                return number
+
+            return year
+
+        decimal = self.raw.decimal
+
+        def headcount(value: str) -> Any:
+            if not value.strip():
+                return None  # reported as missing
+            try:
+                number = parse_number(value, decimal)
+            except ValueError:
+                return _Invalid("invalid_headcount", "")
+            if number < 0 or number != int(number):
+                return _Invalid("invalid_headcount", "")
+            return int(number)
+
+        return headcount
+
+
+@dataclass(frozen=True)
+class _Invalid:
+    code: str
+    detail: str
+
+
+def _lost_zeros(value: str, codes: frozenset[str]) -> str:
+    """A hierarchy code that differs from ``value`` only by leading zeros, or ''."""
+    if not value.isdigit() or len(codes) > 100_000:
+        return ""
+    for code in codes:
+        if code.isdigit() and code.lstrip("0") == value.lstrip("0"):
+            return code
+    return ""
