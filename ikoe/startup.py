@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 def load_shipped_data() -> Iterator[str]:
     """Load the shipped data idempotently and say what happened, one line per step."""
     from ikoe.monitoring.benchmarks import load_reference_data
+    from ikoe.monitoring.demo import load_demo
     from ikoe.monitoring.organisations import ensure_laender
 
     created = ensure_laender()
@@ -20,4 +21,10 @@ def load_shipped_data() -> Iterator[str]:
         yield _("Loaded the reference figures: %(rows)d figures from %(file)s.") % {
             "rows": dataset.rows.count(),
             "file": dataset.file_name,
+        }
+    survey = load_demo()
+    if survey is not None:
+        yield _("Loaded the synthetic demo survey “%(title)s”: %(rows)d respondents.") % {
+            "title": survey.title,
+            "rows": survey.respondents,
         }

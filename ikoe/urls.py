@@ -3,11 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ikoe.api.v1 import api
+from ikoe.monitoring import survey_views
 from ikoe.monitoring import views as monitoring_views
 
 urlpatterns = [
     path("", monitoring_views.home, name="home"),
     path("laendervergleich/", monitoring_views.laendervergleich, name="laendervergleich"),
+    path("befragungen/", survey_views.survey_list, name="survey-list"),
+    path("befragungen/<slug:name>/", survey_views.survey_overview, name="survey-overview"),
+    path(
+        "befragungen/<slug:name>/organisation/<str:code>/",
+        survey_views.organisation_page,
+        name="survey-organisation",
+    ),
+    path("befragungen/<slug:name>/diagnose/", survey_views.survey_diagnostics, name="survey-diagnostics"),
     path("api/v1/", api.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

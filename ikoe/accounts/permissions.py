@@ -121,6 +121,11 @@ PERMISSIONS: dict[str, Rule] = {
     "home": PUBLIC,
     "laendervergleich": PUBLIC,
     "set_language": PUBLIC,
+    # Staff surveys: pages scope their rows (the public sees released surveys only)
+    "survey-list": PUBLIC,
+    "survey-overview": PUBLIC,
+    "survey-organisation": PUBLIC,
+    "survey-diagnostics": ROLE(Role.DATA_STEWARD),
     # Accounts
     "login": PUBLIC,
     "logout": PUBLIC,

@@ -36,3 +36,84 @@ def measure_label(code: str, fallback: str = "") -> str:
 
 def definition_label(code: str) -> str:
     return str(DEFINITION_LABELS.get(code, code))
+
+
+SURVEY_DEFINITION_LABELS = {
+    "mighev_short": _("migration background, short form (MighEV §6)"),
+    "mikrozensus_wide": _("migration background in the broad sense (Mikrozensus)"),
+    "einwanderungsgeschichte": _("immigration history (Einwanderungsgeschichte, Destatis)"),
+    "precomputed": _("migration background as delivered in the file"),
+}
+
+DIMENSION_LABELS = {
+    "land": _("Land"),
+    "ministry": _("Ministry"),
+    "agency": _("Agency"),
+    "unit": _("Unit"),
+    "career_group": _("Career group"),
+    "employment": _("Employment"),
+    "gender": _("Gender"),
+    "age_group": _("Age group"),
+    "leadership": _("Leadership position"),
+}
+
+CODE_LABELS = {
+    "career_group": {
+        "einfach": _("lower service (einfacher Dienst)"),
+        "mittel": _("middle service (mittlerer Dienst)"),
+        "gehoben": _("upper service (gehobener Dienst)"),
+        "hoeher": _("higher service (höherer Dienst)"),
+        "ausbildung": _("trainees"),
+    },
+    "employment": {
+        "beamte": _("civil servants (Beamte)"),
+        "tarif": _("employees (Tarifbeschäftigte)"),
+        "ausbildung": _("in training"),
+    },
+    "gender": {"w": _("women"), "m": _("men"), "d": _("diverse")},
+    "age_group": {
+        "unter 30": _("under 30"),
+        "30-39": _("30 to 39"),
+        "40-49": _("40 to 49"),
+        "50-59": _("50 to 59"),
+        "60+": _("60 and older"),
+    },
+    "leadership": {"true": _("with leadership position"), "false": _("without leadership position")},
+}
+
+# The order in which codes are shown (the career-group ladder from bottom to top).
+CODE_ORDER = {
+    "career_group": ["einfach", "mittel", "gehoben", "hoeher", "ausbildung"],
+    "employment": ["beamte", "tarif", "ausbildung"],
+    "gender": ["w", "m", "d"],
+    "age_group": ["unter 30", "30-39", "40-49", "50-59", "60+"],
+    "leadership": ["true", "false"],
+}
+
+FLAG_LABELS = {
+    "80_percent": _("80 % rule: share below four fifths of the benchmark"),
+    "whole_person": _("at least one whole person short of the benchmark"),
+    "z_score": _("statistically below the benchmark (z ≤ −2)"),
+    "binomial": _("statistically below the benchmark (exact binomial test)"),
+}
+
+FLAG_SHORT = {
+    "80_percent": _("80 % rule"),
+    "whole_person": _("whole person"),
+    "z_score": _("z test"),
+    "binomial": _("binomial test"),
+}
+
+SYMBOL_LABELS = {
+    "-": _("nothing"),
+    ".": _("secret (suppressed to protect respondents)"),
+    "/": _("not reliable enough (too few answers)"),
+    "x": _("not meaningful"),
+    "...": _("not yet available"),
+}
+
+
+def code_label(dimension: str, code: str | None) -> str:
+    if code is None or code == "_U":
+        return str(_("no answer"))
+    return str(CODE_LABELS.get(dimension, {}).get(str(code).lower() if dimension == "leadership" else code, code))

@@ -122,3 +122,101 @@ class Benchmark(models.Model):
     def __str__(self) -> str:
         shown = self.symbol if self.value is None else self.value
         return f"{self.region_code} {self.year} {self.measure}: {shown}"
+
+
+class Survey(models.Model):
+    """A staff survey of one Land. Its microdata live only in a restricted Parquet snapshot;
+    the database holds metadata, diagnostics and protected indicator cells."""
+
+    name = models.SlugField(_("name"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    land = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Land"),
+        on_delete=models.PROTECT,
+        related_name="surveys",
+        limit_choices_to={"kind": "land"},
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    population = models.CharField(
+        _("surveyed population"),
+        max_length=200,
+        blank=True,
+        help_text=_("Surveys of the same population in different years form a trend."),
+    )
+    fieldwork = models.CharField(_("fieldwork period"), max_length=100, blank=True)
+    population_size = models.PositiveIntegerField(_("staff in the surveyed population"), null=True, blank=True)
+    respondents = models.PositiveIntegerField(_("respondents"))
+    weighted = models.BooleanField(_("weighted to personnel totals"), default=False)
+    synthetic = models.BooleanField(
+        _("synthetic demo data"), default=False, help_text=_("Generated data for trying the platform out.")
+    )
+    published = models.BooleanField(
+        _("released for the public"), default=False, help_text=_("Set by the Land's coordinator.")
+    )
+    snapshot = models.CharField(_("snapshot file"), max_length=300, editable=False)
+    totals_snapshot = models.CharField(_("personnel totals file"), max_length=300, blank=True, editable=False)
+    snapshot_sha256 = models.CharField(max_length=64, editable=False)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    diagnostics = models.JSONField(_("import diagnostics"), default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "auth.User", verbose_name=_("imported by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("staff survey")
+        verbose_name_plural = _("staff surveys")
+        ordering = ["land__code", "-year", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})"
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.population_size:
+            return None
+        return self.respondents / self.population_size
+
+
+class IndicatorCell(models.Model):
+    """One protected cell of a published table: what dashboards, API and exports read.
+
+    Suppressed cells keep their status, symbol and reason but no share, count of persons with
+    a migration background, interval or shortfall.
+    """
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("published")
+        PRIMARY = "primary", _("suppressed (primary)")
+        SECONDARY = "secondary", _("suppressed (secondary)")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="cells")
+    table = models.CharField(_("table"), max_length=200)
+    definition = models.CharField(_("definition"), max_length=20)
+    weighted = models.BooleanField(_("weighted"), default=False)
+    dims = models.JSONField(_("dimensions"), default=dict)
+    respondents = models.PositiveIntegerField(_("respondents"))
+    declared = models.PositiveIntegerField(_("declared"))
+    yes = models.PositiveIntegerField(_("with migration background"), null=True, blank=True)
+    share = models.FloatField(_("share"), null=True, blank=True)
+    se = models.FloatField(_("standard error"), null=True, blank=True)
+    ci_low = models.FloatField(null=True, blank=True)
+    ci_high = models.FloatField(null=True, blank=True)
+    headcount = models.FloatField(_("staff (head count)"), null=True, blank=True)
+    effective_n = models.FloatField(_("effective number of declared respondents"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    symbol = models.CharField(_("symbol"), max_length=4, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator cell")
+        verbose_name_plural = _("indicator cells")
+        indexes = [models.Index(fields=["survey", "table", "definition", "weighted"])]
+
+    def __str__(self) -> str:
+        return f"{self.survey.name} {self.table} {self.dims}: {self.status}"
+
+    @property
+    def suppressed(self) -> bool:
+        return self.status != self.Status.PUBLISHED

@@ -1,0 +1,81 @@
+"""``ikoe import-survey``: read a staff survey into restricted storage and publish its
+protected tables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+HELP = gettext_lazy(
+    "Import a staff survey (CSV, XLSX or Parquet), derive migration background, weight it and "
+    "publish its protected tables."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help=gettext_lazy("survey file (CSV, XLSX or Parquet)"))
+    parser.add_argument("--name", required=True, help=gettext_lazy("short name of the survey, e.g. be-2024"))
+    parser.add_argument("--year", required=True, type=int, help=gettext_lazy("survey year"))
+    parser.add_argument("--title", default="", help=gettext_lazy("title shown to users"))
+    parser.add_argument(
+        "--population", default="", help=gettext_lazy("surveyed population; surveys of one population form a trend")
+    )
+    parser.add_argument("--fieldwork", default="", help=gettext_lazy("fieldwork period, e.g. 03/2024–05/2024"))
+    parser.add_argument("--population-size", type=int, help=gettext_lazy("staff in the surveyed population"))
+    parser.add_argument("--totals", metavar="TOTALS.csv", help=gettext_lazy("personnel totals for weighting"))
+    parser.add_argument("--mapping", metavar="MAP.yaml", help=gettext_lazy("mapping of the file's own names and codes"))
+    parser.add_argument("--json", action="store_true", help=gettext_lazy("print the diagnostics as JSON"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ikoe.ingest.mapping import load_mapping
+    from ikoe.monitoring.surveys import import_survey
+
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    survey = import_survey(
+        args.file,
+        name=args.name,
+        year=args.year,
+        title=args.title,
+        population=args.population,
+        fieldwork=args.fieldwork,
+        population_size=args.population_size,
+        totals=args.totals,
+        mapping=mapping,
+        mapping_source={"columns": mapping.columns, "values": mapping.values} if mapping else None,
+    )
+    diag = survey.diagnostics
+    if args.json:
+        print(json.dumps({"survey": survey.name, "land": survey.land.code, **diag}, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        _("Imported survey “%(name)s” (%(land)s, %(year)d): %(rows)d respondents.")
+        % {"name": survey.name, "land": survey.land.name, "year": survey.year, "rows": survey.respondents}
+    )
+    for definition, declared in diag["declared"].items():
+        print(
+            _("  %(definition)s: %(declared)d declared (%(rate).1f %%)")
+            % {"definition": definition, "declared": declared, "rate": 100 * declared / max(survey.respondents, 1)}
+        )
+    weighting = diag.get("weighting") or {}
+    if weighting:
+        print(
+            _(
+                "  Weighted to the personnel totals: %(iterations)d iterations, converged: %(converged)s, "
+                "weights %(low).2f–%(high).2f, design effect %(deff).2f."
+            )
+            % {
+                "iterations": weighting["iterations"],
+                "converged": _("yes") if weighting["converged"] else _("no"),
+                "low": weighting["weight_min"],
+                "high": weighting["weight_max"],
+                "deff": weighting["design_effect"],
+            }
+        )
+    else:
+        print(_("  Not weighted (no personnel totals given)."))
+    print(_("  %(cells)d protected table cells published.") % {"cells": survey.cells.count()})
+    return 0

@@ -1,0 +1,119 @@
+"""``ikoe indicators``: protected indicators of a survey for any combination of dimensions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+HELP = gettext_lazy("Print protected indicators of a survey by any dimensions (JSON or CSV).")
+
+FIELDS = (
+    "respondents",
+    "declared",
+    "share",
+    "ci_low",
+    "ci_high",
+    "benchmark",
+    "gap_pp",
+    "index",
+    "shortfall",
+    "flags",
+    "status",
+    "symbol",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--survey", required=True, help=gettext_lazy("name of the survey"))
+    parser.add_argument(
+        "--by",
+        default="land",
+        help=gettext_lazy(
+            "dimensions, comma-separated: land, ministry, agency, unit, career_group, employment, gender, age_group, leadership"
+        ),
+    )
+    parser.add_argument(
+        "--definition",
+        default="mighev",
+        choices=["mighev", "mz", "eg", "precomputed"],
+        help=gettext_lazy("definition of migration background (default mighev: MighEV §6 short form)"),
+    )
+    parser.add_argument("--weighted", action="store_true", help=gettext_lazy("use the weights (needs personnel totals)"))
+    parser.add_argument("--benchmark", type=int, help=gettext_lazy("ID of the benchmark figure (default: the Land's latest population share)"))
+    out = parser.add_mutually_exclusive_group(required=True)
+    out.add_argument("--json", action="store_true", help=gettext_lazy("JSON output"))
+    out.add_argument("--csv", action="store_true", help=gettext_lazy("CSV output"))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from ikoe.errors import ImportFailed
+    from ikoe.monitoring.models import Survey
+    from ikoe.monitoring.surveys import DEFINITION_CODES, DIMENSIONS, benchmark_for, compute_table, load_frame
+
+    by = [d.strip() for d in args.by.split(",") if d.strip()]
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise ImportFailed.single(
+            "dimension",
+            _("Unknown dimension %(dims)s; use any of: %(allowed)s.")
+            % {"dims": ", ".join(unknown), "allowed": ", ".join(DIMENSIONS)},
+            column="--by",
+        )
+    survey = Survey.objects.select_related("land").filter(name=args.survey).first()
+    if survey is None:
+        names = ", ".join(Survey.objects.values_list("name", flat=True)) or "–"
+        raise ImportFailed.single(
+            "survey", _("There is no survey “%(name)s”. Known surveys: %(names)s.") % {"name": args.survey, "names": names}
+        )
+    definition = DEFINITION_CODES[args.definition]
+    if definition.value not in survey.diagnostics.get("definitions_derived", []):
+        raise ImportFailed.single(
+            "definition",
+            _("The survey's answers do not allow the definition “%(definition)s”.") % {"definition": args.definition},
+        )
+    data, design = load_frame(survey)
+    if args.weighted and design is None:
+        raise ImportFailed.single("weights", _("The survey has no personnel totals, so it cannot be weighted."))
+    benchmark = benchmark_for(survey, args.benchmark)
+    if args.benchmark is not None and benchmark is None:
+        raise ImportFailed.single("benchmark", _("There is no benchmark figure with ID %(id)d.") % {"id": args.benchmark})
+    table = compute_table(data, by, definition=definition, design=design if args.weighted else None, benchmark=benchmark)
+    records = []
+    for row in table.iter_rows(named=True):
+        record = {d: (None if row[d] is None else str(row[d])) for d in by}
+        record.update(
+            respondents=row["respondents"],
+            declared=row["declared"],
+            share=_clean(row["share"]),
+            ci_low=_clean(row["ci_lower"]),
+            ci_high=_clean(row["ci_upper"]),
+            benchmark=benchmark.share if benchmark else None,
+            gap_pp=_clean(row.get("gap_pp")),
+            index=_clean(row.get("index")),
+            shortfall=_clean(row.get("shortfall")),
+            flags=list(row.get("flags") or []),
+            status="published" if row["status"] == "published" else "suppressed",
+            symbol=row["symbol"],
+        )
+        records.append(record)
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=[*by, *FIELDS])
+        writer.writeheader()
+        for record in records:
+            writer.writerow({**record, "flags": "|".join(record["flags"])})
+    return 0

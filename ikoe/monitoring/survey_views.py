@@ -1,0 +1,282 @@
+"""Survey pages: Land overview, organisation page, diagnostics for data stewards, upload.
+
+Every page reads protected cells (IndicatorCell) only; nothing here touches respondent rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from ikoe.accounts.models import Role
+from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
+from ikoe.monitoring.labels import (
+    CODE_ORDER,
+    DIMENSION_LABELS,
+    FLAG_LABELS,
+    FLAG_SHORT,
+    SURVEY_DEFINITION_LABELS,
+    code_label,
+    definition_label,
+    measure_label,
+)
+from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
+from ikoe.monitoring.templatetags.ikoe import pct
+from ikoe.monitoring.publication import REASONS
+from ikoe.reports.charts import Bar, bar_chart
+from ikoe.stats.representation import assess
+
+
+def visible_surveys(user: Any):  # type: ignore[no-untyped-def]
+    return visible(Survey.objects.select_related("land"), user)
+
+
+def get_survey(request: HttpRequest, name: str) -> Survey:
+    return get_object_for_user_or_404(visible_surveys(request.user), request.user, name=name)
+
+
+@dataclass
+class Row:
+    """One cell as a table row, with representation against the benchmark."""
+
+    label: str
+    cell: IndicatorCell
+    code: str | None = None
+    link: str = ""
+    gap_pp: float | None = None
+    index: float | None = None
+    shortfall: float | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def flag_labels(self) -> list[tuple[str, str]]:
+        """(short name, explanation) of each flag."""
+        return [(str(FLAG_SHORT.get(f, f)), str(FLAG_LABELS.get(f, f))) for f in self.flags]
+
+
+def _benchmarks(survey: Survey) -> list[Benchmark]:
+    return list(
+        Benchmark.objects.filter(region_code__in=[survey.land.code, "DE"], unit="%", value__isnull=False)
+        .exclude(measure__in=["administration_staff_survey_share"])
+        .order_by("region_code", "measure", "-year")
+    )
+
+
+def _represent(rows: list[Row], benchmark: float | None) -> None:
+    published = [r for r in rows if r.cell.status == "published" and r.cell.share is not None]
+    if not benchmark or not published:
+        return
+    cells = [r.cell for r in published]
+    weighted = cells[0].weighted
+    table = assess(
+        np.array([c.share for c in cells], dtype=float),
+        benchmark,
+        yes=None if weighted else np.array([c.yes for c in cells], dtype=float),
+        declared=np.array([(c.effective_n if weighted else c.declared) or 0 for c in cells], dtype=float),
+        basis=np.array([(c.headcount if weighted else c.declared) or 0 for c in cells], dtype=float),
+        exact_counts=not weighted,
+    )
+    for row, rec in zip(published, table.iter_rows(named=True), strict=True):
+        row.gap_pp, row.index, row.shortfall = rec["gap_pp"], rec["index"], rec["shortfall"]
+        row.flags = list(rec["flags"] or [])
+
+
+def _cells(survey: Survey, table: str, definition: str, **dims: str) -> list[IndicatorCell]:
+    cells = IndicatorCell.objects.filter(survey=survey, table=table, definition=definition)
+    return [c for c in cells if all(c.dims.get(k) == v for k, v in dims.items())]
+
+
+def _rows_by(survey: Survey, dimension: str, table: str, definition: str, names: dict[str, str], **dims: str) -> list[Row]:
+    cells = _cells(survey, table, definition, **dims)
+    order = CODE_ORDER.get(dimension)
+    if order:
+        rank = {code: i for i, code in enumerate(order)}
+        cells.sort(key=lambda c: rank.get(str(c.dims.get(dimension)).lower(), len(order)))
+    else:
+        cells.sort(key=lambda c: names.get(c.dims.get(dimension) or "", "~"))
+    rows = []
+    for c in cells:
+        code = c.dims.get(dimension)
+        if dimension in ("ministry", "agency", "unit", "land"):
+            label = names.get(code or "", code or "") if code else _("not assigned")
+        else:
+            label = code_label(dimension, code)
+        rows.append(Row(label=label, cell=c, code=code))
+    return rows
+
+
+def _chart(rows: list[Row], title: str, ident: str, benchmark: float | None, benchmark_label: str) -> str:
+    bars = [Bar(r.label, 100 * (r.cell.share or 0)) for r in rows if r.cell.share is not None]
+    if benchmark:
+        bars.append(Bar(benchmark_label, 100 * benchmark, highlight=True))
+    if not bars:
+        return ""
+    description = "; ".join(f"{b.label}: {pct(b.value / 100)} %" for b in bars)
+    return bar_chart(bars, title=title, description=description, value_title=_("Share in %"), ident=ident)
+
+
+def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
+    definitions = survey.diagnostics.get("definitions_derived", [])
+    definition = request.GET.get("definition") or (definitions[0] if definitions else "")
+    if definition not in definitions:
+        definition = definitions[0] if definitions else ""
+    benchmarks = _benchmarks(survey)
+    chosen = None
+    try:
+        wanted = int(request.GET.get("benchmark", ""))
+        chosen = next((b for b in benchmarks if b.pk == wanted), None)
+    except ValueError:
+        pass
+    if chosen is None:
+        chosen = next((b for b in benchmarks if b.region_code == survey.land.code and b.measure == "population_share"), None)
+    share = (chosen.value or 0) / 100 if chosen else None
+    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
+    names[survey.land.code] = survey.land.name
+    label = _("Benchmark: %(what)s %(year)s") % {
+        "what": measure_label(chosen.measure, chosen.measure_label) if chosen else "",
+        "year": chosen.year if chosen else "",
+    }
+    return {
+        "survey": survey,
+        "definition": definition,
+        "definition_label": SURVEY_DEFINITION_LABELS.get(definition, definition),
+        "definitions": [(d, SURVEY_DEFINITION_LABELS.get(d, d)) for d in definitions],
+        "benchmarks": [(b, f"{b.region_name}: {measure_label(b.measure, b.measure_label)}, {definition_label(b.definition)}, {b.year} ({number_format(b.value, 1)} %)") for b in benchmarks],
+        "benchmark": chosen,
+        "benchmark_share": share,
+        "benchmark_label": label,
+        "benchmark_short": _("Benchmark (%(year)s)") % {"year": chosen.year if chosen else ""},
+        "names": names,
+        "symbols_used": [],
+        "reasons": {k: str(v) for k, v in REASONS.items()},
+        "can_see_diagnostics": has_role(request.user, Role.DATA_STEWARD, land=survey.land),
+    }
+
+
+def survey_list(request: HttpRequest) -> HttpResponse:
+    surveys = visible_surveys(request.user).order_by("land__name", "-year")
+    can_upload = has_role(request.user, Role.DATA_STEWARD)
+    return render(request, "monitoring/survey_list.html", {"surveys": surveys, "can_upload": can_upload})
+
+
+def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
+    survey = get_survey(request, name)
+    ctx = _context(request, survey)
+    d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
+    total = _rows_by(survey, "land", "land", d, names)
+    sections = []
+    for dimension, table in (
+        ("career_group", "land × career_group"),
+        ("ministry", "land × ministry"),
+        ("gender", "land × gender"),
+        ("age_group", "land × age_group"),
+        ("employment", "land × employment"),
+        ("leadership", "land × leadership"),
+    ):
+        rows = _rows_by(survey, dimension, table, d, names)
+        if not rows:
+            continue
+        _represent(rows, b)
+        if dimension == "ministry":
+            for r in rows:
+                if r.code:
+                    r.link = f"organisation/{r.code}/"
+        title = _("Share with a migration background by %(dimension)s") % {"dimension": DIMENSION_LABELS[dimension]}
+        sections.append(
+            {
+                "id": dimension,
+                "heading": DIMENSION_LABELS[dimension],
+                "rows": rows,
+                "chart": _chart(rows, title, f"chart-{dimension}", b, ctx["benchmark_short"]),
+                "chart_title": title,
+            }
+        )
+    _represent(total, b)
+    trend = _trend(request, survey, d)
+    return render(
+        request,
+        "monitoring/survey_overview.html",
+        {**ctx, "total": total[0] if total else None, "sections": sections, "trend": trend},
+    )
+
+
+def _trend(request: HttpRequest, survey: Survey, definition: str) -> list[Row]:
+    same = visible_surveys(request.user).filter(land=survey.land, population=survey.population).order_by("year")
+    rows = []
+    for other in same:
+        cell = IndicatorCell.objects.filter(survey=other, table="land", definition=definition).first()
+        if cell is not None:
+            rows.append(Row(label=str(other.year), cell=cell, link=f"../{other.name}/" if other.pk != survey.pk else ""))
+    return rows if len(rows) > 1 else []
+
+
+def organisation_page(request: HttpRequest, name: str, code: str) -> HttpResponse:
+    survey = get_survey(request, name)
+    org = Organisation.objects.filter(code=code, land=survey.land).first()
+    if org is None:
+        raise Http404
+    ctx = _context(request, survey)
+    d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
+    if org.kind == "ministry":
+        own = _cells(survey, "land × ministry", d, ministry=code)
+        children = _rows_by(survey, "agency", "land × ministry × agency", d, names, ministry=code)
+        ladder = _rows_by(survey, "career_group", "land × ministry × career_group", d, names, ministry=code)
+        for r in children:
+            if r.code:
+                r.link = f"../{r.code}/"
+    elif org.kind == "agency":
+        own = _cells(survey, "land × ministry × agency", d, agency=code)
+        children = []
+        ladder = _rows_by(survey, "career_group", "land × ministry × agency × career_group", d, names, agency=code)
+    else:
+        raise Http404
+    if not own:
+        raise Http404
+    total = [Row(label=org.name, cell=own[0])]
+    for rows in (total, children, ladder):
+        _represent(rows, b)
+    title = _("Share with a migration background by career group")
+    return render(
+        request,
+        "monitoring/survey_organisation.html",
+        {
+            **ctx,
+            "organisation": org,
+            "parents": [o for o in org.ancestors() if o.kind != "land"],
+            "total": total[0],
+            "total_rows": total,
+            "children": children,
+            "ladder": ladder,
+            "ladder_chart": _chart(ladder, title, "chart-ladder", b, ctx["benchmark_short"]),
+            "ladder_title": title,
+            "children_chart": _chart(children, _("Share with a migration background by agency"), "chart-agencies", b, ctx["benchmark_short"]),
+        },
+    )
+
+
+def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
+    survey = get_survey(request, name)
+    if not has_role(request.user, Role.DATA_STEWARD, land=survey.land):
+        raise Http404
+    diag = survey.diagnostics
+    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
+    by_org = [(code, names.get(code, code), n) for code, n in diag.get("respondents_by_organisation", {}).items()]
+    cells = IndicatorCell.objects.filter(survey=survey)
+    suppression: dict[tuple[str, str], int] = {}
+    for status, reason in cells.values_list("status", "reason"):
+        suppression[(status, reason)] = suppression.get((status, reason), 0) + 1
+    summary = [
+        {"status": s, "reason": str(REASONS.get(r, r)) if r else "", "count": n}
+        for (s, r), n in sorted(suppression.items())
+    ]
+    return render(
+        request,
+        "monitoring/survey_diagnostics.html",
+        {"survey": survey, "diag": diag, "by_org": by_org, "weighting": diag.get("weighting") or {}, "suppression": summary, "cell_count": cells.count()},
+    )

@@ -1,0 +1,437 @@
+"""The one path for staff-survey data (DESIGN.md): file → restricted snapshot → statistics →
+disclosure control → protected cells in the database.
+
+Only this module and the statistics it calls ever hold respondent rows. Everything it returns
+to callers outside is an aggregate that went through :mod:`ikoe.monitoring.publication`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ikoe.errors import ImportFailed
+from ikoe.ingest.mapping import SurveyMapping
+from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
+from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
+from ikoe.monitoring.publication import DisclosureRules, protect_estimates
+from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
+from ikoe.stats.estimates import estimate_shares
+from ikoe.stats.representation import Benchmark as StatsBenchmark
+from ikoe.stats.representation import representation_table
+from ikoe.stats.weighting import SurveyDesign, rake
+
+LEVELS = ("land", "ministry", "agency", "unit")
+CLASSIFYING = ("career_group", "employment", "gender", "age_group", "leadership")
+DIMENSIONS = LEVELS + CLASSIFYING
+UNKNOWN = "_U"  # class of respondents without an answer to a classifying question
+DEFINITION_CODES = {
+    "mighev": Definition.MIGHEV_SHORT,
+    "mz": Definition.MIKROZENSUS_WIDE,
+    "eg": Definition.EINWANDERUNGSGESCHICHTE,
+    "precomputed": Definition.PRECOMPUTED,
+}
+
+# The tables published for every survey (the Land overview, ministries, agencies, ladder).
+STANDARD_TABLES: tuple[tuple[str, ...], ...] = (
+    ("land",),
+    ("land", "ministry"),
+    ("land", "ministry", "agency"),
+    ("land", "career_group"),
+    ("land", "ministry", "career_group"),
+    ("land", "gender"),
+    ("land", "age_group"),
+    ("land", "employment"),
+    ("land", "leadership"),
+    ("land", "ministry", "agency", "career_group"),
+)
+
+
+def restricted_dir() -> Path:
+    path = Path(settings.RESTRICTED_DIR) / "surveys"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisation levels
+
+
+def organisation_levels() -> pl.DataFrame:
+    """For every organisation code: the codes of its Land, ministry, agency and unit."""
+    orgs = {o.pk: o for o in Organisation.objects.all()}
+    rows = []
+    for org in orgs.values():
+        chain = []
+        node: Organisation | None = org
+        while node is not None:
+            chain.append(node)
+            node = orgs.get(node.parent_id) if node.parent_id else None
+        by_kind: dict[str, str] = {}
+        for node in reversed(chain):  # top-down: the highest unit wins for "unit"
+            by_kind.setdefault(node.kind, node.code)
+        rows.append({"organisation": org.code, **{lvl: by_kind.get(lvl) for lvl in LEVELS}})
+    return pl.DataFrame(rows, schema={"organisation": pl.String, **{lvl: pl.String for lvl in LEVELS}})
+
+
+def with_levels(data: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
+    return data.with_columns(pl.col("organisation").cast(pl.String)).join(
+        levels, on="organisation", how="left", maintain_order="left"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Weighting
+
+
+def _totals_key(totals: pl.DataFrame, levels: pl.DataFrame, data: pl.DataFrame) -> pl.Series:
+    """For each respondent, the organisation code at which the totals give head counts: the
+    respondent's own organisation or its nearest ancestor listed in the totals."""
+    listed = set(totals.get_column("organisation").cast(pl.String).to_list())
+    candidates = [pl.col("organisation"), pl.col("unit"), pl.col("agency"), pl.col("ministry"), pl.col("land")]
+    expr = pl.coalesce([pl.when(c.is_in(list(listed))).then(c) for c in candidates])
+    return data.select(expr.alias("_weight_org")).to_series()
+
+
+def build_design(
+    data: pl.DataFrame, totals: pl.DataFrame | None, file: str = ""
+) -> tuple[SurveyDesign | None, dict[str, Any]]:
+    """Rake respondents to the personnel totals; ``None`` when no totals are given.
+
+    Margins: the organisations of the totals file (respondents counted at their nearest listed
+    ancestor) and each classifying column of the totals file. Respondents without an answer to
+    a classifying column form their own class; its total is the same share of the staff as of
+    the respondents, and the known classes share the rest in the proportions of the totals.
+    """
+    if totals is None:
+        return None, {}
+    data = data.with_columns(_totals_key(totals, data.select(LEVELS + ("organisation",)), data))
+    unmatched = data.get_column("_weight_org").null_count()
+    if unmatched:
+        raise ImportFailed.single(
+            "totals_organisation",
+            _(
+                "%(count)d respondents belong to organisations for which the personnel totals give "
+                "no head count (neither for the organisation nor for one above it)."
+            )
+            % {"count": unmatched},
+            file=file,
+            column="organisation",
+        )
+    n = data.height
+    org_totals = (
+        totals.with_columns(pl.col("organisation").cast(pl.String).alias("_weight_org"))
+        .group_by("_weight_org")
+        .agg(pl.col("headcount").sum().cast(pl.Float64).alias("total"))
+    )
+    margins = [org_totals]
+    grand = float(org_totals.get_column("total").sum())
+    margin_names = ["organisation"]
+    for column in CLASSIFYING:
+        if column not in totals.columns or column not in data.columns:
+            continue
+        known = (
+            totals.with_columns(pl.col(column).cast(pl.String))
+            .group_by(column)
+            .agg(pl.col("headcount").sum().cast(pl.Float64).alias("total"))
+        )
+        missing = data.get_column(column).null_count()
+        p_unknown = missing / n
+        known = known.with_columns(pl.col("total") * (1 - p_unknown))
+        if missing:
+            known = pl.concat([known, pl.DataFrame({column: [UNKNOWN], "total": [grand * p_unknown]})])
+        margins.append(known)
+        margin_names.append(column)
+        data = data.with_columns(pl.col(column).cast(pl.String).fill_null(UNKNOWN))
+    try:
+        design = rake(data, margins, allow_empty_classes=True)
+    except ValueError as exc:
+        raise ImportFailed.single(
+            "weighting", _("The respondents cannot be weighted to the personnel totals: %(reason)s") % {"reason": exc}, file=file
+        ) from exc
+    return design, {"margins": margin_names, **asdict(design.diagnostics)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators
+
+
+@dataclass(frozen=True)
+class BenchmarkChoice:
+    share: float  # 0..1
+    label: str
+    year: int | None
+    definition: str
+    benchmark_id: int | None = None
+
+
+def benchmark_for(survey: Survey, benchmark_id: int | None = None) -> BenchmarkChoice | None:
+    """The chosen benchmark, or the Land's most recent population share."""
+    qs = Benchmark.objects.filter(value__isnull=False, unit="%")
+    if benchmark_id is not None:
+        row = qs.filter(pk=benchmark_id).first()
+    else:
+        row = (
+            qs.filter(region_code=survey.land.code, measure="population_share")
+            .order_by("-year")
+            .first()
+        )
+    if row is None or row.value is None:
+        return None
+    return BenchmarkChoice(row.value / 100, row.measure_label or row.measure, row.year, row.definition, row.pk)
+
+
+def compute_table(
+    data: pl.DataFrame,
+    by: Sequence[str],
+    *,
+    definition: Definition,
+    design: SurveyDesign | None,
+    benchmark: BenchmarkChoice | None,
+    rules: DisclosureRules | None = None,
+) -> pl.DataFrame:
+    """Estimates, representation and disclosure status for one table."""
+    status = f"status_{definition.value}"
+    est = estimate_shares(data, list(by), status=status, design=design)
+    if benchmark is not None:
+        est = representation_table(
+            est,
+            StatsBenchmark(benchmark.share, benchmark.label, benchmark.year, benchmark.definition),
+            headcount="population" if design is not None else None,
+        )
+    return protect_estimates(est, list(by), rules or DisclosureRules())
+
+
+def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
+    """The survey's respondents with levels and statuses, and its design. Restricted."""
+    data = pl.read_parquet(restricted_dir() / survey.snapshot)
+    data = with_levels(data, organisation_levels())
+    data = derive_all(data, _definitions(data.columns))
+    totals = pl.read_parquet(restricted_dir() / survey.totals_snapshot) if survey.totals_snapshot else None
+    design, _diag = build_design(data, totals)
+    for column in CLASSIFYING:
+        if column in data.columns:
+            data = data.with_columns(pl.col(column).cast(pl.String))
+    return data, design
+
+
+def _definitions(columns: Sequence[str]) -> tuple[Definition, ...]:
+    return derivable_definitions(columns)
+
+
+def survey_definitions(survey: Survey) -> list[Definition]:
+    return [Definition(d) for d in survey.diagnostics.get("definitions_derived", [])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def import_survey(
+    path: str | Path,
+    *,
+    name: str,
+    year: int,
+    title: str = "",
+    population: str = "",
+    fieldwork: str = "",
+    population_size: int | None = None,
+    totals: str | Path | None = None,
+    mapping: SurveyMapping | None = None,
+    mapping_source: dict[str, Any] | None = None,
+    user: Any = None,
+    synthetic: bool = False,
+    published: bool = False,
+) -> Survey:
+    """Read, validate, snapshot and publish a survey; all or nothing.
+
+    The snapshot is written to a temporary file first and moved into place only after the
+    database transaction committed; a failure at any point leaves neither rows nor files.
+    """
+    levels = organisation_levels()
+    codes = levels.get_column("organisation").to_list()
+    survey_file = read_survey(path, organisation_codes=codes, mapping=mapping, current_year=timezone.now().year)
+    totals_frame = read_totals(totals, codes, mapping) if totals else None
+    data = with_levels(survey_file.data, levels)
+    lands = data.get_column("land").drop_nulls().unique().to_list()
+    if len(lands) != 1:
+        raise ImportFailed.single(
+            "several_lands",
+            _("A survey belongs to exactly one Land; this file has respondents in: %(lands)s.")
+            % {"lands": ", ".join(sorted(lands)) or "–"},
+            file=str(path),
+            column="organisation",
+        )
+    land = Organisation.objects.get(code=lands[0])
+    definitions = _definitions(data.columns)
+    data = derive_all(data, definitions)
+    design, weighting = build_design(data, totals_frame, str(totals or ""))
+    if population_size is None and totals_frame is not None:
+        population_size = int(totals_frame.get_column("headcount").sum())
+
+    folder = restricted_dir()
+    token = uuid.uuid4().hex
+    tmp_dir = folder / f".tmp-{token}"
+    tmp_dir.mkdir(mode=0o700)
+    final_name = f"{token}.parquet"
+    totals_name = f"{token}-totals.parquet" if totals_frame is not None else ""
+    try:
+        survey_file.data.write_parquet(tmp_dir / final_name)
+        if totals_frame is not None:
+            totals_frame.write_parquet(tmp_dir / totals_name)
+        sha = hashlib.sha256((tmp_dir / final_name).read_bytes()).hexdigest()
+        diagnostics = _diagnostics(survey_file, data, definitions, weighting)
+        with transaction.atomic():
+            Survey.objects.filter(name=name).delete()
+            survey = Survey.objects.create(
+                name=name,
+                title=title or name,
+                land=land,
+                year=year,
+                population=population,
+                fieldwork=fieldwork,
+                population_size=population_size,
+                respondents=data.height,
+                weighted=design is not None,
+                synthetic=synthetic,
+                published=published,
+                snapshot=final_name,
+                totals_snapshot=totals_name,
+                snapshot_sha256=sha,
+                mapping=mapping_source or {},
+                diagnostics=diagnostics,
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            publish_cells(survey, _frame_for_tables(data), design)
+            transaction.on_commit(lambda: _move_into_place(tmp_dir, folder))
+    finally:
+        if tmp_dir.exists() and not any((folder / p.name).exists() for p in tmp_dir.iterdir()):
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    return survey
+
+
+def _move_into_place(tmp_dir: Path, folder: Path) -> None:
+    for item in tmp_dir.iterdir():
+        os.replace(item, folder / item.name)
+    tmp_dir.rmdir()
+
+
+def clean_restricted_storage() -> int:
+    """Remove temporary files of interrupted imports and snapshots no survey refers to."""
+    folder = restricted_dir()
+    removed = 0
+    for tmp in folder.glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed += 1
+    known = set(Survey.objects.values_list("snapshot", flat=True)) | set(
+        Survey.objects.values_list("totals_snapshot", flat=True)
+    )
+    for file in folder.glob("*.parquet"):
+        if file.name not in known:
+            file.unlink()
+            removed += 1
+    return removed
+
+
+def _frame_for_tables(data: pl.DataFrame) -> pl.DataFrame:
+    for column in CLASSIFYING:
+        if column in data.columns:
+            data = data.with_columns(pl.col(column).cast(pl.String))
+    return data
+
+
+def _diagnostics(
+    survey_file: SurveyFile, data: pl.DataFrame, definitions: Sequence[Definition], weighting: dict[str, Any]
+) -> dict[str, Any]:
+    diag = survey_file.diagnostics
+    declared = {}
+    for d in definitions:
+        column = data.get_column(f"status_{d.value}")
+        declared[d.value] = int((column != "unknown").sum())
+    by_agency = (
+        data.with_columns(pl.coalesce("agency", "ministry", "land").alias("_org"))
+        .group_by("_org")
+        .len()
+        .sort("_org")
+    )
+    return {
+        "file": Path(diag.file).name,
+        "format": diag.format,
+        "encoding": diag.encoding,
+        "rows_read": diag.rows_read,
+        "blank_rows_skipped": diag.blank_rows_skipped,
+        "rows_rejected": 0,
+        "respondents_by_organisation": {str(k): int(v) for k, v in by_agency.iter_rows()},
+        "answers_per_item": diag.answers_per_item,
+        "columns_used": diag.columns_used,
+        "columns_ignored": diag.columns_ignored,
+        "definitions_derived": [d.value for d in definitions],
+        "declared": declared,
+        "weighting": _jsonable(weighting),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def publish_cells(survey: Survey, data: pl.DataFrame, design: SurveyDesign | None) -> int:
+    """Compute, protect and store the standard tables of a survey for every definition."""
+    survey.cells.all().delete()
+    cells: list[IndicatorCell] = []
+    for definition in _definitions(data.columns):
+        for by in STANDARD_TABLES:
+            if any(col not in data.columns for col in by):
+                continue
+            table = compute_table(data, by, definition=definition, design=design, benchmark=None)
+            cells.extend(_cells(survey, table, by, definition, design is not None))
+    IndicatorCell.objects.bulk_create(cells, batch_size=2000)
+    return len(cells)
+
+
+def _cells(
+    survey: Survey, table: pl.DataFrame, by: Sequence[str], definition: Definition, weighted: bool
+) -> list[IndicatorCell]:
+    name = " × ".join(by)
+    out = []
+    for row in table.iter_rows(named=True):
+        out.append(
+            IndicatorCell(
+                survey=survey,
+                table=name,
+                definition=definition.value,
+                weighted=weighted,
+                dims={d: (None if row[d] is None else str(row[d])) for d in by},
+                respondents=row["respondents"],
+                declared=row["declared"],
+                yes=row["yes"],
+                share=row["share"],
+                se=row["se"],
+                ci_low=row["ci_lower"],
+                ci_high=row["ci_upper"],
+                headcount=row.get("population") if weighted else None,
+                effective_n=row.get("effective_n"),
+                status=row["status"],
+                symbol=row["symbol"],
+                reason=row["reason"],
+            )
+        )
+    return out
