@@ -192,13 +192,13 @@ BAD_INPUT = [
     pytest.param(
         HEADER + "A1,Agency,DE-BE,agency\n",
         "wrong_parent_kind", 2, "parent",
-        "An agency must sit directly below a ministry, but its parent is of kind “land”.",
+        "An agency must sit directly below a ministry, but its parent is of kind “Land”.",
         id="agency below a Land",
     ),
     pytest.param(
         HEADER + "M1,Ministry,DE-BE,ministry\nU1,Unit,M1,unit\n",
         "wrong_parent_kind", 3, "parent",
-        "A unit must sit below an agency or another unit, but its parent is of kind “ministry”.",
+        "A unit must sit below an agency or another unit, but its parent is of kind “Ministry”.",
         id="unit below a ministry",
     ),
     pytest.param(
@@ -356,7 +356,8 @@ def test_moving_an_agency_with_members_to_another_land_is_refused(tmp_path, cast
 def test_the_command_reports_counts_and_exits_0(capsys):
     assert cli.main(["import-organisations", str(DATA / "tree.csv")]) == 0
 
-    assert capsys.readouterr().out.strip() == "Organisations: 7 created, 0 updated, 0 unchanged."
+    # The command line speaks German unless IKOE_LANGUAGE=en.
+    assert capsys.readouterr().out.strip() == "Organisationen: 7 angelegt, 0 aktualisiert, 0 unverändert."
 
 
 def test_the_command_exits_1_and_names_the_problem(tmp_path, capsys):
@@ -365,8 +366,8 @@ def test_the_command_exits_1_and_names_the_problem(tmp_path, capsys):
     assert cli.main(["import-organisations", str(path)]) == 1
 
     err = capsys.readouterr().err
-    assert f"{path}, row 2, column “parent”: An agency must sit directly below a ministry" in err
-    assert err.strip().endswith("Nothing was stored.")
+    assert f"{path}, Zeile 2, Spalte „parent“: Eine Behörde muss direkt einem Ministerium untergeordnet sein" in err
+    assert err.strip().endswith("Es wurde nichts gespeichert.")
     assert Organisation.objects.count() == 0
 
 
@@ -390,7 +391,7 @@ def test_the_command_writes_json_when_asked(tmp_path, capsys):
 
 def test_the_command_refuses_a_missing_file(tmp_path, capsys):
     assert cli.main(["import-organisations", str(tmp_path / "nope.csv")]) == 1
-    assert "The file cannot be read" in capsys.readouterr().err
+    assert "Die Datei kann nicht gelesen werden" in capsys.readouterr().err
 
 
 # --- admin -------------------------------------------------------------------------------------
@@ -424,7 +425,7 @@ def test_the_admin_refuses_an_agency_below_a_land(client_staff_admin, land_a):
     )
 
     assert response.status_code == 200
-    assert "An agency must sit directly below a ministry, but its parent is of kind “land”." in response.content.decode()
+    assert "An agency must sit directly below a ministry, but its parent is of kind “Land”." in response.content.decode()
     assert not Organisation.objects.filter(code="A-NEW").exists()
 
 

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from ikoe.monitoring.models import Benchmark, BenchmarkDataset
+from ikoe.accounts.scope import get_object_for_user_or_404, visible, visible_organisations
+from ikoe.monitoring.models import Benchmark, BenchmarkDataset, IndicatorCell, Survey
 
 api = NinjaAPI(
     title="IKÖ-Monitor API",
@@ -89,3 +90,99 @@ def list_benchmarks(request: HttpRequest, filters: Query[BenchmarkFilter]):  # t
     if filters.dataset:
         qs = qs.filter(dataset__name=filters.dataset)
     return qs
+
+
+class OrganisationOut(Schema):
+    code: str
+    name: str
+    kind: str
+    parent: str | None = Field(None, description="code of the parent organisation")
+    land: str | None = Field(None, description="code of the Land")
+
+
+@api.get("/organisations", response=list[OrganisationOut], tags=["organisations"], summary="Organisations you may see")
+def list_organisations(request: HttpRequest, kind: str | None = None, land: str | None = None) -> list[dict]:
+    qs = visible_organisations(request.user).select_related("parent", "land")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if land:
+        qs = qs.filter(land__code=land)
+    return [
+        {
+            "code": o.code,
+            "name": o.name,
+            "kind": o.kind,
+            "parent": o.parent.code if o.parent else None,
+            "land": o.land.code if o.land else None,
+        }
+        for o in qs.order_by("code")
+    ]
+
+
+class SurveyOut(Schema):
+    name: str
+    title: str
+    land: str
+    year: int
+    population: str
+    respondents: int
+    population_size: int | None
+    weighted: bool
+    synthetic: bool
+    published: bool
+    definitions: list[str]
+
+
+def _survey_out(s: Survey) -> dict:
+    return {
+        "name": s.name,
+        "title": s.title,
+        "land": s.land.code,
+        "year": s.year,
+        "population": s.population,
+        "respondents": s.respondents,
+        "population_size": s.population_size,
+        "weighted": s.weighted,
+        "synthetic": s.synthetic,
+        "published": s.published,
+        "definitions": s.diagnostics.get("definitions_derived", []),
+    }
+
+
+@api.get("/surveys", response=list[SurveyOut], tags=["surveys"], summary="Staff surveys you may see")
+def list_surveys(request: HttpRequest) -> list[dict]:
+    return [_survey_out(s) for s in visible(Survey.objects.select_related("land"), request.user)]
+
+
+class CellOut(Schema):
+    table: str = Field(..., description="dimensions of the table, e.g. “land × career_group”")
+    definition: str
+    weighted: bool
+    dims: dict[str, str | None]
+    respondents: int
+    declared: int
+    yes: int | None = Field(..., description="persons with a migration background; empty when suppressed")
+    share: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    headcount: float | None
+    status: str = Field(..., description="published, primary or secondary (suppressed)")
+    symbol: str = Field(..., description="Destatis symbol of a suppressed cell: . secret, / not reliable")
+
+
+@api.get(
+    "/surveys/{name}/cells",
+    response=list[CellOut],
+    tags=["surveys"],
+    summary="Protected table cells of a survey",
+    description="Only cells that went through disclosure control exist; suppressed cells carry no share.",
+)
+def survey_cells(request: HttpRequest, name: str, table: str | None = None, definition: str | None = None) -> list[IndicatorCell]:
+    survey = get_object_for_user_or_404(Survey.objects.select_related("land"), request.user, name=name)
+    qs = IndicatorCell.objects.filter(survey=survey).order_by("table", "definition", "id")
+    if table:
+        qs = qs.filter(table=table)
+    if definition:
+        qs = qs.filter(definition=definition)
+    return list(qs)

@@ -9,6 +9,8 @@ import json
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ikoe.formats import fmt
+
 HELP = gettext_lazy(
     "Import a staff survey (CSV, XLSX or Parquet), derive migration background, weight it and "
     "publish its protected tables."
@@ -57,22 +59,26 @@ def run(args: argparse.Namespace) -> int:
     )
     for definition, declared in diag["declared"].items():
         print(
-            _("  %(definition)s: %(declared)d declared (%(rate).1f %%)")
-            % {"definition": definition, "declared": declared, "rate": 100 * declared / max(survey.respondents, 1)}
+            _("  %(definition)s: %(declared)d declared (%(rate)s %%)")
+            % {
+                "definition": definition,
+                "declared": declared,
+                "rate": fmt(100 * declared / max(survey.respondents, 1), 1),
+            }
         )
     weighting = diag.get("weighting") or {}
     if weighting:
         print(
             _(
                 "  Weighted to the personnel totals: %(iterations)d iterations, converged: %(converged)s, "
-                "weights %(low).2f–%(high).2f, design effect %(deff).2f."
+                "weights %(low)s–%(high)s, design effect %(deff)s."
             )
             % {
                 "iterations": weighting["iterations"],
                 "converged": _("yes") if weighting["converged"] else _("no"),
-                "low": weighting["weight_min"],
-                "high": weighting["weight_max"],
-                "deff": weighting["design_effect"],
+                "low": fmt(weighting["weight_min"], 2),
+                "high": fmt(weighting["weight_max"], 2),
+                "deff": fmt(weighting["design_effect"], 2),
             }
         )
     else:

@@ -30,6 +30,14 @@ FIELDS = (
 )
 
 
+def _percent(text: str) -> float:
+    """A percentage with a decimal comma or point."""
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("“%(value)s” is not a number.") % {"value": text}) from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--survey", required=True, help=gettext_lazy("name of the survey"))
     parser.add_argument(
@@ -47,6 +55,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--weighted", action="store_true", help=gettext_lazy("use the weights (needs personnel totals)"))
     parser.add_argument("--benchmark", type=int, help=gettext_lazy("ID of the benchmark figure (default: the Land's latest population share)"))
+    parser.add_argument(
+        "--benchmark-value",
+        type=_percent,
+        metavar="PERCENT",
+        help=gettext_lazy("a custom benchmark in percent, e.g. 25,5 or 25.5 (instead of --benchmark)"),
+    )
+    parser.add_argument(
+        "--benchmark-label",
+        default="",
+        help=gettext_lazy("what the custom benchmark describes, e.g. “eligible labour force 2023”"),
+    )
     out = parser.add_mutually_exclusive_group(required=True)
     out.add_argument("--json", action="store_true", help=gettext_lazy("JSON output"))
     out.add_argument("--csv", action="store_true", help=gettext_lazy("CSV output"))
@@ -61,7 +80,13 @@ def _clean(value: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     from ikoe.errors import ImportFailed
     from ikoe.monitoring.models import Survey
-    from ikoe.monitoring.surveys import DEFINITION_CODES, DIMENSIONS, benchmark_for, compute_table, load_frame
+    from ikoe.monitoring.surveys import (
+        DEFINITION_CODES,
+        DIMENSIONS,
+        benchmark_for,
+        compute_table,
+        load_frame,
+    )
 
     by = [d.strip() for d in args.by.split(",") if d.strip()]
     unknown = [d for d in by if d not in DIMENSIONS]
@@ -87,7 +112,14 @@ def run(args: argparse.Namespace) -> int:
     data, design = load_frame(survey)
     if args.weighted and design is None:
         raise ImportFailed.single("weights", _("The survey has no personnel totals, so it cannot be weighted."))
-    benchmark = benchmark_for(survey, args.benchmark)
+    if args.benchmark_value is not None:
+        if not 0 < args.benchmark_value < 100:
+            raise ImportFailed.single(
+                "benchmark", _("A custom benchmark must be a percentage between 0 and 100."), column="--benchmark-value"
+            )
+        benchmark = BenchmarkChoice(args.benchmark_value / 100, args.benchmark_label or _("custom benchmark"), None, "")
+    else:
+        benchmark = benchmark_for(survey, args.benchmark)
     if args.benchmark is not None and benchmark is None:
         raise ImportFailed.single("benchmark", _("There is no benchmark figure with ID %(id)d.") % {"id": args.benchmark})
     table = compute_table(data, by, definition=definition, design=design if args.weighted else None, benchmark=benchmark)

@@ -124,10 +124,7 @@ def parse_number(raw: str, decimal: str) -> float:
     text = raw.strip().replace("\u00a0", "").replace(" ", "")
     if not text:
         raise ValueError("empty")
-    if decimal == ",":
-        text = text.replace(".", "").replace(",", ".")
-    else:
-        text = text.replace(",", "")
+    text = text.replace(".", "").replace(",", ".") if decimal == "," else text.replace(",", "")
     return float(text)
 
 

@@ -91,14 +91,14 @@ CODE_ORDER = {
 }
 
 FLAG_LABELS = {
-    "80_percent": _("80 % rule: share below four fifths of the benchmark"),
+    "80_percent": _("four-fifths rule: share below 80 percent of the benchmark"),
     "whole_person": _("at least one whole person short of the benchmark"),
     "z_score": _("statistically below the benchmark (z ≤ −2)"),
     "binomial": _("statistically below the benchmark (exact binomial test)"),
 }
 
 FLAG_SHORT = {
-    "80_percent": _("80 % rule"),
+    "80_percent": _("four-fifths rule"),
     "whole_person": _("whole person"),
     "z_score": _("z test"),
     "binomial": _("binomial test"),

@@ -48,15 +48,6 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def ancestors(self) -> list[Organisation]:
-        """From the Land down to the parent of this organisation."""
-        chain: list[Organisation] = []
-        node = self.parent
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return list(reversed(chain))
-
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.kind == self.Kind.LAND:
             self.land = None if self.pk is None else self
@@ -67,6 +58,14 @@ class Organisation(models.Model):
             Organisation.objects.filter(pk=self.pk).update(land=self.pk)
             self.land_id = self.pk
 
+    def ancestors(self) -> list[Organisation]:
+        """From the Land down to the parent of this organisation."""
+        chain: list[Organisation] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
 
 class BenchmarkDataset(models.Model):
     """One imported file of public figures (reference CSV or a GENESIS table)."""

@@ -80,8 +80,13 @@ def parent_kind_problem(kind: str, parent_kind: str | None) -> str | None:
     True
     >>> parent_kind_problem("unit", "unit") is None
     True
-    >>> parent_kind_problem("agency", "land")
-    'An agency must sit directly below a ministry, but its parent is of kind “land”.'
+    >>> from django.utils import translation
+    >>> with translation.override("en"):
+    ...     parent_kind_problem("agency", "land")
+    'An agency must sit directly below a ministry, but its parent is of kind “Land”.'
+    >>> with translation.override("de"):
+    ...     parent_kind_problem("agency", "land")
+    'Eine Behörde muss direkt einem Ministerium untergeordnet sein, die übergeordnete Organisation ist aber von der Art „Land“.'
     >>> parent_kind_problem("land", None) is None
     True
     """
@@ -100,7 +105,8 @@ def parent_kind_problem(kind: str, parent_kind: str | None) -> str | None:
         message = _("An agency must sit directly below a ministry, but its parent is of kind “%(parent_kind)s”.")
     else:
         message = _("A unit must sit below an agency or another unit, but its parent is of kind “%(parent_kind)s”.")
-    return message % {"parent_kind": parent_kind}
+    kinds = dict(Organisation.Kind.choices)
+    return message % {"parent_kind": kinds.get(parent_kind, parent_kind)}
 
 
 def land_code_problem(code: str) -> str | None:
@@ -108,7 +114,9 @@ def land_code_problem(code: str) -> str | None:
 
     >>> land_code_problem("DE-BE") is None
     True
-    >>> land_code_problem("DE-XX")[:40]
+    >>> from django.utils import translation
+    >>> with translation.override("en"):
+    ...     land_code_problem("DE-XX")[:40]
     '“DE-XX” is not the ISO 3166-2 code of a '
     """
     if code in LAENDER:

@@ -27,8 +27,8 @@ from ikoe.monitoring.labels import (
     measure_label,
 )
 from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
-from ikoe.monitoring.templatetags.ikoe import pct
 from ikoe.monitoring.publication import REASONS
+from ikoe.monitoring.templatetags.ikoe import pct
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.stats.representation import assess
 
@@ -136,12 +136,25 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
     if chosen is None:
         chosen = next((b for b in benchmarks if b.region_code == survey.land.code and b.measure == "population_share"), None)
     share = (chosen.value or 0) / 100 if chosen else None
-    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
-    names[survey.land.code] = survey.land.name
     label = _("Benchmark: %(what)s %(year)s") % {
         "what": measure_label(chosen.measure, chosen.measure_label) if chosen else "",
         "year": chosen.year if chosen else "",
     }
+    short = _("Benchmark (%(year)s)") % {"year": chosen.year if chosen else ""}
+    custom_text = request.GET.get("custom", "").strip()
+    custom_error = ""
+    if custom_text:
+        try:
+            value = float(custom_text.replace(",", "."))
+        except ValueError:
+            value = -1.0
+        if 0 < value < 100:
+            share, chosen = value / 100, None
+            label = short = _("Own benchmark")
+        else:
+            custom_error = _("Enter a percentage between 0 and 100, such as 25,5.")
+    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
+    names[survey.land.code] = survey.land.name
     return {
         "survey": survey,
         "definition": definition,
@@ -151,7 +164,9 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
         "benchmark": chosen,
         "benchmark_share": share,
         "benchmark_label": label,
-        "benchmark_short": _("Benchmark (%(year)s)") % {"year": chosen.year if chosen else ""},
+        "benchmark_short": short,
+        "custom": custom_text,
+        "custom_error": custom_error,
         "names": names,
         "symbols_used": [],
         "reasons": {k: str(v) for k, v in REASONS.items()},
