@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 
 import numpy as np
 import polars as pl
@@ -20,13 +21,9 @@ from ikoe.stats.definitions import (
 Y, N, U = "yes", "no", "unknown"
 
 
-def person(**answers: object) -> dict[str, list[object]]:
-    return {k: [v] for k, v in answers.items()}
-
-
-def one(definition: str, assume: bool = False, **answers: object) -> str:
+def one(definition: str, answers: Mapping[str, object], assume: bool = False) -> str:
     frame = pl.DataFrame(
-        person(**answers),
+        {k: [v] for k, v in answers.items()},
         schema_overrides={
             k: (pl.Int64 if k.endswith("year") else pl.Boolean) for k in answers
         },
@@ -75,16 +72,16 @@ def one(definition: str, assume: bool = False, **answers: object) -> str:
     ],
 )
 def test_mighev_short_form(answers: dict[str, object], expected: str) -> None:
-    assert one("mighev_short", **answers) == expected
+    assert one("mighev_short", answers) == expected
 
 
 def test_mighev_assumption_for_missing_year() -> None:
     answers = {"german": True, "born_abroad": True, "mother_born_abroad": False,
                "father_born_abroad": False}
-    assert one("mighev_short", **answers) == U
-    assert one("mighev_short", assume=True, **answers) == Y
+    assert one("mighev_short", answers) == U
+    assert one("mighev_short", answers, assume=True) == Y
     # a known year before 1950 is not overridden by the assumption
-    assert one("mighev_short", assume=True, immigration_year=1949, **answers) == N
+    assert one("mighev_short", {**answers, "immigration_year": 1949}, assume=True) == N
 
 
 def test_mighev_is_kleene_disjunction_over_all_combinations() -> None:
@@ -143,7 +140,7 @@ def test_mighev_is_kleene_disjunction_over_all_combinations() -> None:
     ],
 )
 def test_mikrozensus_wide(answers: dict[str, object], expected: str) -> None:
-    assert one("mikrozensus_wide", **answers) == expected
+    assert one("mikrozensus_wide", answers) == expected
 
 
 # ---------------------------------------------------------------- Einwanderungsgeschichte
@@ -173,7 +170,7 @@ def test_mikrozensus_wide(answers: dict[str, object], expected: str) -> None:
     ],
 )
 def test_einwanderungsgeschichte(answers: dict[str, object], expected: str) -> None:
-    assert one("einwanderungsgeschichte", **answers) == expected
+    assert one("einwanderungsgeschichte", answers) == expected
 
 
 def test_definitions_differ_on_the_same_person() -> None:
@@ -182,9 +179,9 @@ def test_definitions_differ_on_the_same_person() -> None:
                "mother_born_abroad": True, "mother_immigration_year": 1985,
                "mother_german_since_birth": False, "father_born_abroad": False,
                "father_german_since_birth": True}
-    assert one("mighev_short", **answers) == Y
-    assert one("mikrozensus_wide", **answers) == Y
-    assert one("einwanderungsgeschichte", **answers) == N
+    assert one("mighev_short", answers) == Y
+    assert one("mikrozensus_wide", answers) == Y
+    assert one("einwanderungsgeschichte", answers) == N
 
 
 # ---------------------------------------------------------------- precomputed, inputs

@@ -26,7 +26,7 @@ Z95 = 1.959963984540054  # qnorm(0.975)
 
 def test_wilson_7_of_20_by_hand() -> None:
     """(p + z²/2n ± z√(p(1−p)/n + z²/4n²)) / (1 + z²/n), p = 0.35, n = 20."""
-    p, n, z2 = 0.35, 20, Z95**2
+    p, z2 = 0.35, Z95**2
     centre = (p + z2 / 40) / (1 + z2 / 20)  # 0.37417…
     half = Z95 * math.sqrt(p * (1 - p) / 20 + z2 / 1600) / (1 + z2 / 20)
     lo, hi = wilson_interval(7, 20)
@@ -234,8 +234,42 @@ def test_calibrated_variance_equals_r_algorithm(margin_set: str, by: list[str]) 
         assert row["se"] == pytest.approx(math.sqrt(var), rel=1e-9, abs=1e-14)
 
 
-def test_sparse_and_chunked_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large components (sparse class matrices) and domain chunks give the same result."""
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"_DENSE_LIMIT": 10, "_BLOCK_ELEMENTS": 1000},  # sparse class matrices, chunks
+        {"_OPERATOR_MAX": 0},  # sweeps directly on the domains
+        {"_SMALL_MAX": 0},  # no padded batches: every component on its own
+        {"_SMALL_MAX": 0, "_OPERATOR_MAX": 0, "_DENSE_LIMIT": 0, "_BLOCK_ELEMENTS": 50},
+    ],
+    ids=["sparse_chunks", "direct", "no_batches", "all_off"],
+)
+@pytest.mark.parametrize("margin_set", ["nested", "within_land", "single"])
+def test_computation_paths_agree(
+    monkeypatch: pytest.MonkeyPatch, knobs: dict[str, int], margin_set: str
+) -> None:
+    """Batched operators, kept operators, direct sweeps, sparse and chunked paths agree."""
+    data = survey(2500, seed=21)
+    margins = [totals(data, keys, seed=5) for keys in MARGIN_SETS[margin_set]]
+    by = ["land", "agency", "career", "gender"]
+    reference = estimate_shares(data, by, design=rake(data, margins, tolerance=1e-14))
+    for name, value in knobs.items():
+        monkeypatch.setattr(_variance, name, value)
+    design = rake(data, margins, tolerance=1e-14)
+    got = estimate_shares(data, by, design=design)
+    np.testing.assert_allclose(got["se"].fill_null(-1), reference["se"].fill_null(-1),
+                               rtol=1e-10, atol=1e-15)
+    again = estimate_shares(data, ["career"], design=design)  # reuses the kept structure
+    y = (data["status"] == "yes").to_numpy().astype(float)
+    declared = (data["status"] != "unknown").to_numpy()
+    for row in again.iter_rows(named=True):
+        mask = declared & (data["career"] == row["career"]).to_numpy()
+        _, var = r_svymean_domain(y, mask, design.weights, list(design.margin_codes))
+        assert row["se"] == pytest.approx(math.sqrt(var), rel=1e-9)
+
+
+def test_large_component_sparse_path() -> None:
+    """One component of 202 classes (200 units and gender), fewer domains than classes."""
     rng = np.random.default_rng(12)
     n = 3000
     data = pl.DataFrame({
@@ -245,22 +279,15 @@ def test_sparse_and_chunked_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     })
     m1 = data.group_by("unit").len().with_columns(total=pl.col("len") * 4.0).drop("len")
     m2 = pl.DataFrame({"gender": ["w", "m"], "total": [6000.0, 6000.0]})
+    design = rake(data, [m1, m2], tolerance=1e-14)
     y = (data["status"] == "yes").to_numpy().astype(float)
     declared = (data["status"] != "unknown").to_numpy()
-
-    def run() -> pl.DataFrame:
-        design = rake(data, [m1, m2], tolerance=1e-14)
-        return estimate_shares(data, ["unit"], design=design, ci_method="wald"), design
-
-    dense, _ = run()
-    monkeypatch.setattr(_variance, "_DENSE_LIMIT", 10)
-    monkeypatch.setattr(_variance, "_BLOCK_ELEMENTS", 1000)
-    sparse, design = run()
-    np.testing.assert_allclose(sparse["se"], dense["se"], rtol=1e-12)
-    for row in sparse.head(5).iter_rows(named=True):
-        mask = declared & (data["unit"] == row["unit"]).to_numpy()
-        _, var = r_svymean_domain(y, mask, design.weights, list(design.margin_codes))
-        assert row["se"] == pytest.approx(math.sqrt(var), rel=1e-9)
+    for by in (["gender"], ["unit"]):
+        out = estimate_shares(data, by, design=design, ci_method="wald")
+        for row in out.head(6).iter_rows(named=True):
+            mask = declared & (data[by[0]] == row[by[0]]).to_numpy()
+            _, var = r_svymean_domain(y, mask, design.weights, list(design.margin_codes))
+            assert row["se"] == pytest.approx(math.sqrt(var), rel=1e-9)
 
 
 def test_calibration_lowers_the_variance_of_a_margin_variable() -> None:
@@ -279,3 +306,27 @@ def test_calibration_lowers_the_variance_of_a_margin_variable() -> None:
     assert est["se"] < 1e-6
     plain = estimate_shares(data, design=design_from_weights(design.weights)).row(0, named=True)
     assert plain["se"] > 0.01
+
+
+def test_where_keeps_the_design_whole() -> None:
+    """Restricting with ``where`` = R's subset(): same as a domain of the full design."""
+    data = survey(1500, seed=4)
+    margins = [totals(data, keys, seed=9) for keys in MARGIN_SETS["within_land"]]
+    design = rake(data, margins, tolerance=1e-14)
+    out = estimate_shares(data, ["career"], design=design, where=pl.col("land") == "BE")
+    assert out["respondents"].sum() == int((data["land"] == "BE").sum())
+    y = (data["status"] == "yes").to_numpy().astype(float)
+    declared = (data["status"] != "unknown").to_numpy() & (data["land"] == "BE").to_numpy()
+    for row in out.iter_rows(named=True):
+        mask = declared & (data["career"] == row["career"]).to_numpy()
+        mean, var = r_svymean_domain(y, mask, design.weights, list(design.margin_codes))
+        assert row["share"] == pytest.approx(mean, abs=1e-13)
+        assert row["se"] == pytest.approx(math.sqrt(var), rel=1e-9)
+    # unweighted, with a mask, and with nothing selected
+    mask = (data["agency"] == "A03").to_numpy()
+    plain = estimate_shares(data, ["gender"], where=mask)
+    assert plain["respondents"].sum() == int(mask.sum())
+    empty = estimate_shares(data, ["gender"], where=pl.col("land") == "XX")
+    assert empty.height == 0 and "share" in empty.columns
+    with pytest.raises(ValueError, match="Boolean"):
+        estimate_shares(data, where=np.ones(3, dtype=bool))

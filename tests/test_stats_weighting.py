@@ -87,7 +87,7 @@ def test_margins_are_met_with_crossed_margins_and_base_weights() -> None:
     ratio = design.weights / data["bw"].to_numpy()
     keyed = data.with_columns(pl.Series("r", ratio)).group_by("agency", "career", "gender").agg(
         (pl.col("r").max() - pl.col("r").min()).alias("spread"))
-    assert float(keyed["spread"].max()) < 1e-9
+    assert float(np.max(keyed["spread"].to_numpy())) < 1e-9
 
 
 def test_row_level_ipf_gives_the_same_weights() -> None:

@@ -1,0 +1,9 @@
+"""Pure, typed statistics for the staff surveys: no Django, no I/O (see DESIGN.md).
+
+``definitions``     migration status per person under each definition (DOMAIN.md §3)
+``weighting``       raking to personnel totals, with diagnostics
+``estimates``       shares by group with declaration rate and confidence intervals
+``representation``  gap, index, expected count, shortfall and flags against a benchmark
+``trends``          change between survey years with a test of the difference
+``disclosure``      disclosure control (separate package)
+"""

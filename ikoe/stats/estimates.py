@@ -15,10 +15,13 @@ share of ``"yes"`` among the declared, with a confidence interval:
   the calibration to the margins into account; see :mod:`ikoe.stats._variance`).
   The interval ("design-based") is, by ``ci_method``:
 
-  - ``"logit"`` (default): R's ``svyciprop(method = "logit")``: on the logit scale,
-    ``logit(p) ± t·se/(p(1−p))`` back-transformed, with ``t`` the Student quantile on
-    ``declared − 1`` degrees of freedom (R's ``degf`` of the domain). Stays inside (0, 1).
-    For ``p`` = 0 or 1 the interval is the point ``[p, p]`` (the standard error is 0).
+  - ``"logit"`` (default): on the logit scale, ``logit(p) ± t·se/(p(1−p))`` back-transformed,
+    with ``t`` the Student quantile on ``declared − 1`` degrees of freedom (R's ``degf`` of the
+    domain). This is R's ``svyciprop(method = "xlogit")`` exactly, and R's default
+    ``svyciprop(method = "logit")`` wherever R's logistic fit converges (on raked designs R's
+    ``svyglm`` often diverges in domains from its default start and returns [0, 0]; started
+    at 0 it converges to the same value). Stays inside (0, 1). For ``p`` = 0 or 1 the
+    interval is the point ``[p, p]`` (the standard error is 0).
   - ``"wald"``: R's ``confint(svymean(...))``: ``p ± z·se`` with the normal quantile; not
     clipped, so it can leave [0, 1] for small groups, exactly as in R.
 
@@ -29,7 +32,6 @@ declaration rate is reported beside every share. A group with no declared person
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -40,7 +42,7 @@ from scipy import stats
 
 from ikoe.stats._codes import group_codes, group_sums
 from ikoe.stats._variance import domain_mean_variance
-from ikoe.stats.weighting import SurveyDesign, kish_design_effect
+from ikoe.stats.weighting import SurveyDesign
 
 FloatArray = npt.NDArray[np.float64]
 CIMethod = Literal["logit", "wald"]
@@ -62,6 +64,8 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "effective_n",
 )
 """Columns of :func:`estimate_shares` after the group columns (and ``definition`` if given)."""
+
+Where = pl.Expr | npt.NDArray[np.bool_] | pl.Series | None
 
 
 def normal_quantile(level: float) -> float:
@@ -147,6 +151,18 @@ def _status_flags(column: pl.Series) -> tuple[npt.NDArray[np.bool_], npt.NDArray
     return yes.astype(bool), (yes | no).astype(bool)
 
 
+def _mask(
+    data: pl.DataFrame, where: pl.Expr | npt.NDArray[np.bool_] | pl.Series
+) -> npt.NDArray[np.bool_]:
+    if isinstance(where, pl.Expr):
+        series = data.select(where.alias("__where")).to_series()
+    else:
+        series = pl.Series(where)
+    if series.len() != data.height or series.dtype != pl.Boolean:
+        raise ValueError("where must give one Boolean per respondent")
+    return series.fill_null(False).to_numpy().astype(bool)
+
+
 def estimate_shares(
     data: pl.DataFrame,
     by: Sequence[str] = (),
@@ -156,6 +172,7 @@ def estimate_shares(
     level: float = 0.95,
     ci_method: CIMethod = "logit",
     definition: str | None = None,
+    where: Where = None,
 ) -> pl.DataFrame:
     """One row per group of ``by`` (all respondents when empty) with share and interval.
 
@@ -163,6 +180,11 @@ def estimate_shares(
     :mod:`ikoe.stats.definitions`; a Boolean column with null = unknown also works).
     ``design`` must belong to the same rows in the same order. ``definition``, when given, is
     added as a column so every figure says which definition it uses.
+
+    ``where`` (a polars expression or Boolean mask) restricts the estimates to some
+    respondents, e.g. ``pl.col("land") == "BE"``. Use it instead of filtering ``data``: the
+    other respondents stay in the design, as R's ``subset()`` keeps them, so weighted
+    variances stay correct.
 
     Columns: the ``by`` columns, then :data:`RESULT_COLUMNS`:
     ``respondents``, ``declared``, ``yes`` (unweighted counts), ``declaration_rate``
@@ -178,20 +200,33 @@ def estimate_shares(
     >>> out = estimate_shares(df, ["unit"])
     >>> out.select("unit", "respondents", "declared", "yes", "share").rows()
     [('a', 20, 20, 7, 0.35), ('b', 5, 4, 1, 0.25)]
-    >>> [round(x, 4) for x in out.row(0, named=True).values() if isinstance(x, float)][:4]
-    [1.0, 0.35, 0.1067, 0.1812]
+    >>> out.select(pl.col("declaration_rate", "share", "se", "ci_lower", "ci_upper").round(4)).row(0)
+    (1.0, 0.35, 0.1067, 0.1812, 0.5671)
     """
     n = data.height
     by = list(by)
+    if ci_method not in ("logit", "wald"):
+        raise ValueError(f"unknown ci_method {ci_method!r}; choose 'logit' or 'wald'")
     if status not in data.columns:
         raise ValueError(f"no status column {status!r}")
     if design is not None and design.n != n:
         raise ValueError(f"design has {design.n} weights for {n} respondents")
-    codes = group_codes(data, by)
-    groups = codes.size
-    dom = codes.codes
     yes, declared = _status_flags(data.get_column(status))
-    respondents = np.bincount(dom, minlength=groups)
+    if where is None:
+        subset = data
+        codes = group_codes(data, by)
+        dom = codes.codes
+    else:
+        mask = _mask(data, where)
+        subset = data.filter(pl.Series(mask))
+        codes = group_codes(subset, by)
+        dom = np.full(n, -1, dtype=np.int64)
+        dom[mask] = codes.codes
+        yes = yes & mask
+        declared = declared & mask
+    groups = codes.size
+    member = dom >= 0
+    respondents = np.bincount(dom[member], minlength=groups)
     n_declared = np.bincount(dom[declared], minlength=groups)
     n_yes = np.bincount(dom[yes & declared], minlength=groups)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -213,21 +248,19 @@ def estimate_shares(
         )
         share = np.where(n_declared > 0, share, np.nan)
         se = np.where(n_declared > 0, np.sqrt(variance), np.nan)
-        population = group_sums(dom, w, groups)
+        population = group_sums(dom[member], w[member], groups)
         w2 = group_sums(dom[declared], w[declared] ** 2, groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             effective_n = population_declared**2 / w2
         if ci_method == "logit":
             lower, upper = logit_bounds(share, se, n_declared - 1, level)
-        elif ci_method == "wald":
+        else:
             z = normal_quantile(level)
             lower, upper = share - z * se, share + z * se
-        else:
-            raise ValueError(f"unknown ci_method {ci_method!r}")
         method = ci_method
     with np.errstate(invalid="ignore", divide="ignore"):
         declaration_rate_weighted = population_declared / population
-    keys = data.select(by)[codes.first] if by else pl.DataFrame()
+    keys = subset.select(by)[codes.first] if by else pl.DataFrame()
     columns: dict[str, object] = {
         "respondents": respondents.astype(np.int64),
         "declared": n_declared.astype(np.int64),
@@ -261,6 +294,7 @@ def estimate_groupings(
     level: float = 0.95,
     ci_method: CIMethod = "logit",
     definition: str | None = None,
+    where: Where = None,
 ) -> pl.DataFrame:
     """:func:`estimate_shares` for several groupings stacked into one table.
 
@@ -284,6 +318,7 @@ def estimate_groupings(
             level=level,
             ci_method=ci_method,
             definition=definition,
+            where=where,
         )
         label = " × ".join(grouping) if grouping else "total"
         frames.append(part.with_columns(pl.lit(label).alias("grouping")))
@@ -296,14 +331,3 @@ def estimate_groupings(
     rest = [c for c in stacked.columns if c not in by_columns and c != "grouping"]
     return stacked.select("grouping", *by_columns, *rest)
 
-
-def design_effect(design: SurveyDesign | None) -> float:
-    """Kish design effect of a design (1 for unweighted).
-
-    >>> design_effect(None)
-    1.0
-    """
-    if design is None:
-        return 1.0
-    value = kish_design_effect(design.weights)
-    return value if math.isfinite(value) else float("nan")

@@ -50,7 +50,7 @@ def main() -> None:
     ac = counts.with_columns(
         total=(pl.col("len") * pl.col("career_group").replace_strict(factor)).round(0)
     ).select("agency", "career_group", "total").sort("agency", "career_group")
-    grand = ac["total"].sum()
+    grand = int(np.sum(ac["total"].to_numpy()))
     g_share = {"w": 0.52, "m": 0.465, "d": 0.015}
     g_tot = {g: round(grand * s) for g, s in g_share.items()}
     g_tot["w"] += grand - sum(g_tot.values())
