@@ -13,6 +13,11 @@ def load_shipped_data() -> Iterator[str]:
     from ikoe.monitoring.demo import load_demo
     from ikoe.monitoring.organisations import ensure_laender
 
+    from ikoe.monitoring.surveys import clean_restricted_storage
+
+    removed = clean_restricted_storage()
+    if removed:
+        yield _("Removed %(count)d leftover files of interrupted survey imports.") % {"count": removed}
     created = ensure_laender()
     if created:
         yield _("Created the 16 Länder as organisations.")

@@ -79,6 +79,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path_factory):
+    """Every test gets its own restricted folder and upload folder, never the real ones."""
+    base = tmp_path_factory.mktemp("ikoe-data")
+    settings.RESTRICTED_DIR = base / "restricted"
+    settings.MEDIA_ROOT = base / "uploads"
+
+
 @pytest.fixture
 def cast(db) -> Cast:
     orgs: dict[str, Organisation] = {}

@@ -29,7 +29,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--population-size", type=int, help=gettext_lazy("staff in the surveyed population"))
     parser.add_argument("--totals", metavar="TOTALS.csv", help=gettext_lazy("personnel totals for weighting"))
     parser.add_argument("--mapping", metavar="MAP.yaml", help=gettext_lazy("mapping of the file's own names and codes"))
+    parser.add_argument(
+        "--trim",
+        metavar="LOW,HIGH",
+        help=gettext_lazy("trim the weights to LOW…HIGH times the mean weight, e.g. 0.3,3 or 0,3;3"),
+    )
     parser.add_argument("--json", action="store_true", help=gettext_lazy("print the diagnostics as JSON"))
+
+
+def _trim(text: str) -> tuple[float, float]:
+    """``LOW,HIGH`` with decimal points, or with decimal commas separated by ``;`` or ``/``."""
+    from ikoe.errors import ImportFailed
+
+    for sep in (";", "/", " "):
+        if sep in text:
+            parts = text.split(sep)
+            break
+    else:
+        parts = text.split(",") if text.count(",") == 1 else []
+    try:
+        low, high = (float(p.strip().replace(",", ".")) for p in parts)
+    except ValueError:
+        low, high = 0.0, 0.0
+    if not 0 < low <= 1 <= high:
+        raise ImportFailed.single(
+            "trim",
+            _("--trim needs two numbers LOW and HIGH with 0 < LOW ≤ 1 ≤ HIGH, such as 0.3,3 or 0,3;3."),
+            column="--trim",
+        )
+    return low, high
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from ikoe.monitoring.surveys import import_survey
 
     mapping = load_mapping(args.mapping) if args.mapping else None
+    trim = _trim(args.trim) if args.trim else None
     survey = import_survey(
         args.file,
         name=args.name,
@@ -48,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         totals=args.totals,
         mapping=mapping,
         mapping_source={"columns": mapping.columns, "values": mapping.values} if mapping else None,
+        trim=trim,
     )
     diag = survey.diagnostics
     if args.json:

@@ -106,7 +106,10 @@ def _totals_key(totals: pl.DataFrame, levels: pl.DataFrame, data: pl.DataFrame) 
 
 
 def build_design(
-    data: pl.DataFrame, totals: pl.DataFrame | None, file: str = ""
+    data: pl.DataFrame,
+    totals: pl.DataFrame | None,
+    file: str = "",
+    trim: tuple[float, float] | None = None,
 ) -> tuple[SurveyDesign | None, dict[str, Any]]:
     """Rake respondents to the personnel totals; ``None`` when no totals are given.
 
@@ -156,7 +159,7 @@ def build_design(
         margin_names.append(column)
         data = data.with_columns(pl.col(column).cast(pl.String).fill_null(UNKNOWN))
     try:
-        design = rake(data, margins, allow_empty_classes=True)
+        design = rake(data, margins, allow_empty_classes=True, trim=trim)
     except ValueError as exc:
         raise ImportFailed.single(
             "weighting", _("The respondents cannot be weighted to the personnel totals: %(reason)s") % {"reason": exc}, file=file
@@ -220,7 +223,8 @@ def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
     data = with_levels(data, organisation_levels())
     data = derive_all(data, _definitions(data.columns))
     totals = pl.read_parquet(restricted_dir() / survey.totals_snapshot) if survey.totals_snapshot else None
-    design, _diag = build_design(data, totals)
+    bounds = (survey.diagnostics.get("weighting") or {}).get("trim_bounds")
+    design, _diag = build_design(data, totals, trim=tuple(bounds) if bounds else None)
     for column in CLASSIFYING:
         if column in data.columns:
             data = data.with_columns(pl.col(column).cast(pl.String))
@@ -254,6 +258,7 @@ def import_survey(
     user: Any = None,
     synthetic: bool = False,
     published: bool = False,
+    trim: tuple[float, float] | None = None,
 ) -> Survey:
     """Read, validate, snapshot and publish a survey; all or nothing.
 
@@ -277,7 +282,7 @@ def import_survey(
     land = Organisation.objects.get(code=lands[0])
     definitions = _definitions(data.columns)
     data = derive_all(data, definitions)
-    design, weighting = build_design(data, totals_frame, str(totals or ""))
+    design, weighting = build_design(data, totals_frame, str(totals or ""), trim=trim)
     if population_size is None and totals_frame is not None:
         population_size = int(totals_frame.get_column("headcount").sum())
 
