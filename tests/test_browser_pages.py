@@ -80,3 +80,38 @@ def test_pages_fit_a_phone_screen_without_sideways_scrolling(site, browser):  # 
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
     context.close()
+
+
+@pytest.fixture
+def demo_site(live_server):
+    from ikoe.monitoring.demo import load_demo
+
+    load_reference_data()
+    load_demo()
+    return live_server.url
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/befragungen/",
+        "/befragungen/demo-musterland-2024/",
+        "/befragungen/demo-musterland-2024/?custom=abc",
+        "/befragungen/demo-musterland-2024/organisation/DE-XX-01/",
+        "/befragungen/demo-musterland-2024/organisation/DE-XX-01-01/",
+    ],
+)
+def test_survey_pages_have_no_wcag_violations(demo_site, page, path):
+    page.goto(demo_site + path)
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
+def test_the_career_group_ladder_is_visible_at_a_glance(demo_site, page):
+    page.goto(demo_site + "/befragungen/demo-musterland-2024/")
+    section = page.locator("section", has=page.locator("h2", has_text="Laufbahngruppe"))
+    labels = section.locator("svg[role=img] text").all_text_contents()
+    order = [label for label in labels if "Dienst" in label]
+    assert order == ["einfacher Dienst", "mittlerer Dienst", "gehobener Dienst", "höherer Dienst"]
+    chart = section.locator("svg[role=img]")
+    assert chart.bounding_box()["width"] > 300
