@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="subcommands")
     for name, module in _command_modules().items():
-        cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        summary = str(module.HELP)
+        cmd = sub.add_parser(name, help=summary, description=summary)
         module.add_arguments(cmd)
         cmd.set_defaults(_module=module)
     return parser

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from typing import cast
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -18,27 +17,20 @@ HELP = gettext_lazy(
 )
 
 
-def _lazy(text: object) -> str:
-    """A lazy translation where argparse expects a string; it is translated when help is shown."""
-    return cast(str, text)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file",
         metavar="FILE",
-        help=_lazy(gettext_lazy("CSV file: reference format, GENESIS-Online table or GENESIS-Online flat file (ffcsv)")),
+        help=_("CSV file: reference format, GENESIS-Online table or GENESIS-Online flat file (ffcsv)"),
     )
     parser.add_argument(
         "--name",
-        help=_lazy(
-            gettext_lazy(
+        help=_(
                 "Name of the dataset (default: the GENESIS table code or the file name without its "
                 "extension). Importing again under the same name replaces the dataset."
-            )
         ),
     )
-    parser.add_argument("--json", action="store_true", help=_lazy(gettext_lazy("Print the result as JSON.")))
+    parser.add_argument("--json", action="store_true", help=_("Print the result as JSON."))
 
 
 def _years(years: list[int]) -> str:

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from typing import cast
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,10 +21,10 @@ HELP = gettext_lazy(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     # Lazy: the parser is built before Django is set up; argparse renders the text later.
     parser.add_argument(
-        "file", help=cast(str, gettext_lazy("CSV file (UTF-8 or Windows-1252, “,” or “;”)"))
+        "file", help=_("CSV file (UTF-8 or Windows-1252, “,” or “;”)")
     )
     parser.add_argument(
-        "--json", action="store_true", help=cast(str, gettext_lazy("Print the result as JSON."))
+        "--json", action="store_true", help=_("Print the result as JSON.")
     )
 
 

@@ -18,23 +18,23 @@ HELP = gettext_lazy(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help=gettext_lazy("survey file (CSV, XLSX or Parquet)"))
-    parser.add_argument("--name", required=True, help=gettext_lazy("short name of the survey, e.g. be-2024"))
-    parser.add_argument("--year", required=True, type=int, help=gettext_lazy("survey year"))
-    parser.add_argument("--title", default="", help=gettext_lazy("title shown to users"))
+    parser.add_argument("file", metavar="FILE", help=_("survey file (CSV, XLSX or Parquet)"))
+    parser.add_argument("--name", required=True, help=_("short name of the survey, e.g. be-2024"))
+    parser.add_argument("--year", required=True, type=int, help=_("survey year"))
+    parser.add_argument("--title", default="", help=_("title shown to users"))
     parser.add_argument(
-        "--population", default="", help=gettext_lazy("surveyed population; surveys of one population form a trend")
+        "--population", default="", help=_("surveyed population; surveys of one population form a trend")
     )
-    parser.add_argument("--fieldwork", default="", help=gettext_lazy("fieldwork period, e.g. 03/2024–05/2024"))
-    parser.add_argument("--population-size", type=int, help=gettext_lazy("staff in the surveyed population"))
-    parser.add_argument("--totals", metavar="TOTALS.csv", help=gettext_lazy("personnel totals for weighting"))
-    parser.add_argument("--mapping", metavar="MAP.yaml", help=gettext_lazy("mapping of the file's own names and codes"))
+    parser.add_argument("--fieldwork", default="", help=_("fieldwork period, e.g. 03/2024–05/2024"))
+    parser.add_argument("--population-size", type=int, help=_("staff in the surveyed population"))
+    parser.add_argument("--totals", metavar="TOTALS.csv", help=_("personnel totals for weighting"))
+    parser.add_argument("--mapping", metavar="MAP.yaml", help=_("mapping of the file's own names and codes"))
     parser.add_argument(
         "--trim",
         metavar="LOW,HIGH",
-        help=gettext_lazy("trim the weights to LOW…HIGH times the mean weight, e.g. 0.3,3 or 0,3;3"),
+        help=_("trim the weights to LOW…HIGH times the mean weight, e.g. 0.3,3 or 0,3;3"),
     )
-    parser.add_argument("--json", action="store_true", help=gettext_lazy("print the diagnostics as JSON"))
+    parser.add_argument("--json", action="store_true", help=_("print the diagnostics as JSON"))
 
 
 def _trim(text: str) -> tuple[float, float]:

@@ -39,11 +39,11 @@ def _percent(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--survey", required=True, help=gettext_lazy("name of the survey"))
+    parser.add_argument("--survey", required=True, help=_("name of the survey"))
     parser.add_argument(
         "--by",
         default="land",
-        help=gettext_lazy(
+        help=_(
             "dimensions, comma-separated: land, ministry, agency, unit, career_group, employment, gender, age_group, leadership"
         ),
     )
@@ -51,24 +51,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--definition",
         default="mighev",
         choices=["mighev", "mz", "eg", "precomputed"],
-        help=gettext_lazy("definition of migration background (default mighev: MighEV §6 short form)"),
+        help=_("definition of migration background (default mighev: MighEV §6 short form)"),
     )
-    parser.add_argument("--weighted", action="store_true", help=gettext_lazy("use the weights (needs personnel totals)"))
-    parser.add_argument("--benchmark", type=int, help=gettext_lazy("ID of the benchmark figure (default: the Land's latest population share)"))
+    parser.add_argument("--weighted", action="store_true", help=_("use the weights (needs personnel totals)"))
+    parser.add_argument("--benchmark", type=int, help=_("ID of the benchmark figure (default: the Land's latest population share)"))
     parser.add_argument(
         "--benchmark-value",
         type=_percent,
         metavar="PERCENT",
-        help=gettext_lazy("a custom benchmark in percent, e.g. 25,5 or 25.5 (instead of --benchmark)"),
+        help=_("a custom benchmark in percent, e.g. 25,5 or 25.5 (instead of --benchmark)"),
     )
     parser.add_argument(
         "--benchmark-label",
         default="",
-        help=gettext_lazy("what the custom benchmark describes, e.g. “eligible labour force 2023”"),
+        help=_("what the custom benchmark describes, e.g. “eligible labour force 2023”"),
     )
     out = parser.add_mutually_exclusive_group(required=True)
-    out.add_argument("--json", action="store_true", help=gettext_lazy("JSON output"))
-    out.add_argument("--csv", action="store_true", help=gettext_lazy("CSV output"))
+    out.add_argument("--json", action="store_true", help=_("JSON output"))
+    out.add_argument("--csv", action="store_true", help=_("CSV output"))
 
 
 def _clean(value: Any) -> Any:
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from ikoe.monitoring.surveys import (
         DEFINITION_CODES,
         DIMENSIONS,
+        BenchmarkChoice,
         benchmark_for,
         compute_table,
         load_frame,
@@ -112,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     data, design = load_frame(survey)
     if args.weighted and design is None:
         raise ImportFailed.single("weights", _("The survey has no personnel totals, so it cannot be weighted."))
+    benchmark: BenchmarkChoice | None
     if args.benchmark_value is not None:
         if not 0 < args.benchmark_value < 100:
             raise ImportFailed.single(
@@ -125,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     table = compute_table(data, by, definition=definition, design=design if args.weighted else None, benchmark=benchmark)
     records = []
     for row in table.iter_rows(named=True):
-        record = {d: (None if row[d] is None else str(row[d])) for d in by}
+        record: dict[str, Any] = {d: (None if row[d] is None else str(row[d])) for d in by}
         record.update(
             respondents=row["respondents"],
             declared=row["declared"],

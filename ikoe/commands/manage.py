@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from django.core.management import execute_from_command_line
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 HELP = gettext_lazy("Run a Django management command, e.g. “ikoe manage createsuperuser”.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("arguments", nargs=argparse.REMAINDER, help=gettext_lazy("command and its options"))
+    parser.add_argument("arguments", nargs=argparse.REMAINDER, help=_("command and its options"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,11 +16,11 @@ log = logging.getLogger("ikoe.serve")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help=gettext_lazy("address to listen on (default 127.0.0.1)"))
-    parser.add_argument("--port", type=int, default=8000, help=gettext_lazy("port to listen on (default 8000)"))
-    parser.add_argument("--threads", type=int, default=8, help=gettext_lazy("worker threads (default 8)"))
+    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    parser.add_argument("--port", type=int, default=8000, help=_("port to listen on (default 8000)"))
+    parser.add_argument("--threads", type=int, default=8, help=_("worker threads (default 8)"))
     parser.add_argument(
-        "--no-serve", action="store_true", help=gettext_lazy("prepare the database and data, then stop")
+        "--no-serve", action="store_true", help=_("prepare the database and data, then stop")
     )
 
 

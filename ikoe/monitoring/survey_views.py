@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
+from ikoe.formats import fmt
 from ikoe.monitoring.labels import (
     CODE_ORDER,
     DIMENSION_LABELS,
@@ -160,7 +160,7 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
         "definition": definition,
         "definition_label": SURVEY_DEFINITION_LABELS.get(definition, definition),
         "definitions": [(d, SURVEY_DEFINITION_LABELS.get(d, d)) for d in definitions],
-        "benchmarks": [(b, f"{b.region_name}: {measure_label(b.measure, b.measure_label)}, {definition_label(b.definition)}, {b.year} ({number_format(b.value, 1)} %)") for b in benchmarks],
+        "benchmarks": [(b, f"{b.region_name}: {measure_label(b.measure, b.measure_label)}, {definition_label(b.definition)}, {b.year} ({fmt(b.value, 1)} %)") for b in benchmarks],
         "benchmark": chosen,
         "benchmark_share": share,
         "benchmark_label": label,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from ikoe.formats import fmt
 from ikoe.monitoring.comparison import available_series, build_comparison, default_reference
 from ikoe.monitoring.models import Benchmark, BenchmarkDataset
 from ikoe.reports.charts import Bar, bar_chart
@@ -58,9 +58,7 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
         else:
             bars.append(Bar(row.name, row.value or 0.0, highlight=row.is_germany))
     shown = [r for r in ranked]
-    description = "; ".join(
-        f"{r.name}: {number_format(r.value, 1) if unit == '%' else number_format(r.value)}" for r in shown
-    )
+    description = "; ".join(f"{r.name}: {fmt(r.value, 1) if unit == '%' else fmt(r.value, 0 if float(r.value or 0).is_integer() else 1)}" for r in shown)
     chart_title = f"{series.label}, {year}"
     chart = bar_chart(
         bars,

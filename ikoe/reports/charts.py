@@ -39,7 +39,7 @@ def _format_locale() -> str:
 
 @lru_cache(maxsize=256)
 def _render(spec_json: str, locale: str) -> str:
-    return str(vlc.vegalite_to_svg(json.loads(spec_json), format_locale=locale))
+    return str(vlc.vegalite_to_svg(json.loads(spec_json), format_locale=locale))  # type: ignore[arg-type]
 
 
 def _accessible(svg: str, title: str, description: str, ident: str) -> str:
@@ -91,8 +91,9 @@ def bar_chart(
         chart = base.mark_bar().encode(y=y, x=x, color=color, yOffset=alt.YOffset("series:N", sort=series))
         step = 26
     else:
-        color = alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(PRIMARY))
-        chart = base.mark_bar().encode(y=y, x=x, color=color)
+        chart = base.mark_bar().encode(
+            y=y, x=x, color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(PRIMARY))
+        )
         step = 18
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
         y=y, x=x, text=alt.Text("value:Q", format=value_format),
