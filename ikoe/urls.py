@@ -3,13 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ikoe.api.v1 import api
-from ikoe.monitoring import survey_views
+from ikoe.monitoring import survey_views, upload_views
 from ikoe.monitoring import views as monitoring_views
 
 urlpatterns = [
     path("", monitoring_views.home, name="home"),
     path("laendervergleich/", monitoring_views.laendervergleich, name="laendervergleich"),
     path("befragungen/", survey_views.survey_list, name="survey-list"),
+    path("befragungen/hochladen/", upload_views.survey_upload, name="survey-upload"),
+    path(
+        "befragungen/hochladen/<slug:token>/zuordnung/",
+        upload_views.survey_upload_mapping,
+        name="survey-upload-mapping",
+    ),
     path("befragungen/<slug:name>/", survey_views.survey_overview, name="survey-overview"),
     path(
         "befragungen/<slug:name>/organisation/<str:code>/",

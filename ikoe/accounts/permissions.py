@@ -126,6 +126,9 @@ PERMISSIONS: dict[str, Rule] = {
     "survey-overview": PUBLIC,
     "survey-organisation": PUBLIC,
     "survey-diagnostics": ROLE(Role.DATA_STEWARD),
+    # Survey upload: the views check that the file's Land is one the user is data steward for
+    "survey-upload": ROLE(Role.DATA_STEWARD),
+    "survey-upload-mapping": ROLE(Role.DATA_STEWARD),
     # Accounts
     "login": PUBLIC,
     "logout": PUBLIC,

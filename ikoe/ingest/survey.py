@@ -212,6 +212,18 @@ def read_totals(
     return pl.DataFrame(list(parsed.values()))
 
 
+def read_header(path: str | Path) -> tuple[list[str], Format]:
+    """The header cells of a survey or totals file and its detected format; no values.
+
+    For a column-mapping step: the cells of the header row (stripped, ``""`` for a column
+    without heading), in file order. Raises :class:`ImportFailed` when the file cannot be read
+    as CSV, XLSX or Parquet at all.
+    """
+    problems = ProblemList(file=str(path))
+    raw = _read_raw(Path(path), problems)
+    return list(raw.header), raw.format
+
+
 # --------------------------------------------------------------------------------------------
 # Reading files into text columns
 

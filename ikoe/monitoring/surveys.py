@@ -320,10 +320,12 @@ def import_survey(
                 created_by=user if getattr(user, "is_authenticated", False) else None,
             )
             publish_cells(survey, _frame_for_tables(data), design)
+            # Inside an outer transaction this runs when that one commits; if it rolls back,
+            # the temporary folder is left for clean_restricted_storage().
             transaction.on_commit(lambda: _move_into_place(tmp_dir, folder))
-    finally:
-        if tmp_dir.exists() and not any((folder / p.name).exists() for p in tmp_dir.iterdir()):
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
     return survey
 
 

@@ -1,0 +1,426 @@
+"""Upload of a staff survey by a data steward: files, column mapping, import (never rows)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ikoe.monitoring.models import IndicatorCell, Survey
+from ikoe.monitoring.surveys import restricted_dir
+
+pytestmark = pytest.mark.django_db
+
+# A German survey tool's export: own headings, Windows-1252, semicolons, CRLF, German codes.
+HEADER = [
+    "Befragten-Nr",
+    "Dienststelle",
+    "Laufbahngruppe",
+    "Geschlecht",
+    "Staatsangehörigkeit deutsch",
+    "Geburtsland Ausland",
+    "Zuzugsjahr",
+    "Mutter im Ausland",
+    "Vater im Ausland",
+    "Bemerkung",
+]
+# What the data steward chooses for each heading ("" ignores the column).
+CHOICES = {
+    "Befragten-Nr": "respondent_id",
+    "Dienststelle": "organisation",
+    "Laufbahngruppe": "career_group",
+    "Geschlecht": "gender",
+    "Staatsangehörigkeit deutsch": "german",
+    "Geburtsland Ausland": "born_abroad",
+    "Zuzugsjahr": "immigration_year",
+    "Mutter im Ausland": "mother_born_abroad",
+    "Vater im Ausland": "father_born_abroad",
+    "Bemerkung": "",
+}
+ORGS = ["A-AGY", "A-AGY2", "A-UNIT"]
+CAREERS = ["gehobener Dienst", "mittlerer Dienst", "höherer Dienst"]
+SECRET_ID = "BE-2024-0007"  # a respondent id that must never appear on a page
+SECRET_REMARK = "Kantine zu laut"
+
+
+def respondent(i: int, org: str | None = None) -> list[str]:
+    migrant = i % 4 == 0
+    return [
+        f"BE-2024-{i:04d}",
+        org or ORGS[i % 3],
+        CAREERS[i % 3],
+        "weiblich" if i % 2 else "männlich",
+        "nein" if migrant else "ja",
+        "ja" if migrant else "nein",
+        "1992" if migrant else "",
+        "ja" if i % 5 == 0 else "nein",
+        "k.A." if i % 7 == 0 else "nein",
+        SECRET_REMARK if i == 7 else "",
+    ]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    text = "\r\n".join(";".join(row) for row in rows) + "\r\n"
+    path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _storage_and_language(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    settings.RESTRICTED_DIR = tmp_path / "restricted"
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def survey_csv(tmp_path) -> Path:
+    return write_csv(
+        tmp_path / "Mitarbeiterbefragung 2024.csv", [HEADER] + [respondent(i) for i in range(1, 61)]
+    )
+
+
+def upload(client: Client, path: Path, **fields: object):
+    data: dict[str, object] = {
+        "name": "be-2024",
+        "year": "2024",
+        "title": "Beschäftigtenbefragung Berlin 2024",
+        "population": "Landesverwaltung",
+        "fieldwork": "03/2024–05/2024",
+        **fields,
+    }
+    with path.open("rb") as survey_file:
+        return client.post(reverse("survey-upload"), {"survey_file": survey_file, **data})
+
+
+def mapping_url(response) -> str:
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+def selects(html: str) -> dict[str, str]:
+    """heading (label text) → the name of its select."""
+    labels = dict(re.findall(r'<label for="id_([a-z]+_col_\d+)">([^<]+)', html))
+    return {text.strip(): name for name, text in labels.items()}
+
+
+def mapping_post(html: str, choices: dict[str, str]) -> dict[str, str]:
+    names = selects(html)
+    return {names[heading]: target for heading, target in choices.items() if heading in names}
+
+
+def pending_files(settings) -> list[Path]:
+    return [p for p in (Path(settings.MEDIA_ROOT) / "pending").rglob("*") if p.is_file()]
+
+
+def restricted_files() -> list[Path]:
+    return [p for p in restricted_dir().rglob("*") if p.is_file()]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client_anonymous):
+    for url in (reverse("survey-upload"), "/befragungen/hochladen/abc/zuordnung/"):
+        response = client_anonymous.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_viewer_of_land_b_is_refused(client_viewer_b, survey_csv):
+    assert client_viewer_b.get(reverse("survey-upload")).status_code == 403
+    assert upload(client_viewer_b, survey_csv).status_code == 403
+    assert client_viewer_b.get("/befragungen/hochladen/abc/zuordnung/").status_code == 403
+    assert not Survey.objects.exists()
+
+
+def test_an_agency_editor_is_refused_too(client_editor_a):
+    assert client_editor_a.get(reverse("survey-upload")).status_code == 403
+
+
+def test_the_upload_form_is_labelled_grouped_and_names_the_lands_of_the_data_steward(
+    client_data_steward_a,
+):
+    html = client_data_steward_a.get(reverse("survey-upload")).content.decode()
+
+    assert html.count("<fieldset>") == 3 and "<legend>Files</legend>" in html
+    assert '<label for="id_survey_file">Survey file</label>' in html
+    assert 'aria-describedby="id_survey_file_helptext"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert "You can import surveys for: Land A." in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_data_steward_of_land_a_uploads_a_german_csv_with_own_column_names_and_maps_them(
+    client_data_steward_a, data_steward_a, land_a, survey_csv, settings
+):
+    url = mapping_url(upload(client_data_steward_a, survey_csv))
+    page = client_data_steward_a.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert set(selects(html)) == set(HEADER)
+    assert pending_files(settings), "the file waits in the pending folder"
+
+    response = client_data_steward_a.post(url, {**mapping_post(html, CHOICES), "import": ""})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("survey-diagnostics", args=["be-2024"])
+    survey = Survey.objects.get(name="be-2024")
+    assert (survey.land, survey.year, survey.respondents) == (land_a, 2024, 60)
+    assert survey.title == "Beschäftigtenbefragung Berlin 2024"
+    assert survey.created_by == data_steward_a
+    assert survey.mapping["columns"] == {h: (c or None) for h, c in CHOICES.items()}
+    assert survey.mapping["values"] == {}
+    assert survey.diagnostics["file"] == "Mitarbeiterbefragung_2024.csv"
+    assert survey.diagnostics["encoding"] == "cp1252"
+    assert IndicatorCell.objects.filter(survey=survey).exists()
+    assert [p.name for p in restricted_files()] == [survey.snapshot]
+    assert pending_files(settings) == []
+    assert url not in str(client_data_steward_a.session.get("survey_uploads"))
+
+    diagnostics = client_data_steward_a.get(response["Location"])
+    assert "was imported: 60 respondents" in diagnostics.content.decode()
+
+
+def test_the_mapping_page_shows_the_headings_only_never_a_value_of_a_row(
+    client_data_steward_a, survey_csv
+):
+    url = mapping_url(upload(client_data_steward_a, survey_csv))
+    html = client_data_steward_a.get(url).content.decode()
+
+    assert "Staatsangehörigkeit deutsch" in html and "Befragten-Nr" in html
+    for value in (SECRET_ID, SECRET_REMARK, "gehobener Dienst", "weiblich", "1992"):
+        assert value not in html
+    names = selects(html)
+    # Preselected from the canonical names and aliases; the tool's own names are left to the user.
+    assert re.search(
+        rf'name="{names["Dienststelle"]}"[^>]*>.*?<option value="organisation" selected>',
+        html,
+        re.S,
+    )
+    assert re.search(
+        rf'name="{names["Zuzugsjahr"]}"[^>]*>.*?<option value="immigration_year" selected>',
+        html,
+        re.S,
+    )
+    assert re.search(rf'name="{names["Bemerkung"]}"[^>]*>\s*<option value="" selected>', html)
+
+
+def test_a_mapping_file_preselects_the_columns_and_its_value_assignments_apply(
+    client_data_steward_a, tmp_path, land_a
+):
+    rows = [["Nr", "Behörde", "Sex", "F1", "F2"]]
+    rows += [
+        [str(i), "12" if i % 2 else "13", "1" if i % 2 else "2", "1", "2" if i % 5 == 0 else "1"]
+        for i in range(1, 41)
+    ]
+    path = write_csv(tmp_path / "export.csv", rows)
+    yaml = tmp_path / "werkzeug.yaml"
+    yaml.write_text(
+        "columns:\n  Nr: respondent_id\n  Sex: gender\n  F1: german\n  F2: born_abroad\n"
+        "values:\n  organisation: {'12': A-AGY, '13': A-AGY2}\n  gender: {1: w, 2: m}\n"
+        "  german: {1: ja, 2: nein}\n  born_abroad: {1: nein, 2: ja}\n",
+        encoding="utf-8",
+    )
+    with yaml.open("rb") as mapping_file:
+        url = mapping_url(upload(client_data_steward_a, path, mapping_file=mapping_file))
+    html = client_data_steward_a.get(url).content.decode()
+    names = selects(html)
+    assert re.search(rf'name="{names["Sex"]}"[^>]*>.*?<option value="gender" selected>', html, re.S)
+    assert re.search(
+        rf'name="{names["Behörde"]}"[^>]*>.*?<option value="organisation" selected>', html, re.S
+    )
+    chosen = {
+        "Nr": "respondent_id",
+        "Behörde": "organisation",
+        "Sex": "gender",
+        "F1": "german",
+        "F2": "born_abroad",
+    }
+
+    response = client_data_steward_a.post(url, mapping_post(html, chosen))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    survey = Survey.objects.get(name="be-2024")
+    assert survey.land == land_a
+    assert survey.mapping["columns"] == chosen
+    assert survey.mapping["values"]["gender"] == {"1": "w", "2": "m"}
+    assert survey.mapping["mapping_file"] == "werkzeug.yaml"
+
+
+def test_a_file_with_errors_shows_every_problem_with_row_and_column_and_stores_nothing(
+    client_data_steward_a, tmp_path, settings
+):
+    rows = [HEADER] + [respondent(i) for i in range(1, 21)]
+    rows[2][1] = "A-XYZ"  # spreadsheet row 3: no such organisation
+    rows[4][3] = "unbekannt"  # row 5: not a gender
+    path = write_csv(tmp_path / "befragung.csv", rows)
+    url = mapping_url(upload(client_data_steward_a, path))
+    html = client_data_steward_a.get(url).content.decode()
+
+    response = client_data_steward_a.post(url, mapping_post(html, CHOICES))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    names = selects(html)
+    assert "The survey could not be imported. Nothing was stored." in page
+    assert (
+        f'<a href="#id_{names["Dienststelle"]}">befragung.csv, row 3, column “Dienststelle”</a>: '
+        "“A-XYZ” is not a code of the organisation hierarchy." in page
+    )
+    assert (
+        f'<a href="#id_{names["Geschlecht"]}">befragung.csv, row 5, column “Geschlecht”</a>' in page
+    )
+    assert f'aria-describedby="id_{names["Geschlecht"]}_problems"' in page
+    assert 'id="error-summary" role="alert" tabindex="-1"' in page
+    assert str(settings.MEDIA_ROOT) not in page  # no server paths
+    assert not Survey.objects.exists()
+    assert not IndicatorCell.objects.exists()
+    assert restricted_files() == []
+    assert pending_files(settings), "the upload stays for another try"
+
+
+def test_choosing_one_column_twice_or_no_organisation_is_explained_at_the_field(
+    client_data_steward_a, survey_csv
+):
+    url = mapping_url(upload(client_data_steward_a, survey_csv))
+    html = client_data_steward_a.get(url).content.decode()
+    choices = {**CHOICES, "Dienststelle": "", "Bemerkung": "gender"}
+
+    response = client_data_steward_a.post(url, mapping_post(html, choices))
+
+    page = response.content.decode()
+    field = selects(html)["Bemerkung"]
+    assert "Assign the column that holds the organisation code to “organisation”." in page
+    assert f'<ul class="errorlist" id="id_{field}_error">' in page
+    assert f'aria-describedby="id_{field}_error"' in page
+    assert f'<a href="#id_{field}">Bemerkung: “Geschlecht” is assigned to “gender” already' in page
+    assert not Survey.objects.exists()
+
+
+def test_a_file_of_land_b_is_refused_for_the_data_steward_of_land_a(
+    client_data_steward_a, tmp_path, settings
+):
+    rows = [HEADER] + [respondent(i, org=("B-AGY" if i % 2 else "B-UNIT")) for i in range(1, 41)]
+    path = write_csv(tmp_path / "hamburg.csv", rows)
+    url = mapping_url(upload(client_data_steward_a, path))
+    html = client_data_steward_a.get(url).content.decode()
+
+    response = client_data_steward_a.post(url, mapping_post(html, CHOICES))
+
+    assert response.status_code == 403
+    assert "belong to Land B. You are not a data steward there" in response.content.decode()
+    assert not Survey.objects.exists()
+    assert restricted_files() == []
+
+
+def test_a_survey_of_another_land_cannot_be_replaced_by_taking_its_name(
+    client_data_steward_a, survey_csv, land_b
+):
+    Survey.objects.create(
+        name="hh-2024", title="HH", land=land_b, year=2024, respondents=50, snapshot="x.parquet"
+    )
+
+    response = upload(client_data_steward_a, survey_csv, name="hh-2024", replace="on")
+
+    assert response.status_code == 200
+    assert "This short name is taken by another survey." in response.content.decode()
+    assert Survey.objects.get(name="hh-2024").land == land_b
+
+
+def test_a_broken_file_or_mapping_file_is_refused_at_the_upload_with_its_problem(
+    client_data_steward_a, tmp_path, settings
+):
+    empty = tmp_path / "leer.csv"
+    empty.write_bytes(b"")
+    bad_yaml = tmp_path / "map.yaml"
+    bad_yaml.write_text("columns:\n  Nr: respondant_id\n", encoding="utf-8")
+    good = write_csv(tmp_path / "ok.csv", [HEADER, respondent(1)])
+
+    page = upload(client_data_steward_a, empty).content.decode()
+    assert 'href="#id_survey_file"' in page
+    with bad_yaml.open("rb") as mapping_file:
+        page = upload(client_data_steward_a, good, mapping_file=mapping_file).content.decode()
+
+    assert (
+        "line 2: “respondant_id” is not a canonical column name. Did you mean “respondent_id”?"
+        in page
+    )
+    assert 'aria-describedby="id_mapping_file_helptext id_mapping_file_error"' in page
+    assert pending_files(settings) == []
+
+
+def test_the_pending_upload_belongs_to_its_session_and_can_be_cancelled(
+    client_data_steward_a, client_coordinator_a, survey_csv, settings
+):
+    url = mapping_url(upload(client_data_steward_a, survey_csv))
+
+    assert client_coordinator_a.get(url).status_code == 404
+    response = client_data_steward_a.post(url, {"cancel": ""})
+    assert response["Location"] == reverse("survey-upload")
+    assert pending_files(settings) == []
+    assert client_data_steward_a.get(url).status_code == 404
+
+
+def test_pending_uploads_older_than_a_day_are_deleted_on_the_next_upload(
+    client_data_steward_a, survey_csv, settings
+):
+    import os
+    import time
+
+    mapping_url(upload(client_data_steward_a, survey_csv))
+    (old,) = (Path(settings.MEDIA_ROOT) / "pending").iterdir()
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    assert oct(old.stat().st_mode & 0o777) == "0o700"
+
+    mapping_url(upload(client_data_steward_a, survey_csv))
+
+    remaining = list((Path(settings.MEDIA_ROOT) / "pending").iterdir())
+    assert len(remaining) == 1 and remaining[0] != old
+
+
+def test_csrf_protection_is_on(cast, data_steward_a, survey_csv):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(data_steward_a)
+    page = client.get(reverse("survey-upload")).content.decode()
+
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert upload(client, survey_csv).status_code == 403
+
+
+def test_replacing_a_survey_of_the_own_land_must_be_confirmed(
+    client_data_steward_a, survey_csv, land_a
+):
+    Survey.objects.create(
+        name="be-2024", title="Alt", land=land_a, year=2024, respondents=50, snapshot="x.parquet"
+    )
+
+    refused = upload(client_data_steward_a, survey_csv)
+    confirmed = upload(client_data_steward_a, survey_csv, replace="on")
+
+    page = refused.content.decode()
+    assert '<a href="#id_replace">' in page
+    assert "Your Land has a survey with the short name “be-2024” already." in page
+    assert confirmed.status_code == 302
+
+
+def test_the_short_name_of_the_upload_page_cannot_be_taken(client_data_steward_a, survey_csv):
+    page = upload(client_data_steward_a, survey_csv, name="hochladen").content.decode()
+
+    assert "“hochladen” is a reserved word of the page addresses" in page
+
+
+def test_a_parquet_file_shows_its_headings_and_format(client_data_steward_a, tmp_path):
+    import polars as pl
+
+    path = tmp_path / "befragung.parquet"
+    pl.DataFrame(
+        {"Dienststelle": ["A-AGY", "A-UNIT"], "Deutsch": [True, False], "Lfd": [SECRET_ID, "x"]}
+    ).write_parquet(path)
+
+    url = mapping_url(upload(client_data_steward_a, path))
+    html = client_data_steward_a.get(url).content.decode()
+
+    assert "Columns of the survey file befragung.parquet (Parquet)" in html
+    assert set(selects(html)) == {"Dienststelle", "Deutsch", "Lfd"}
+    assert SECRET_ID not in html
