@@ -12,7 +12,6 @@ def load_shipped_data() -> Iterator[str]:
     from ikoe.monitoring.benchmarks import load_reference_data
     from ikoe.monitoring.demo import load_demo
     from ikoe.monitoring.organisations import ensure_laender
-
     from ikoe.monitoring.surveys import clean_restricted_storage
 
     removed = clean_restricted_storage()

@@ -221,7 +221,7 @@ def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
     """The survey's respondents with levels and statuses, and its design. Restricted."""
     data = pl.read_parquet(restricted_dir() / survey.snapshot)
     data = with_levels(data, organisation_levels())
-    data = derive_all(data, _definitions(data.columns))
+    data = derive_all(data, derivable_definitions(data.columns))
     totals = pl.read_parquet(restricted_dir() / survey.totals_snapshot) if survey.totals_snapshot else None
     bounds = (survey.diagnostics.get("weighting") or {}).get("trim_bounds")
     design, _diag = build_design(data, totals, trim=tuple(bounds) if bounds else None)
@@ -229,14 +229,6 @@ def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
         if column in data.columns:
             data = data.with_columns(pl.col(column).cast(pl.String))
     return data, design
-
-
-def _definitions(columns: Sequence[str]) -> tuple[Definition, ...]:
-    return derivable_definitions(columns)
-
-
-def survey_definitions(survey: Survey) -> list[Definition]:
-    return [Definition(d) for d in survey.diagnostics.get("definitions_derived", [])]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +272,7 @@ def import_survey(
             column="organisation",
         )
     land = Organisation.objects.get(code=lands[0])
-    definitions = _definitions(data.columns)
+    definitions = derivable_definitions(data.columns)
     data = derive_all(data, definitions)
     design, weighting = build_design(data, totals_frame, str(totals or ""), trim=trim)
     if population_size is None and totals_frame is not None:
@@ -404,7 +396,7 @@ def publish_cells(survey: Survey, data: pl.DataFrame, design: SurveyDesign | Non
     """Compute, protect and store the standard tables of a survey for every definition."""
     survey.cells.all().delete()
     cells: list[IndicatorCell] = []
-    for definition in _definitions(data.columns):
+    for definition in derivable_definitions(data.columns):
         for by in STANDARD_TABLES:
             if any(col not in data.columns for col in by):
                 continue
