@@ -125,7 +125,9 @@ PERMISSIONS: dict[str, Rule] = {
     "survey-list": PUBLIC,
     "survey-overview": PUBLIC,
     "survey-organisation": PUBLIC,
-    "survey-diagnostics": ROLE(Role.DATA_STEWARD),
+    # LOGIN, not ROLE: the view answers 404 outside the data steward's Land, as for any
+    # unreleased object of another Land.
+    "survey-diagnostics": LOGIN,
     # Survey upload: the views check that the file's Land is one the user is data steward for
     "survey-upload": ROLE(Role.DATA_STEWARD),
     "survey-upload-mapping": ROLE(Role.DATA_STEWARD),

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         load_frame,
     )
 
-    by = [d.strip() for d in args.by.split(",") if d.strip()]
+    by = list(dict.fromkeys(d.strip() for d in args.by.split(",") if d.strip()))
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
         raise ImportFailed.single(
@@ -111,6 +111,13 @@ def run(args: argparse.Namespace) -> int:
             _("The survey's answers do not allow the definition “%(definition)s”.") % {"definition": args.definition},
         )
     data, design = load_frame(survey)
+    absent = [d for d in by if d not in data.columns]
+    if absent:
+        raise ImportFailed.single(
+            "dimension",
+            _("The survey has no answers for %(dims)s.") % {"dims": ", ".join(absent)},
+            column="--by",
+        )
     if args.weighted and design is None:
         raise ImportFailed.single("weights", _("The survey has no personnel totals, so it cannot be weighted."))
     benchmark: BenchmarkChoice | None

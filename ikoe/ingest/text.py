@@ -38,7 +38,7 @@ def decode_bytes(data: bytes, file: str = "") -> DecodedText:
         try:
             return DecodedText(data[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise _encoding_error(file, data, exc.start) from exc
+            raise _encoding_error(file, data, exc.start + len(UTF8_BOM)) from exc
     try:
         return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

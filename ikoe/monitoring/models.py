@@ -192,7 +192,7 @@ class IndicatorCell(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="cells")
     table = models.CharField(_("table"), max_length=200)
-    definition = models.CharField(_("definition"), max_length=20)
+    definition = models.CharField(_("definition"), max_length=40)
     weighted = models.BooleanField(_("weighted"), default=False)
     dims = models.JSONField(_("dimensions"), default=dict)
     respondents = models.PositiveIntegerField(_("respondents"))

@@ -6,7 +6,10 @@ Primary rules (each configurable, each recording its reason):
   (symbol ``.``);
 - between 1 and ``min_count − 1`` persons with a migration background → secret (``.``);
 - all declared respondents have a migration background (group disclosure) → secret (``.``);
-- fewer than ``n_min`` declared respondents → no share is published (``/``: not reliable enough).
+- fewer than ``n_min`` declared respondents → no share is published (``/``: not reliable enough);
+- fewer than ``min_declaration_rate`` of the respondents answered the questions on migration
+  background → no share is published (``/``), since those who answer may differ from those who
+  do not (the UK Ministry of Defence withholds shares under 60 % declared).
 
 Secondary suppression: within a table, every group of sibling cells (the same values of all
 but the last dimension) that would have exactly one suppressed cell gets its smallest published
@@ -54,6 +57,7 @@ class DisclosureRules:
     min_count: int = 3
     n_min: int = 10
     group_disclosure: bool = True
+    min_declaration_rate: float = 0.5
 
 
 REASONS = {
@@ -61,11 +65,14 @@ REASONS = {
     "min_count": _("too few persons with a migration background"),
     "group": _("all respondents who answered have a migration background"),
     "n_min": _("too few answers for a reliable share"),
+    "declaration_rate": _("too few respondents answered the questions on migration background for a reliable share"),
     "secondary": _("suppressed so that another suppressed cell cannot be recomputed"),
 }
 
 
-def primary_reason(yes: int, declared: int, rules: DisclosureRules) -> tuple[str, str] | None:
+def primary_reason(
+    yes: int, declared: int, rules: DisclosureRules, respondents: int | None = None
+) -> tuple[str, str] | None:
     """(reason code, symbol) of the first primary rule a cell breaks, or ``None``.
 
     >>> r = DisclosureRules()
@@ -73,6 +80,8 @@ def primary_reason(yes: int, declared: int, rules: DisclosureRules) -> tuple[str
     (('min_declared', '.'), ('min_count', '.'), ('group', '.'))
     >>> primary_reason(4, 8, r), primary_reason(0, 40, r), primary_reason(12, 40, r)
     (('n_min', '/'), None, None)
+    >>> primary_reason(12, 40, r, respondents=81), primary_reason(12, 40, r, respondents=80)
+    (('declaration_rate', '/'), None)
     """
     if declared < rules.min_declared:
         return "min_declared", SECRET
@@ -82,6 +91,8 @@ def primary_reason(yes: int, declared: int, rules: DisclosureRules) -> tuple[str
         return "group", SECRET
     if declared < rules.n_min:
         return "n_min", UNRELIABLE
+    if respondents and declared < rules.min_declaration_rate * respondents:
+        return "declaration_rate", UNRELIABLE
     return None
 
 
@@ -89,11 +100,12 @@ def protect_estimates(table: pl.DataFrame, by: Sequence[str], rules: DisclosureR
     """Add ``status``, ``symbol`` and ``reason`` and empty the sensitive columns of suppressed cells."""
     yes = table.get_column("yes").to_list()
     declared = table.get_column("declared").to_list()
+    respondents = table.get_column("respondents").to_list()
     status: list[str] = []
     symbol: list[str] = []
     reason: list[str] = []
-    for y, n in zip(yes, declared, strict=True):
-        found = primary_reason(int(y), int(n), rules)
+    for y, n, total in zip(yes, declared, respondents, strict=True):
+        found = primary_reason(int(y), int(n), rules, int(total))
         if found is None:
             status.append("published")
             symbol.append("")

@@ -8,8 +8,10 @@ to callers outside is an aggregate that went through :mod:`ikoe.monitoring.publi
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -18,11 +20,13 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ikoe.errors import ImportFailed
+from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
 from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
@@ -164,7 +168,7 @@ def build_design(
         raise ImportFailed.single(
             "weighting", _("The respondents cannot be weighted to the personnel totals: %(reason)s") % {"reason": exc}, file=file
         ) from exc
-    return design, {"margins": margin_names, **asdict(design.diagnostics)}
+    return design, {**asdict(design.diagnostics), "margins": margin_names}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +261,7 @@ def import_survey(
     The snapshot is written to a temporary file first and moved into place only after the
     database transaction committed; a failure at any point leaves neither rows nor files.
     """
+    _check_name_and_year(name, year, str(path))
     levels = organisation_levels()
     codes = levels.get_column("organisation").to_list()
     survey_file = read_survey(path, organisation_codes=codes, mapping=mapping, current_year=timezone.now().year)
@@ -280,60 +285,103 @@ def import_survey(
 
     folder = restricted_dir()
     token = uuid.uuid4().hex
-    tmp_dir = folder / f".tmp-{token}"
-    tmp_dir.mkdir(mode=0o700)
     final_name = f"{token}.parquet"
     totals_name = f"{token}-totals.parquet" if totals_frame is not None else ""
-    try:
-        survey_file.data.write_parquet(tmp_dir / final_name)
-        if totals_frame is not None:
-            totals_frame.write_parquet(tmp_dir / totals_name)
-        sha = hashlib.sha256((tmp_dir / final_name).read_bytes()).hexdigest()
-        diagnostics = _diagnostics(survey_file, data, definitions, weighting)
-        with transaction.atomic():
-            Survey.objects.filter(name=name).delete()
-            survey = Survey.objects.create(
-                name=name,
-                title=title or name,
-                land=land,
-                year=year,
-                population=population,
-                fieldwork=fieldwork,
-                population_size=population_size,
-                respondents=data.height,
-                weighted=design is not None,
-                synthetic=synthetic,
-                published=published,
-                snapshot=final_name,
-                totals_snapshot=totals_name,
-                snapshot_sha256=sha,
-                mapping=mapping_source or {},
-                diagnostics=diagnostics,
-                created_by=user if getattr(user, "is_authenticated", False) else None,
-            )
-            publish_cells(survey, _frame_for_tables(data), design)
-            # Inside an outer transaction this runs when that one commits; if it rolls back,
-            # the temporary folder is left for clean_restricted_storage().
-            transaction.on_commit(lambda: _move_into_place(tmp_dir, folder))
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
+    # The snapshots are held in memory until the database has committed; only then are they
+    # written, so a failed or rolled-back import leaves no file (DESIGN.md: nothing half).
+    files = {final_name: _parquet_bytes(survey_file.data)}
+    if totals_frame is not None:
+        files[totals_name] = _parquet_bytes(totals_frame)
+    sha = hashlib.sha256(files[final_name]).hexdigest()
+    diagnostics = _diagnostics(survey_file, data, definitions, weighting)
+    with transaction.atomic():
+        replaced = [f for old in Survey.objects.filter(name=name) for f in (old.snapshot, old.totals_snapshot) if f]
+        Survey.objects.filter(name=name).delete()
+        survey = Survey.objects.create(
+            name=name,
+            title=title or name,
+            land=land,
+            year=year,
+            population=population,
+            fieldwork=fieldwork,
+            population_size=population_size,
+            respondents=data.height,
+            weighted=design is not None,
+            synthetic=synthetic,
+            published=published,
+            snapshot=final_name,
+            totals_snapshot=totals_name,
+            snapshot_sha256=sha,
+            mapping=mapping_source or {},
+            diagnostics=diagnostics,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        publish_cells(survey, _frame_for_tables(data), design)
+        # Inside an outer transaction this runs only when that one commits.
+        transaction.on_commit(lambda: _write_snapshots(folder, token, files, replaced))
     return survey
 
 
-def _move_into_place(tmp_dir: Path, folder: Path) -> None:
-    for item in tmp_dir.iterdir():
-        os.replace(item, folder / item.name)
+def _check_name_and_year(name: str, year: int, file: str) -> None:
+    problems = ProblemList(file=file)
+    try:
+        validate_slug(name)
+        if len(name) > Survey._meta.get_field("name").max_length:  # type: ignore[operator]
+            raise ValidationError("too long")
+    except ValidationError:
+        problems.add(
+            "name",
+            _(
+                "The survey name “%(name)s” is not usable: use up to 100 letters a–z, digits, "
+                "hyphens or underscores, such as be-2024."
+            )
+            % {"name": name},
+            column="--name",
+        )
+    this_year = timezone.now().year
+    if not 1950 <= year <= this_year + 1:
+        problems.add(
+            "year",
+            _("The survey year %(year)s is not plausible; expected a year between 1950 and %(max)s.")
+            % {"year": year, "max": this_year + 1},
+            column="--year",
+        )
+    problems.raise_if_any()
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def _write_snapshots(folder: Path, token: str, files: dict[str, bytes], replaced: Sequence[str]) -> None:
+    """Write the snapshots into a private temporary folder, then move them into place."""
+    tmp_dir = folder / f".tmp-{token}"
+    tmp_dir.mkdir(mode=0o700)
+    for name, content in files.items():
+        path = tmp_dir / name
+        with open(path, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.chmod(0o600)
+    for name in files:
+        os.replace(tmp_dir / name, folder / name)
     tmp_dir.rmdir()
+    for name in replaced:  # the microdata of a replaced survey do not stay behind
+        (folder / name).unlink(missing_ok=True)
 
 
 def clean_restricted_storage() -> int:
     """Remove temporary files of interrupted imports and snapshots no survey refers to."""
     folder = restricted_dir()
     removed = 0
+    stale = time.time() - 3600  # a snapshot being written right now keeps its folder
     for tmp in folder.glob(".tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-        removed += 1
+        if tmp.stat().st_mtime < stale:
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed += 1
     known = set(Survey.objects.values_list("snapshot", flat=True)) | set(
         Survey.objects.values_list("totals_snapshot", flat=True)
     )
