@@ -86,9 +86,12 @@ def generate(n: int, seed: int = 1) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     gender = rng.choice(3, n, p=[0.58, 0.415, 0.005])
     age = rng.choice(4, n, p=[0.18, 0.32, 0.25, 0.25])
     # migration-related answers, more frequent in einfach/mittel and among the young
-    base_logit = -1.6 + np.array([0.6, 0.3, 0.0, -0.2, 0.7])[career] + np.array(
-        [0.5, 0.2, -0.1, -0.4]
-    )[age] + rng.normal(0, 0.3, orgs.height)[agency_idx]
+    base_logit = (
+        -1.6
+        + np.array([0.6, 0.3, 0.0, -0.2, 0.7])[career]
+        + np.array([0.5, 0.2, -0.1, -0.4])[age]
+        + rng.normal(0, 0.3, orgs.height)[agency_idx]
+    )
     p_imm = 1 / (1 + np.exp(-(base_logit - 0.4)))
     p_parent = 1 / (1 + np.exp(-base_logit))
     born_abroad = rng.random(n) < p_imm
@@ -117,14 +120,21 @@ def generate(n: int, seed: int = 1) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
             "born_abroad": with_missing(born_abroad, 0.06),
             "immigration_year": with_missing(np.where(born_abroad, year, 0), 0.05).replace(0, None),
             "mother_born_abroad": with_missing(mother_abroad, 0.09),
-            "mother_immigration_year": pl.Series(np.where(mother_abroad, m_year, 0)).replace(0, None),
+            "mother_immigration_year": pl.Series(np.where(mother_abroad, m_year, 0)).replace(
+                0, None
+            ),
             "mother_german_since_birth": with_missing(~mother_abroad, 0.12),
             "father_born_abroad": with_missing(father_abroad, 0.10),
-            "father_immigration_year": pl.Series(np.where(father_abroad, f_year, 0)).replace(0, None),
+            "father_immigration_year": pl.Series(np.where(father_abroad, f_year, 0)).replace(
+                0, None
+            ),
             "father_german_since_birth": with_missing(~father_abroad, 0.14),
         }
-    ).with_columns(pl.col("land", "ministry", "agency", "career_group", "gender", "age_group")
-                   .cast(pl.Categorical))
+    ).with_columns(
+        pl.col("land", "ministry", "agency", "career_group", "gender", "age_group").cast(
+            pl.Categorical
+        )
+    )
     # population = respondents / response propensity, per cell (consistent margins)
     propensity = (
         0.35
@@ -136,12 +146,15 @@ def generate(n: int, seed: int = 1) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
         data.group_by("land", "agency", "career_group", "gender", "age_group")
         .len()
         .with_columns(
-            c=pl.col("career_group").cast(pl.String).replace_strict(
-                {c: i for i, c in enumerate(CAREERS)}, return_dtype=pl.Int64),
-            g=pl.col("gender").cast(pl.String).replace_strict(
-                {c: i for i, c in enumerate(GENDERS)}, return_dtype=pl.Int64),
-            a=pl.col("age_group").cast(pl.String).replace_strict(
-                {c: i for i, c in enumerate(AGES)}, return_dtype=pl.Int64),
+            c=pl.col("career_group")
+            .cast(pl.String)
+            .replace_strict({c: i for i, c in enumerate(CAREERS)}, return_dtype=pl.Int64),
+            g=pl.col("gender")
+            .cast(pl.String)
+            .replace_strict({c: i for i, c in enumerate(GENDERS)}, return_dtype=pl.Int64),
+            a=pl.col("age_group")
+            .cast(pl.String)
+            .replace_strict({c: i for i, c in enumerate(AGES)}, return_dtype=pl.Int64),
         )
     )
     prop = propensity[cells["a"].to_numpy(), cells["g"].to_numpy(), cells["c"].to_numpy()]
@@ -191,8 +204,7 @@ def r_compare(data: pl.DataFrame, margins: list[pl.DataFrame], n_sample: int) ->
     # margins for the sample: the sample's cells scaled up, so classes stay non-empty
     scale = float(np.sum(margins[0]["total"].to_numpy())) / sample.height
     small = [
-        sample.group_by(m.columns[:-1]).len().with_columns(total=pl.col("len") * scale)
-        .drop("len")
+        sample.group_by(m.columns[:-1]).len().with_columns(total=pl.col("len") * scale).drop("len")
         for m in margins
     ]
     # perturb so raking has work to do while margins stay consistent
@@ -224,7 +236,9 @@ def r_compare(data: pl.DataFrame, margins: list[pl.DataFrame], n_sample: int) ->
         t0 = time.perf_counter()
         proc = subprocess.run(
             ["Rscript", str(R_SCRIPT), tmp, str(out), ",".join(by)],
-            capture_output=True, text=True, env={"IKOE_R_SKIP_BASE": "1", "IKOE_R_SKIP_CIPROP": "1", "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            env={"IKOE_R_SKIP_BASE": "1", "IKOE_R_SKIP_CIPROP": "1", "PATH": "/usr/bin:/bin"},
         )
         r_wall = time.perf_counter() - t0
         if proc.returncode:
@@ -239,24 +253,32 @@ def r_compare(data: pl.DataFrame, margins: list[pl.DataFrame], n_sample: int) ->
         t3 = time.perf_counter()
         r_w = pl.read_csv(out / "weights.csv")["weight"].to_numpy()
         r_by = pl.read_csv(out / f"by_{'_'.join(by)}_raked.csv", infer_schema_length=0)
-        r_by = r_by.with_columns(
-            pl.exclude(by).str.strip_chars().cast(pl.Float64, strict=False)
-        )
+        r_by = r_by.with_columns(pl.exclude(by).str.strip_chars().cast(pl.Float64, strict=False))
         joined = est.with_columns(pl.col(by).cast(pl.String)).join(r_by, on=by)
         diff = max(
             float(np.max(np.abs((joined[a] - joined[b]).to_numpy()), initial=0.0))
-            for a, b in [("share", "share_right"), ("se", "se_right"),
-                         ("ci_lower", "wald_lower"), ("ci_upper", "wald_upper")]
+            for a, b in [
+                ("share", "share_right"),
+                ("se", "se_right"),
+                ("ci_lower", "wald_lower"),
+                ("ci_upper", "wald_upper"),
+            ]
         )
         py_rake, py_est = t2 - t1, t3 - t2
         r_total = timing["rake"] + timing["svyby_svymean"]
         print(f"\nR survey {n_sample:,} rows, svyby over {' × '.join(by)} ({est.height} groups):")
-        print(f"  R: rake {timing['rake']:.2f} s, svyby(svymean)+confint "
-              f"{timing['svyby_svymean']:.2f} s (Rscript wall {r_wall:.1f} s)")
+        print(
+            f"  R: rake {timing['rake']:.2f} s, svyby(svymean)+confint "
+            f"{timing['svyby_svymean']:.2f} s (Rscript wall {r_wall:.1f} s)"
+        )
         print(f"  Python: rake {py_rake:.3f} s, estimates {py_est:.3f} s")
-        print(f"  time ratio R/Python (rake + svymean with CI): {r_total / (py_rake + py_est):.0f}×")
-        print(f"  largest difference: weights {np.abs(r_w - design.weights).max():.1e}, "
-              f"shares/SE/CI {diff:.1e}")
+        print(
+            f"  time ratio R/Python (rake + svymean with CI): {r_total / (py_rake + py_est):.0f}×"
+        )
+        print(
+            f"  largest difference: weights {np.abs(r_w - design.weights).max():.1e}, "
+            f"shares/SE/CI {diff:.1e}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,9 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     data, margins = generate(n)
     gc.collect()
-    print(f"generated {n:,} respondents, {data['agency'].n_unique()} agencies, "
-          f"{data['ministry'].n_unique()} ministries in {time.perf_counter() - t0:.1f} s "
-          f"(peak {peak_mb():,.0f} MB)")
+    print(
+        f"generated {n:,} respondents, {data['agency'].n_unique()} agencies, "
+        f"{data['ministry'].n_unique()} ministries in {time.perf_counter() - t0:.1f} s "
+        f"(peak {peak_mb():,.0f} MB)"
+    )
     times = run_python(data, margins, BY)
     for name, seconds in times.items():
         print(f"  {name:<18} {seconds:7.2f} s")

@@ -47,7 +47,9 @@ class ProblemList:
     problems: list[Problem] = field(default_factory=list)
     more: int = 0
 
-    def add(self, code: str, message: str, row: int | None = None, column: str | None = None) -> None:
+    def add(
+        self, code: str, message: str, row: int | None = None, column: str | None = None
+    ) -> None:
         if len(self.problems) < self.limit:
             self.problems.append(Problem(code, message, self.file, row, column))
         else:
@@ -71,7 +73,12 @@ class ImportFailed(Exception):
 
     @classmethod
     def single(
-        cls, code: str, message: str, file: str = "", row: int | None = None, column: str | None = None
+        cls,
+        code: str,
+        message: str,
+        file: str = "",
+        row: int | None = None,
+        column: str | None = None,
     ) -> ImportFailed:
         return cls([Problem(code, message, file, row, column)])
 

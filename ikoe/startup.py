@@ -16,7 +16,9 @@ def load_shipped_data() -> Iterator[str]:
 
     removed = clean_restricted_storage()
     if removed:
-        yield _("Removed %(count)d leftover files of interrupted survey imports.") % {"count": removed}
+        yield _("Removed %(count)d leftover files of interrupted survey imports.") % {
+            "count": removed
+        }
     created = ensure_laender()
     if created:
         yield _("Created the 16 Länder as organisations.")

@@ -22,7 +22,11 @@ urlpatterns = [
         survey_views.organisation_page,
         name="survey-organisation",
     ),
-    path("befragungen/<slug:name>/diagnose/", survey_views.survey_diagnostics, name="survey-diagnostics"),
+    path(
+        "befragungen/<slug:name>/diagnose/",
+        survey_views.survey_diagnostics,
+        name="survey-diagnostics",
+    ),
     path("api/v1/", api.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

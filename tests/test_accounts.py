@@ -51,8 +51,16 @@ def released_rows() -> ReleasedRows:
     models with a real ``published`` field (surveys, indicators) come later. A real model
     declares the same with ``objects = ReleasedRows.as_manager()``.
     """
-    return ReleasedRows(model=Organisation).exclude(kind="land").annotate(
-        released=Case(When(code="A-UNIT", then=Value(True)), default=Value(False), output_field=BooleanField())
+    return (
+        ReleasedRows(model=Organisation)
+        .exclude(kind="land")
+        .annotate(
+            released=Case(
+                When(code="A-UNIT", then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
     )
 
 
@@ -75,7 +83,10 @@ def test_each_cast_member_reads_exactly_their_scope_and_released_rows(cast, name
     user = user_of(cast, name)
 
     assert codes(released_rows().visible_to(user)) == expected
-    assert codes(scope_queryset(released_rows(), user, agency_field="pk", published_field="released")) == expected
+    assert (
+        codes(scope_queryset(released_rows(), user, agency_field="pk", published_field="released"))
+        == expected
+    )
 
 
 def test_an_agency_member_reads_the_lands_own_rows_that_belong_to_no_agency(cast, editor_a):
@@ -128,7 +139,11 @@ EDITABLE_ROWS = {
 @pytest.mark.parametrize(("name", "expected"), EDITABLE_ROWS.items())
 def test_changing_needs_the_role_within_reach_and_released_rows_grant_nothing(cast, name, expected):
     qs = scope_queryset(
-        released_rows(), user_of(cast, name), agency_field="pk", published_field="released", role=Role.EDITOR
+        released_rows(),
+        user_of(cast, name),
+        agency_field="pk",
+        published_field="released",
+        role=Role.EDITOR,
     )
 
     assert codes(qs) == expected
@@ -141,7 +156,9 @@ def test_releasing_needs_a_coordinator(cast):
         ("editor_a", set()),
         ("federal_coordinator", set(ALL_ORGS) - {"DE-BE", "DE-HH"}),
     ]:
-        qs = scope_queryset(released_rows(), cast.users[name], agency_field="pk", role=Role.COORDINATOR)
+        qs = scope_queryset(
+            released_rows(), cast.users[name], agency_field="pk", role=Role.COORDINATOR
+        )
         assert codes(qs) == expected, name
 
 
@@ -180,7 +197,9 @@ def test_an_agency_editor_may_change_only_their_agency_and_its_units(editor_a):
 )
 def test_visible_lands_are_the_members_laender(cast, name, expected):
     lands = codes(visible_lands(user_of(cast, name)))
-    assert lands == (expected if expected is not None else codes(Organisation.objects.filter(kind="land")))
+    assert lands == (
+        expected if expected is not None else codes(Organisation.objects.filter(kind="land"))
+    )
 
 
 def test_a_model_without_a_scope_rule_is_refused_not_shown(coordinator_a):
@@ -191,9 +210,12 @@ def test_a_model_without_a_scope_rule_is_refused_not_shown(coordinator_a):
 # --- roles -----------------------------------------------------------------------------------
 
 
-def test_has_role_follows_the_role_order_within_reach(cast, land_a, land_b, agency_a, agency_a2, unit_a):
+def test_has_role_follows_the_role_order_within_reach(
+    cast, land_a, land_b, agency_a, agency_a2, unit_a
+):
     fed, coord, steward, editor, viewer = (
-        cast.users[n] for n in ["federal_coordinator", "coordinator_a", "data_steward_a", "editor_a", "viewer_b"]
+        cast.users[n]
+        for n in ["federal_coordinator", "coordinator_a", "data_steward_a", "editor_a", "viewer_b"]
     )
     # the federal coordinator is a coordinator everywhere, but not an administrator
     assert has_role(fed, Role.COORDINATOR, land=land_b)
@@ -223,7 +245,10 @@ def test_has_role_follows_the_role_order_within_reach(cast, land_a, land_b, agen
 
 
 def test_only_federal_coordinators_and_administrators_are_nationwide(cast):
-    assert {n for n, u in cast.users.items() if is_nationwide(u)} == {"federal_coordinator", "staff_admin"}
+    assert {n for n, u in cast.users.items() if is_nationwide(u)} == {
+        "federal_coordinator",
+        "staff_admin",
+    }
 
 
 def test_an_inactive_user_has_no_scope(viewer_b):
@@ -267,7 +292,12 @@ def english():
     ],
 )
 def test_a_membership_must_fit_its_role(cast, english, role, land, agency, message):
-    membership = Membership(user=cast.users["viewer_b"], role=role, land=cast.orgs.get(land), agency=cast.orgs.get(agency))
+    membership = Membership(
+        user=cast.users["viewer_b"],
+        role=role,
+        land=cast.orgs.get(land),
+        agency=cast.orgs.get(agency),
+    )
 
     with pytest.raises(ValidationError) as info:
         membership.full_clean()
@@ -317,7 +347,9 @@ def test_the_admin_edits_memberships_on_the_user_page(client_staff_admin, viewer
 
 
 def test_the_admin_lists_memberships(client_staff_admin, cast):
-    response = client_staff_admin.get(reverse("admin:accounts_membership_changelist"), {"role__exact": "editor"})
+    response = client_staff_admin.get(
+        reverse("admin:accounts_membership_changelist"), {"role__exact": "editor"}
+    )
 
     assert response.status_code == 200
     assert "editor_a" in response.content.decode()
@@ -334,7 +366,8 @@ def test_the_login_page_signs_a_cast_member_in_and_back_to_where_they_were(cast,
     assert 'name="password"' in page.content.decode()
 
     response = client_anonymous.post(
-        reverse("login"), {"username": "viewer_b", "password": cast.password, "next": "/laendervergleich/"}
+        reverse("login"),
+        {"username": "viewer_b", "password": cast.password, "next": "/laendervergleich/"},
     )
 
     assert response.status_code == 302

@@ -14,17 +14,39 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def survey_a(land_a):
     survey = Survey.objects.create(
-        name="a-2024", title="Survey A", land=land_a, year=2024, respondents=120,
-        snapshot="none.parquet", snapshot_sha256="0" * 64,
+        name="a-2024",
+        title="Survey A",
+        land=land_a,
+        year=2024,
+        respondents=120,
+        snapshot="none.parquet",
+        snapshot_sha256="0" * 64,
         diagnostics={"definitions_derived": ["mighev_short"]},
     )
     IndicatorCell.objects.create(
-        survey=survey, table="land", definition="mighev_short", dims={"land": "DE-BE"},
-        respondents=120, declared=110, yes=25, share=25 / 110, status="published", symbol="",
+        survey=survey,
+        table="land",
+        definition="mighev_short",
+        dims={"land": "DE-BE"},
+        respondents=120,
+        declared=110,
+        yes=25,
+        share=25 / 110,
+        status="published",
+        symbol="",
     )
     IndicatorCell.objects.create(
-        survey=survey, table="land × agency", definition="mighev_short", dims={"land": "DE-BE", "agency": "A-AGY"},
-        respondents=4, declared=2, yes=None, share=None, status="primary", symbol=".", reason="min_declared",
+        survey=survey,
+        table="land × agency",
+        definition="mighev_short",
+        dims={"land": "DE-BE", "agency": "A-AGY"},
+        respondents=4,
+        declared=2,
+        yes=None,
+        share=None,
+        status="primary",
+        symbol=".",
+        reason="min_declared",
     )
     return survey
 
@@ -32,16 +54,27 @@ def survey_a(land_a):
 def test_the_openapi_description_lists_every_endpoint(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["info"]["title"] == "IKÖ-Monitor API"
-    assert {"/api/v1/benchmarks", "/api/v1/datasets", "/api/v1/organisations", "/api/v1/surveys",
-            "/api/v1/surveys/{name}/cells"} <= set(spec["paths"])
+    assert {
+        "/api/v1/benchmarks",
+        "/api/v1/datasets",
+        "/api/v1/organisations",
+        "/api/v1/surveys",
+        "/api/v1/surveys/{name}/cells",
+    } <= set(spec["paths"])
 
 
 def test_benchmarks_can_be_filtered_by_measure_region_and_year(client):
     load_reference_data()
-    body = client.get("/api/v1/benchmarks", {"measure": "population_share", "region_code": "DE-BE", "year": 2023}).json()
+    body = client.get(
+        "/api/v1/benchmarks", {"measure": "population_share", "region_code": "DE-BE", "year": 2023}
+    ).json()
     assert body["count"] == 1
     item = body["items"][0]
-    assert (item["value"], item["unit"], item["definition"]) == (39.4, "%", "migrationshintergrund_weiterer_sinn")
+    assert (item["value"], item["unit"], item["definition"]) == (
+        39.4,
+        "%",
+        "migrationshintergrund_weiterer_sinn",
+    )
     assert item["dataset"] == "benchmarks"
 
 
@@ -77,13 +110,20 @@ def test_suppressed_cells_carry_no_share_and_no_count(survey_a, client_coordinat
     by_table = {c["table"]: c for c in cells}
     assert by_table["land"]["share"] == pytest.approx(25 / 110)
     hidden = by_table["land × agency"]
-    assert (hidden["share"], hidden["yes"], hidden["status"], hidden["symbol"]) == (None, None, "primary", ".")
+    assert (hidden["share"], hidden["yes"], hidden["status"], hidden["symbol"]) == (
+        None,
+        None,
+        "primary",
+        ".",
+    )
 
 
 def test_a_released_survey_is_public(survey_a, client_anonymous):
     Survey.objects.filter(pk=survey_a.pk).update(published=True)
     assert [s["name"] for s in client_anonymous.get("/api/v1/surveys").json()] == ["a-2024"]
-    assert client_anonymous.get("/api/v1/surveys/a-2024/cells", {"table": "land"}).status_code == 200
+    assert (
+        client_anonymous.get("/api/v1/surveys/a-2024/cells", {"table": "land"}).status_code == 200
+    )
 
 
 def test_writing_to_the_api_needs_a_login(client_anonymous):

@@ -74,7 +74,9 @@ def test_population_table_reads_time_in_rows_and_nationality_in_columns() -> Non
 
 def test_population_table_keeps_the_quoted_multi_line_footnote_as_a_note_not_as_data() -> None:
     table = read("12411-0002")
-    assert table.notes == ["Bis 1989: Früheres Bundesgebiet\n\nAb 2011: Ergebnisse auf Grundlage des Zensus 2011."]
+    assert table.notes == [
+        "Bis 1989: Früheres Bundesgebiet\n\nAb 2011: Ergebnisse auf Grundlage des Zensus 2011."
+    ]
     assert max(r.line for r in table.rows) == 56  # the last data line; the footer starts at 57
     assert all(r.year is not None and r.value is not None for r in table.rows)
     assert table.source == (
@@ -116,8 +118,15 @@ def test_foreigners_table_names_the_unnamed_columns_from_the_title() -> None:
         "Geschlecht": "männlich",
     }
     assert first.value == 2649930
-    assert (first.measure, first.unit, first.time, first.region_code) == ("Ausländer", "Anzahl", "31.12.2018", "DE")
-    assert table.title.endswith("Aufenthaltstitel/Ausgewählte Aufenthaltstitel, Ländergruppierungen/Staatsangehörigkeit")
+    assert (first.measure, first.unit, first.time, first.region_code) == (
+        "Ausländer",
+        "Anzahl",
+        "31.12.2018",
+        "DE",
+    )
+    assert table.title.endswith(
+        "Aufenthaltstitel/Ausgewählte Aufenthaltstitel, Ländergruppierungen/Staatsangehörigkeit"
+    )
 
 
 def test_professors_table_reads_years_in_columns_with_two_row_dimensions() -> None:
@@ -126,7 +135,10 @@ def test_professors_table_reads_years_in_columns_with_two_row_dimensions() -> No
     assert sorted({r.time for r in table.rows}) == [str(y) for y in range(2009, 2019)]
     total = cell(table, "2018", Fächergruppen="Insgesamt", Geschlecht="Insgesamt")
     assert (total.value, total.year, total.column) == (48111, 2018, "2018 (L)")
-    assert cell(table, "2009", Fächergruppen="Geisteswissenschaften", Geschlecht="männlich").value == 3932
+    assert (
+        cell(table, "2009", Fächergruppen="Geisteswissenschaften", Geschlecht="männlich").value
+        == 3932
+    )
     vet = cell(table, "2015", Fächergruppen="Veterinärmedizin", Geschlecht="weiblich")
     assert (vet.value, vet.symbol) == (None, "-")
     assert Counter(r.symbol for r in table.rows)["-"] == 42
@@ -147,9 +159,19 @@ def test_theatre_table_reads_land_rows_with_their_measure_and_unit_columns() -> 
         "Veranstaltungen am Ort": "Anzahl",
         "Theaterbesuche": "1000",
     }
-    berlin = [r for r in table.rows if r.region_code == "DE-BE" and r.measure == "Theaterbesuche" and r.year == 2018]
-    assert [(r.value, r.unit, r.region_name, r.classification) for r in berlin] == [(1731, "1000", "Berlin", {})]
-    bw = [r for r in table.rows if r.region_code == "DE-BW" and r.measure == "Theaterbesuche" and r.year == 2000]
+    berlin = [
+        r
+        for r in table.rows
+        if r.region_code == "DE-BE" and r.measure == "Theaterbesuche" and r.year == 2018
+    ]
+    assert [(r.value, r.unit, r.region_name, r.classification) for r in berlin] == [
+        (1731, "1000", "Berlin", {})
+    ]
+    bw = [
+        r
+        for r in table.rows
+        if r.region_code == "DE-BW" and r.measure == "Theaterbesuche" and r.year == 2000
+    ]
     assert bw[0].value == 2349
     assert table.notes[0].startswith("Quelle: \nTheaterstatistik des Deutschen Bühnenvereins e. V.")
 
@@ -161,7 +183,11 @@ def test_flat_file_reads_one_value_per_row_with_flags_and_the_table_code_from_it
     assert table.statistic == "Fortschreibung des Bevölkerungsstandes"
     assert table.variables == ["Nationalität"]
     assert len(table.rows) == 4
-    row = next(r for r in table.rows if r.time == "2018-12-31" and r.classification == {"Nationalität": "Deutsche"})
+    row = next(
+        r
+        for r in table.rows
+        if r.time == "2018-12-31" and r.classification == {"Nationalität": "Deutsche"}
+    )
     assert (row.value, row.symbol, row.year) == (72929921, "e", 2018)
     assert (row.region_name, row.region_code) == ("Deutschland", "DE")
     assert (row.measure, row.unit) == ("Bevölkerungsstand", "Anzahl")
@@ -228,14 +254,25 @@ def write_classic(tmp_path: Path, a: str = "1", b: str = "2", c: str = "3", d: s
 def test_table_csv_reads_decimal_commas_flags_and_all_special_symbols(tmp_path: Path) -> None:
     # Illustrative values, not real figures.
     table = read_genesis(write_classic(tmp_path, "12,5", "13,0p", "(4,2)", "..."))
-    assert [(r.value, r.symbol) for r in table.rows] == [(12.5, ""), (13.0, "p"), (4.2, "()"), (None, "...")]
+    assert [(r.value, r.symbol) for r in table.rows] == [
+        (12.5, ""),
+        (13.0, "p"),
+        (4.2, "()"),
+        (None, "..."),
+    ]
     assert table.variables == ["Geschlecht"]
-    assert (table.rows[0].measure, table.rows[0].unit, table.rows[0].region_code) == ("Anteil", "%", "DE-BE")
+    assert (table.rows[0].measure, table.rows[0].unit, table.rows[0].region_code) == (
+        "Anteil",
+        "%",
+        "DE-BE",
+    )
     for symbol in ("-", ".", "/", "x"):
         assert parse_value(symbol) == (None, symbol)
 
 
-def test_a_value_that_is_neither_number_nor_symbol_is_reported_with_row_and_column(tmp_path: Path) -> None:
+def test_a_value_that_is_neither_number_nor_symbol_is_reported_with_row_and_column(
+    tmp_path: Path,
+) -> None:
     path = write_classic(tmp_path, d="viel")
     with translation.override("en"), pytest.raises(ImportFailed) as failed:
         read_genesis(path)
@@ -245,7 +282,9 @@ def test_a_value_that_is_neither_number_nor_symbol_is_reported_with_row_and_colu
     assert (problem.file, problem.row, problem.column) == (str(path), 7, "2023 (D)")
 
 
-def test_a_decimal_point_in_a_german_export_is_not_read_as_a_thousands_separator(tmp_path: Path) -> None:
+def test_a_decimal_point_in_a_german_export_is_not_read_as_a_thousands_separator(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(ImportFailed) as failed:
         read_genesis(write_classic(tmp_path, a="12.5"))
     assert [(p.row, p.column) for p in failed.value.problems] == [(6, "2022 (C)")]

@@ -69,8 +69,12 @@ def test_the_reference_csv_gives_berlin_2023_a_population_share_of_39_4_percent(
     assert (berlin.unit, berlin.symbol, berlin.region_name) == ("%", "", "Berlin")
     assert berlin.definition == "migrationshintergrund_weiterer_sinn"
     assert berlin.derived is True
-    assert berlin.source.startswith("https://www.destatis.de/EN/Themes/Society-Environment/Population/")
-    staff = Benchmark.objects.get(region_code="DE-BE", year=2024, measure="administration_staff_survey_share")
+    assert berlin.source.startswith(
+        "https://www.destatis.de/EN/Themes/Society-Environment/Population/"
+    )
+    staff = Benchmark.objects.get(
+        region_code="DE-BE", year=2024, measure="administration_staff_survey_share"
+    )
     assert (staff.value, staff.derived) == (21.7, False)
 
 
@@ -87,7 +91,9 @@ def test_loading_the_reference_data_again_skips_an_unchanged_file() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig"])
-def test_a_german_convention_csv_loads_in_windows_1252_and_utf_8_with_bom(tmp_path: Path, encoding: str) -> None:
+def test_a_german_convention_csv_loads_in_windows_1252_and_utf_8_with_bom(
+    tmp_path: Path, encoding: str
+) -> None:
     dataset = import_benchmark_file(write(tmp_path, "kennzahlen.csv", GERMAN_CSV, encoding))
     assert dataset.name == "kennzahlen"
     rows = {(b.region_code, b.year): b for b in dataset.rows.all()}
@@ -105,7 +111,17 @@ def test_an_english_convention_csv_loads(tmp_path: Path) -> None:
 
 
 def test_importing_the_same_file_again_changes_nothing() -> None:
-    fields = ("region_code", "region_name", "year", "measure", "definition", "value", "unit", "derived", "source")
+    fields = (
+        "region_code",
+        "region_name",
+        "year",
+        "measure",
+        "definition",
+        "value",
+        "unit",
+        "derived",
+        "source",
+    )
     import_benchmark_file(REFERENCE)
     before = sorted(Benchmark.objects.values_list(*fields))
     import_benchmark_file(REFERENCE)
@@ -123,7 +139,9 @@ def test_importing_a_changed_file_under_the_same_name_replaces_the_rows(tmp_path
 
 
 def test_a_name_given_by_the_user_names_the_dataset(tmp_path: Path) -> None:
-    dataset = import_benchmark_file(write(tmp_path, "figures.csv", ENGLISH_CSV), name="Mikrozensus 2023")
+    dataset = import_benchmark_file(
+        write(tmp_path, "figures.csv", ENGLISH_CSV), name="Mikrozensus 2023"
+    )
     assert dataset.name == "Mikrozensus 2023"
 
 
@@ -136,8 +154,18 @@ def test_a_genesis_table_is_stored_in_long_form_with_its_source() -> None:
     assert dataset.title == "Bevölkerung: Deutschland, Stichtag, Nationalität"
     assert dataset.rows.count() == 147
     row = dataset.rows.get(period="31.12.1970", classification__Nationalität="Deutsche")
-    assert (row.value, row.year, row.region_code, row.region_name) == (58263259, 1970, "DE", "Deutschland")
-    assert (row.measure, row.measure_label, row.unit, row.definition) == ("Bevölkerungsstand", "Bevölkerungsstand", "Anzahl", "")
+    assert (row.value, row.year, row.region_code, row.region_name) == (
+        58263259,
+        1970,
+        "DE",
+        "Deutschland",
+    )
+    assert (row.measure, row.measure_label, row.unit, row.definition) == (
+        "Bevölkerungsstand",
+        "Bevölkerungsstand",
+        "Anzahl",
+        "",
+    )
     assert row.source == (
         "Statistisches Bundesamt (Destatis), GENESIS-Online, table 12411-0002, Stand 08.04.2020 / 17:09:43"
     )
@@ -154,7 +182,10 @@ def test_every_real_genesis_export_imports(code: str, rows: int) -> None:
 
 def test_a_genesis_table_by_land_stores_land_codes_and_keeps_dashes_as_symbols() -> None:
     theatres = import_benchmark_file(GENESIS / "21611-0111.csv")
-    assert theatres.rows.filter(region_code="DE-HB", year=2018, measure="Spielstätten").get().value == 12
+    assert (
+        theatres.rows.filter(region_code="DE-HB", year=2018, measure="Spielstätten").get().value
+        == 12
+    )
     professors = import_benchmark_file(GENESIS / "21341-0003.csv")
     dashes = professors.rows.filter(symbol="-")
     assert dashes.count() == 42
@@ -212,19 +243,27 @@ def test_a_region_name_that_does_not_match_its_code_is_reported(tmp_path: Path) 
     text = ENGLISH_CSV.replace("DE-BE,Berlin", "DE-BE,Bayern")
     problem = only_problem(write(tmp_path, "names.csv", text))
     assert (problem.row, problem.column) == (2, "region_name")
-    assert problem.message == "The region name “Bayern” does not match the code DE-BE, which stands for Berlin."
+    assert (
+        problem.message
+        == "The region name “Bayern” does not match the code DE-BE, which stands for Berlin."
+    )
 
 
 def test_a_non_numeric_value_is_reported_with_row_and_column(tmp_path: Path) -> None:
     text = GERMAN_CSV.replace(";37,1;", ";viel;")
     problem = only_problem(write(tmp_path, "values.csv", text, "cp1252"))
     assert (problem.row, problem.column) == (3, "Wert (%)")
-    assert problem.message == "“viel” is not a number. Expected a percentage between 0 and 100, such as 39,4."
+    assert (
+        problem.message
+        == "“viel” is not a number. Expected a percentage between 0 and 100, such as 39,4."
+    )
     with translation.override("en"):
         assert str(problem).endswith("values.csv, row 3, column “Wert (%)”: " + problem.message)
 
 
-def test_a_decimal_point_in_a_semicolon_file_is_reported_instead_of_read_as_thousands(tmp_path: Path) -> None:
+def test_a_decimal_point_in_a_semicolon_file_is_reported_instead_of_read_as_thousands(
+    tmp_path: Path,
+) -> None:
     text = GERMAN_CSV.replace(";14,5;", ";14.5;")
     problem = only_problem(write(tmp_path, "points.csv", text, "cp1252"))
     assert (problem.row, problem.column) == (4, "Wert (%)")
@@ -237,13 +276,19 @@ def test_a_decimal_point_in_a_semicolon_file_is_reported_instead_of_read_as_thou
 def test_a_share_above_100_percent_is_reported(tmp_path: Path) -> None:
     problem = only_problem(write(tmp_path, "range.csv", ENGLISH_CSV.replace(",39.4,", ",139.4,")))
     assert (problem.row, problem.column) == (2, "value_percent")
-    assert problem.message == "139.4 is outside 0 to 100. Expected a percentage between 0 and 100, such as 39.4."
+    assert (
+        problem.message
+        == "139.4 is outside 0 to 100. Expected a percentage between 0 and 100, such as 39.4."
+    )
 
 
 def test_a_bad_year_is_reported_with_row_and_column(tmp_path: Path) -> None:
     problem = only_problem(write(tmp_path, "years.csv", ENGLISH_CSV.replace(",2024,", ",24,")))
     assert (problem.row, problem.column) == (3, "year")
-    assert problem.message == "“24” is not a valid year. Expected a four-digit year between 1900 and 2100, such as 2023."
+    assert (
+        problem.message
+        == "“24” is not a valid year. Expected a four-digit year between 1900 and 2100, such as 2023."
+    )
 
 
 def test_an_empty_file_is_reported(tmp_path: Path) -> None:
@@ -267,14 +312,20 @@ def test_a_header_without_rows_is_reported(tmp_path: Path) -> None:
         (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), 137, 2),
     ],
 )
-def test_a_file_in_the_wrong_encoding_is_reported(tmp_path: Path, content: bytes, byte: int, row: int) -> None:
+def test_a_file_in_the_wrong_encoding_is_reported(
+    tmp_path: Path, content: bytes, byte: int, row: int
+) -> None:
     path = tmp_path / "wrong.csv"
     path.write_bytes(content)
     problem = only_problem(path)
     assert problem.row == row
     assert problem.column is None
-    assert problem.message.startswith(f"The file is neither UTF-8 nor Windows-1252 text (byte {byte}). ")
-    assert problem.message.endswith("Save it as CSV (UTF-8) or CSV (semicolon-separated) and try again.")
+    assert problem.message.startswith(
+        f"The file is neither UTF-8 nor Windows-1252 text (byte {byte}). "
+    )
+    assert problem.message.endswith(
+        "Save it as CSV (UTF-8) or CSV (semicolon-separated) and try again."
+    )
 
 
 def test_a_missing_column_is_reported_with_its_name(tmp_path: Path) -> None:
@@ -299,7 +350,11 @@ def test_a_duplicate_row_is_reported_with_the_row_it_repeats(tmp_path: Path) -> 
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
-    text = GERMAN_CSV.replace("DE-BW;", "XX;").replace(";14,5;", ";abc;").replace(";2023;", ";20x3;", 1)
+    text = (
+        GERMAN_CSV.replace("DE-BW;", "XX;")
+        .replace(";14,5;", ";abc;")
+        .replace(";2023;", ";20x3;", 1)
+    )
     with pytest.raises(ImportFailed) as failed:
         import_benchmark_file(write(tmp_path, "many.csv", text, "cp1252"))
     assert [(p.row, p.column) for p in failed.value.problems] == [

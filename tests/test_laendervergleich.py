@@ -21,13 +21,18 @@ def reference():
 
 
 def series_for(measure: str, definition: str):
-    return next(s for s in available_series() if s.measure == measure and s.definition == definition)
+    return next(
+        s for s in available_series() if s.measure == measure and s.definition == definition
+    )
 
 
 def cells(html: str, region: str) -> list[str]:
     row = re.search(r"<th scope=\"row\">" + re.escape(region) + r"</th>(.*?)</tr>", html, re.S)
     assert row, f"no row for {region}"
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
 
 
 def test_it_shows_berlins_2023_population_share_as_39_4_percent_in_german(client, reference):
@@ -75,7 +80,8 @@ def test_the_comparison_can_be_switched_to_another_population_year(client, refer
     series = series_for("public_service_employed_share", "migrationshintergrund_weiterer_sinn")
     population_2023 = series_for("population_share", "migrationshintergrund_weiterer_sinn")
     html = client.get(
-        reverse("laendervergleich"), {"series": series.key, "year": 2019, "ref": population_2023.key}
+        reverse("laendervergleich"),
+        {"series": series.key, "year": 2019, "ref": population_2023.key},
     ).content.decode()
     assert cells(html, "Hamburg") == ["19,7", "39,5", "-19,8"]
 
@@ -93,7 +99,9 @@ def test_the_english_page_uses_english_names_and_number_format(client, reference
     series = series_for("population_share", "migrationshintergrund_weiterer_sinn")
     with translation.override("en"):
         response = client.get(
-            reverse("laendervergleich"), {"series": series.key, "year": 2023}, HTTP_ACCEPT_LANGUAGE="en"
+            reverse("laendervergleich"),
+            {"series": series.key, "year": 2023},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     html = response.content.decode()
     assert 'lang="en"' in html

@@ -40,7 +40,12 @@ def write(tmp_path: Path, text: str | bytes, name: str = "orgs.csv") -> Path:
 
 def snapshot() -> dict[str, tuple[str, str, str | None, str | None]]:
     return {
-        o.code: (o.name, o.kind, o.parent.code if o.parent else None, o.land.code if o.land else None)
+        o.code: (
+            o.name,
+            o.kind,
+            o.parent.code if o.parent else None,
+            o.land.code if o.land else None,
+        )
         for o in Organisation.objects.select_related("parent", "land")
     }
 
@@ -123,7 +128,9 @@ def test_moving_a_ministry_to_another_land_moves_its_whole_subtree(tmp_path):
 def test_a_land_row_may_rename_the_land(tmp_path):
     ensure_laender()
 
-    result = import_organisations(write(tmp_path, "code,name,parent,kind\nDE-BE,Land Berlin,,land\n"))
+    result = import_organisations(
+        write(tmp_path, "code,name,parent,kind\nDE-BE,Land Berlin,,land\n")
+    )
 
     assert result == ImportResult(created=0, updated=1, unchanged=0)
     assert Organisation.objects.get(code="DE-BE").name == "Land Berlin"
@@ -150,7 +157,12 @@ def test_ensure_laender_creates_the_sixteen_laender_once():
     assert ensure_laender() == 0
 
     berlin = Organisation.objects.get(code="DE-BE")
-    assert (berlin.name, berlin.kind, berlin.parent, berlin.land) == ("Berlin", "land", None, berlin)
+    assert (berlin.name, berlin.kind, berlin.parent, berlin.land) == (
+        "Berlin",
+        "land",
+        None,
+        berlin,
+    )
 
 
 def test_ensure_laender_keeps_names_an_import_has_set(tmp_path):
@@ -166,104 +178,138 @@ def test_ensure_laender_keeps_names_an_import_has_set(tmp_path):
 BAD_INPUT = [
     pytest.param(
         HEADER + "DE-XX,Atlantis,,land\n",
-        "unknown_land", 2, "code",
+        "unknown_land",
+        2,
+        "code",
         "“DE-XX” is not the ISO 3166-2 code of a Land; expected one of DE-BW, DE-BY",
         id="unknown Land code",
     ),
     pytest.param(
         HEADER + "M1,Ministry,DE-BE,ministry\nM1,Ministry again,DE-BE,ministry\n",
-        "duplicate_code", 3, "code",
+        "duplicate_code",
+        3,
+        "code",
         "The code “M1” already appears in row 2; each code may appear once.",
         id="duplicate code",
     ),
     pytest.param(
         HEADER + "M1,Ministry,DE-BE,ministry\nA1,Agency,M1,agency\n"
         "U1,Unit 1,U2,unit\nU2,Unit 2,U1,unit\n",
-        "cycle", 4, "parent",
+        "cycle",
+        4,
+        "parent",
         "The parents form a cycle: U1 → U2 → U1.",
         id="cycle",
     ),
     pytest.param(
         HEADER + "M1,Ministry,NOPE,ministry\n",
-        "unknown_parent", 2, "parent",
+        "unknown_parent",
+        2,
+        "parent",
         "No organisation has the code “NOPE”: it is neither in this file nor stored.",
         id="unknown parent",
     ),
     pytest.param(
         HEADER + "A1,Agency,DE-BE,agency\n",
-        "wrong_parent_kind", 2, "parent",
+        "wrong_parent_kind",
+        2,
+        "parent",
         "An agency must sit directly below a ministry, but its parent is of kind “Land”.",
         id="agency below a Land",
     ),
     pytest.param(
         HEADER + "M1,Ministry,DE-BE,ministry\nU1,Unit,M1,unit\n",
-        "wrong_parent_kind", 3, "parent",
+        "wrong_parent_kind",
+        3,
+        "parent",
         "A unit must sit below an agency or another unit, but its parent is of kind “Ministry”.",
         id="unit below a ministry",
     ),
     pytest.param(
         HEADER + "M1,Ministry,DE-BE,department\n",
-        "unknown_kind", 2, "kind",
+        "unknown_kind",
+        2,
+        "kind",
         "“department” is not a kind; expected one of land, ministry, agency, unit.",
         id="unknown kind",
     ),
     pytest.param(
         HEADER + "DE-BE,Berlin,DE-HH,land\n",
-        "land_with_parent", 2, "parent",
+        "land_with_parent",
+        2,
+        "parent",
         "A Land has no parent; leave the parent empty.",
         id="Land with a parent",
     ),
     pytest.param(
         HEADER + "M1,Ministry,,ministry\n",
-        "empty_parent", 2, "parent",
+        "empty_parent",
+        2,
+        "parent",
         "The parent is empty; every ministry, agency and unit needs one.",
         id="ministry without parent",
     ),
     pytest.param(
         HEADER + ",Ministry,DE-BE,ministry\n",
-        "empty_code", 2, "code",
+        "empty_code",
+        2,
+        "code",
         "The code is empty.",
         id="empty code",
     ),
     pytest.param(
         HEADER + "M1,,DE-BE,ministry\n",
-        "empty_name", 2, "name",
+        "empty_name",
+        2,
+        "name",
         "The name is empty.",
         id="empty name",
     ),
     pytest.param(
         HEADER + "DE-BE,Berlin Ministry,DE-HH,ministry\n",
-        "kind_changed", 2, "kind",
+        "kind_changed",
+        2,
+        "kind",
         "“DE-BE” has the kind “land”, which cannot change to “ministry”; give the new organisation its own code.",
         id="Land code used for a ministry",
     ),
     pytest.param(
         "code,name,kind\nM1,Ministry,ministry\n",
-        "missing_column", 1, "parent",
+        "missing_column",
+        1,
+        "parent",
         "The column “parent” is missing; expected the columns code, name, parent, kind.",
         id="missing column",
     ),
     pytest.param(
         HEADER + "M1,Ministry,DE-BE,ministry,surplus\n",
-        "extra_fields", 2, None,
+        "extra_fields",
+        2,
+        None,
         "This row has 5 fields, the header 4.",
         id="more fields than the header",
     ),
     pytest.param(
         "",
-        "empty", None, None,
+        "empty",
+        None,
+        None,
         "The file is empty.",
         id="empty file",
     ),
     pytest.param(
         HEADER,
-        "no_rows", 1, None,
+        "no_rows",
+        1,
+        None,
         "The file has a header but no rows.",
         id="header only",
     ),
     pytest.param(
         HEADER.encode() + b"M1,Minist\x81rium,DE-BE,ministry\n",
-        "encoding", 2, None,
+        "encoding",
+        2,
+        None,
         "The file is neither UTF-8 nor Windows-1252 text",
         id="wrong encoding",
     ),
@@ -271,7 +317,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize(("content", "code", "row", "column", "message"), BAD_INPUT)
-def test_bad_input_is_refused_with_row_column_and_expectation(tmp_path, content, code, row, column, message):
+def test_bad_input_is_refused_with_row_column_and_expectation(
+    tmp_path, content, code, row, column, message
+):
     path = write(tmp_path, content)
 
     problem = next(p for p in failure(path).problems if p.code == code)
@@ -287,7 +335,9 @@ def test_a_stored_organisation_cannot_change_its_kind(tmp_path):
     problem = failure(write(tmp_path, HEADER + "BE-LEA,LEA,BE-SENINN,ministry\n")).problems[0]
 
     assert problem.code == "kind_changed"
-    assert problem.message.startswith("“BE-LEA” has the kind “agency”, which cannot change to “ministry”")
+    assert problem.message.startswith(
+        "“BE-LEA” has the kind “agency”, which cannot change to “ministry”"
+    )
 
 
 def test_a_parent_may_be_stored_already(tmp_path):
@@ -308,7 +358,9 @@ def test_a_cycle_through_stored_organisations_is_refused(tmp_path):
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
-    path = write(tmp_path, HEADER + "DE-XX,Atlantis,,land\nM1,,DE-BE,ministry\nA1,Agency,NOPE,agency\n")
+    path = write(
+        tmp_path, HEADER + "DE-XX,Atlantis,,land\nM1,,DE-BE,ministry\nA1,Agency,NOPE,agency\n"
+    )
 
     problems = failure(path).problems
 
@@ -320,7 +372,9 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
 
 
 def test_nothing_is_stored_after_a_failure(tmp_path):
-    path = write(tmp_path, HEADER + "M1,Ministry,DE-BE,ministry\nA1,Agency,M1,agency\nU1,Unit,NOPE,unit\n")
+    path = write(
+        tmp_path, HEADER + "M1,Ministry,DE-BE,ministry\nA1,Agency,M1,agency\nU1,Unit,NOPE,unit\n"
+    )
 
     with pytest.raises(ImportFailed) as info:
         import_organisations(path)
@@ -357,7 +411,10 @@ def test_the_command_reports_counts_and_exits_0(capsys):
     assert cli.main(["import-organisations", str(DATA / "tree.csv")]) == 0
 
     # The command line speaks German unless IKOE_LANGUAGE=en.
-    assert capsys.readouterr().out.strip() == "Organisationen: 7 angelegt, 0 aktualisiert, 0 unverändert."
+    assert (
+        capsys.readouterr().out.strip()
+        == "Organisationen: 7 angelegt, 0 aktualisiert, 0 unverändert."
+    )
 
 
 def test_the_command_exits_1_and_names_the_problem(tmp_path, capsys):
@@ -366,14 +423,22 @@ def test_the_command_exits_1_and_names_the_problem(tmp_path, capsys):
     assert cli.main(["import-organisations", str(path)]) == 1
 
     err = capsys.readouterr().err
-    assert f"{path}, Zeile 2, Spalte „parent“: Eine Behörde muss direkt einem Ministerium untergeordnet sein" in err
+    assert (
+        f"{path}, Zeile 2, Spalte „parent“: Eine Behörde muss direkt einem Ministerium untergeordnet sein"
+        in err
+    )
     assert err.strip().endswith("Es wurde nichts gespeichert.")
     assert Organisation.objects.count() == 0
 
 
 def test_the_command_writes_json_when_asked(tmp_path, capsys):
     assert cli.main(["import-organisations", "--json", str(DATA / "tree.csv")]) == 0
-    assert json.loads(capsys.readouterr().out) == {"ok": True, "created": 7, "updated": 0, "unchanged": 0}
+    assert json.loads(capsys.readouterr().out) == {
+        "ok": True,
+        "created": 7,
+        "updated": 0,
+        "unchanged": 0,
+    }
 
     path = write(tmp_path, HEADER + "A1,Agency,DE-BE,agency\n")
     assert cli.main(["import-organisations", "--json", str(path)]) == 1
@@ -410,11 +475,19 @@ def test_the_admin_lists_searches_and_filters_organisations(client_staff_admin, 
 def test_the_admin_offers_parents_by_autocomplete(client_staff_admin, cast):
     response = client_staff_admin.get(
         reverse("admin:autocomplete"),
-        {"app_label": "monitoring", "model_name": "organisation", "field_name": "parent", "term": "Ministry"},
+        {
+            "app_label": "monitoring",
+            "model_name": "organisation",
+            "field_name": "parent",
+            "term": "Ministry",
+        },
     )
 
     assert response.status_code == 200
-    assert {r["text"] for r in response.json()["results"]} >= {"Ministry A (A-MIN)", "Ministry B (B-MIN)"}
+    assert {r["text"] for r in response.json()["results"]} >= {
+        "Ministry A (A-MIN)",
+        "Ministry B (B-MIN)",
+    }
 
 
 def test_the_admin_refuses_an_agency_below_a_land(client_staff_admin, land_a):
@@ -425,7 +498,10 @@ def test_the_admin_refuses_an_agency_below_a_land(client_staff_admin, land_a):
     )
 
     assert response.status_code == 200
-    assert "An agency must sit directly below a ministry, but its parent is of kind “Land”." in response.content.decode()
+    assert (
+        "An agency must sit directly below a ministry, but its parent is of kind “Land”."
+        in response.content.decode()
+    )
     assert not Organisation.objects.filter(code="A-NEW").exists()
 
 

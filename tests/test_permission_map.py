@@ -22,7 +22,9 @@ from ikoe.accounts.permissions import (
 )
 
 
-def url_names(resolver: URLResolver, namespace: str = "", route: str = "") -> Iterator[tuple[str | None, str]]:
+def url_names(
+    resolver: URLResolver, namespace: str = "", route: str = ""
+) -> Iterator[tuple[str | None, str]]:
     """Every URL pattern as (namespaced name or None, route), walking included URLconfs too."""
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
@@ -46,7 +48,9 @@ def test_the_walk_finds_admin_api_i18n_and_account_urls():
 
 
 def test_every_url_has_a_name_and_a_rule():
-    missing = [f"{route} ({name or 'no name'})" for name, route in ALL_URLS if rule_for(name) is None]
+    missing = [
+        f"{route} ({name or 'no name'})" for name, route in ALL_URLS if rule_for(name) is None
+    ]
 
     assert not missing, (
         "These URLs have no rule in ikoe.accounts.permissions.PERMISSIONS "
@@ -132,7 +136,9 @@ EXPECTED = [
 def test_the_middleware_applies_the_rule_of_each_url(
     test_urls, client_anonymous, client_viewer_b, client_editor_a, url, anonymous, viewer, editor
 ):
-    statuses = [c.get(url).status_code for c in (client_anonymous, client_viewer_b, client_editor_a)]
+    statuses = [
+        c.get(url).status_code for c in (client_anonymous, client_viewer_b, client_editor_a)
+    ]
 
     assert statuses == [anonymous, viewer, editor]
 
@@ -143,7 +149,9 @@ def test_anonymous_users_are_sent_to_the_login_page_and_back(test_urls, client_a
     assert response["Location"] == "/login/?next=/editors/%3Fx%3D1"
 
 
-def test_public_read_lets_anyone_read_and_only_members_write(test_urls, client_anonymous, client_viewer_b):
+def test_public_read_lets_anyone_read_and_only_members_write(
+    test_urls, client_anonymous, client_viewer_b
+):
     assert client_anonymous.get("/read/").status_code == 200
     assert client_anonymous.post("/read/").status_code == 403
     assert client_viewer_b.post("/read/").status_code == 200

@@ -24,14 +24,13 @@ Y, N, U = "yes", "no", "unknown"
 def one(definition: str, answers: Mapping[str, object], assume: bool = False) -> str:
     frame = pl.DataFrame(
         {k: [v] for k, v in answers.items()},
-        schema_overrides={
-            k: (pl.Int64 if k.endswith("year") else pl.Boolean) for k in answers
-        },
+        schema_overrides={k: (pl.Int64 if k.endswith("year") else pl.Boolean) for k in answers},
     )
     return derive_status(frame, definition, assume_immigration_after_1949=assume)[0]
 
 
 # ---------------------------------------------------------------- MighEV short form
+
 
 @pytest.mark.parametrize(
     ("answers", "expected"),
@@ -39,34 +38,117 @@ def one(definition: str, answers: Mapping[str, object], assume: bool = False) ->
         # criterion 1: not German
         ({"german": False}, Y),
         # criterion 2: born abroad and immigrated after 1949
-        ({"german": True, "born_abroad": True, "immigration_year": 1950,
-          "mother_born_abroad": False, "father_born_abroad": False}, Y),
-        ({"german": True, "born_abroad": True, "immigration_year": 1949,
-          "mother_born_abroad": False, "father_born_abroad": False}, N),
+        (
+            {
+                "german": True,
+                "born_abroad": True,
+                "immigration_year": 1950,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            Y,
+        ),
+        (
+            {
+                "german": True,
+                "born_abroad": True,
+                "immigration_year": 1949,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            N,
+        ),
         # criterion 3: one parent born abroad and immigrated after 1949
-        ({"german": True, "born_abroad": False, "mother_born_abroad": False,
-          "father_born_abroad": True, "father_immigration_year": 1971}, Y),
-        ({"german": True, "born_abroad": False, "mother_born_abroad": True,
-          "mother_immigration_year": 1946, "father_born_abroad": False}, N),
+        (
+            {
+                "german": True,
+                "born_abroad": False,
+                "mother_born_abroad": False,
+                "father_born_abroad": True,
+                "father_immigration_year": 1971,
+            },
+            Y,
+        ),
+        (
+            {
+                "german": True,
+                "born_abroad": False,
+                "mother_born_abroad": True,
+                "mother_immigration_year": 1946,
+                "father_born_abroad": False,
+            },
+            N,
+        ),
         # all answered no
-        ({"german": True, "born_abroad": False, "mother_born_abroad": False,
-          "father_born_abroad": False}, N),
+        (
+            {
+                "german": True,
+                "born_abroad": False,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            N,
+        ),
         # a missing answer that could still make it yes -> unknown
-        ({"german": None, "born_abroad": False, "mother_born_abroad": False,
-          "father_born_abroad": False}, U),
-        ({"german": True, "born_abroad": False, "mother_born_abroad": None,
-          "father_born_abroad": False}, U),
+        (
+            {
+                "german": None,
+                "born_abroad": False,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            U,
+        ),
+        (
+            {
+                "german": True,
+                "born_abroad": False,
+                "mother_born_abroad": None,
+                "father_born_abroad": False,
+            },
+            U,
+        ),
         # a missing answer does not matter once a criterion is yes
-        ({"german": None, "born_abroad": None, "mother_born_abroad": True,
-          "mother_immigration_year": 1990}, Y),
+        (
+            {
+                "german": None,
+                "born_abroad": None,
+                "mother_born_abroad": True,
+                "mother_immigration_year": 1990,
+            },
+            Y,
+        ),
         # born abroad but no year: unknown, unless the assumption is made
-        ({"german": True, "born_abroad": True, "mother_born_abroad": False,
-          "father_born_abroad": False}, U),
+        (
+            {
+                "german": True,
+                "born_abroad": True,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            U,
+        ),
         # a year without "born abroad" stays unknown (or no when before 1950)
-        ({"german": True, "born_abroad": None, "immigration_year": 1980,
-          "mother_born_abroad": False, "father_born_abroad": False}, U),
-        ({"german": True, "born_abroad": None, "immigration_year": 1948,
-          "mother_born_abroad": False, "father_born_abroad": False}, N),
+        (
+            {
+                "german": True,
+                "born_abroad": None,
+                "immigration_year": 1980,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            U,
+        ),
+        (
+            {
+                "german": True,
+                "born_abroad": None,
+                "immigration_year": 1948,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            N,
+        ),
         # nothing answered at all
         ({"german": None}, U),
     ],
@@ -76,8 +158,12 @@ def test_mighev_short_form(answers: dict[str, object], expected: str) -> None:
 
 
 def test_mighev_assumption_for_missing_year() -> None:
-    answers = {"german": True, "born_abroad": True, "mother_born_abroad": False,
-               "father_born_abroad": False}
+    answers = {
+        "german": True,
+        "born_abroad": True,
+        "mother_born_abroad": False,
+        "father_born_abroad": False,
+    }
     assert one("mighev_short", answers) == U
     assert one("mighev_short", answers, assume=True) == Y
     # a known year before 1950 is not overridden by the assumption
@@ -98,8 +184,12 @@ def test_mighev_is_kleene_disjunction_over_all_combinations() -> None:
             "father_born_abroad": [r[3] for r in rows],
             "father_immigration_year": [1965] * len(rows),
         },
-        schema_overrides={"german": pl.Boolean, "born_abroad": pl.Boolean,
-                          "mother_born_abroad": pl.Boolean, "father_born_abroad": pl.Boolean},
+        schema_overrides={
+            "german": pl.Boolean,
+            "born_abroad": pl.Boolean,
+            "mother_born_abroad": pl.Boolean,
+            "father_born_abroad": pl.Boolean,
+        },
     )
     got = derive_status(frame).to_list()
     for row, status in zip(rows, got, strict=True):
@@ -115,28 +205,66 @@ def test_mighev_is_kleene_disjunction_over_all_combinations() -> None:
 
 # ---------------------------------------------------------------- Mikrozensus i.w.S.
 
+
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
         ({"german": False}, Y),  # foreigner
         ({"german": True, "german_since_birth": False}, Y),  # naturalised / Spätaussiedler
         ({"german": None, "german_since_birth": False}, Y),  # not German by birth either way
-        ({"german": True, "german_since_birth": True, "mother_german_since_birth": False,
-          "father_german_since_birth": True}, Y),  # second generation, one parent
-        ({"german": True, "german_since_birth": True, "mother_german_since_birth": True,
-          "father_german_since_birth": True}, N),
+        (
+            {
+                "german": True,
+                "german_since_birth": True,
+                "mother_german_since_birth": False,
+                "father_german_since_birth": True,
+            },
+            Y,
+        ),  # second generation, one parent
+        (
+            {
+                "german": True,
+                "german_since_birth": True,
+                "mother_german_since_birth": True,
+                "father_german_since_birth": True,
+            },
+            N,
+        ),
         # expellee born abroad, German since birth, parents German by birth: no
-        ({"german": True, "german_since_birth": True, "born_abroad": True,
-          "immigration_year": 1946, "mother_german_since_birth": True,
-          "father_german_since_birth": True}, N),
+        (
+            {
+                "german": True,
+                "german_since_birth": True,
+                "born_abroad": True,
+                "immigration_year": 1946,
+                "mother_german_since_birth": True,
+                "father_german_since_birth": True,
+            },
+            N,
+        ),
         # parents' answers needed
         ({"german": True, "german_since_birth": True, "mother_german_since_birth": True}, U),
-        ({"german": True, "german_since_birth": None, "mother_german_since_birth": True,
-          "father_german_since_birth": True}, U),
+        (
+            {
+                "german": True,
+                "german_since_birth": None,
+                "mother_german_since_birth": True,
+                "father_german_since_birth": True,
+            },
+            U,
+        ),
         # born abroad plays no part: a parent born abroad but German by birth is not enough
-        ({"german": True, "german_since_birth": True, "mother_born_abroad": True,
-          "mother_immigration_year": 1970, "mother_german_since_birth": True,
-          "father_german_since_birth": True}, N),
+        (
+            {
+                "german": True,
+                "german_since_birth": True,
+                "mother_born_abroad": True,
+                "mother_immigration_year": 1970,
+                "mother_german_since_birth": True,
+                "father_german_since_birth": True,
+            },
+            N,
+        ),
     ],
 )
 def test_mikrozensus_wide(answers: dict[str, object], expected: str) -> None:
@@ -145,27 +273,65 @@ def test_mikrozensus_wide(answers: dict[str, object], expected: str) -> None:
 
 # ---------------------------------------------------------------- Einwanderungsgeschichte
 
+
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
         ({"born_abroad": True, "immigration_year": 1950}, Y),  # immigrant since 1950
-        ({"born_abroad": True, "immigration_year": 1949, "mother_born_abroad": True,
-          "mother_immigration_year": 1949, "father_born_abroad": True,
-          "father_immigration_year": 1949}, N),
+        (
+            {
+                "born_abroad": True,
+                "immigration_year": 1949,
+                "mother_born_abroad": True,
+                "mother_immigration_year": 1949,
+                "father_born_abroad": True,
+                "father_immigration_year": 1949,
+            },
+            N,
+        ),
         # descendant: born in Germany, BOTH parents immigrated since 1950
-        ({"born_abroad": False, "mother_born_abroad": True, "mother_immigration_year": 1970,
-          "father_born_abroad": True, "father_immigration_year": 1968}, Y),
+        (
+            {
+                "born_abroad": False,
+                "mother_born_abroad": True,
+                "mother_immigration_year": 1970,
+                "father_born_abroad": True,
+                "father_immigration_year": 1968,
+            },
+            Y,
+        ),
         # one immigrated parent does not count
-        ({"born_abroad": False, "mother_born_abroad": True, "mother_immigration_year": 1970,
-          "father_born_abroad": False}, N),
+        (
+            {
+                "born_abroad": False,
+                "mother_born_abroad": True,
+                "mother_immigration_year": 1970,
+                "father_born_abroad": False,
+            },
+            N,
+        ),
         # ... but an unanswered second parent leaves it open
-        ({"born_abroad": False, "mother_born_abroad": True, "mother_immigration_year": 1970,
-          "father_born_abroad": None}, U),
+        (
+            {
+                "born_abroad": False,
+                "mother_born_abroad": True,
+                "mother_immigration_year": 1970,
+                "father_born_abroad": None,
+            },
+            U,
+        ),
         # third generation (parents born in Germany) never counts
         ({"born_abroad": False, "mother_born_abroad": False, "father_born_abroad": False}, N),
         # citizenship plays no part
-        ({"german": False, "born_abroad": False, "mother_born_abroad": False,
-          "father_born_abroad": False}, N),
+        (
+            {
+                "german": False,
+                "born_abroad": False,
+                "mother_born_abroad": False,
+                "father_born_abroad": False,
+            },
+            N,
+        ),
         ({"born_abroad": None, "mother_born_abroad": False}, U),
     ],
 )
@@ -175,16 +341,23 @@ def test_einwanderungsgeschichte(answers: dict[str, object], expected: str) -> N
 
 def test_definitions_differ_on_the_same_person() -> None:
     """German-born child of one immigrated foreign parent: MighEV and MZ yes, EG no."""
-    answers = {"german": True, "german_since_birth": True, "born_abroad": False,
-               "mother_born_abroad": True, "mother_immigration_year": 1985,
-               "mother_german_since_birth": False, "father_born_abroad": False,
-               "father_german_since_birth": True}
+    answers = {
+        "german": True,
+        "german_since_birth": True,
+        "born_abroad": False,
+        "mother_born_abroad": True,
+        "mother_immigration_year": 1985,
+        "mother_german_since_birth": False,
+        "father_born_abroad": False,
+        "father_german_since_birth": True,
+    }
     assert one("mighev_short", answers) == Y
     assert one("mikrozensus_wide", answers) == Y
     assert one("einwanderungsgeschichte", answers) == N
 
 
 # ---------------------------------------------------------------- precomputed, inputs
+
 
 def test_precomputed_column() -> None:
     frame = pl.DataFrame({"migration_background": [True, False, None]})
@@ -217,17 +390,31 @@ def test_wrong_types_are_rejected() -> None:
 
 
 def test_derivable_and_derive_all() -> None:
-    cols = ["german", "german_since_birth", "born_abroad", "immigration_year",
-            "mother_born_abroad", "father_born_abroad", "mother_german_since_birth"]
+    cols = [
+        "german",
+        "german_since_birth",
+        "born_abroad",
+        "immigration_year",
+        "mother_born_abroad",
+        "father_born_abroad",
+        "mother_german_since_birth",
+    ]
     assert derivable_definitions(cols) == (
-        Definition.MIGHEV_SHORT, Definition.MIKROZENSUS_WIDE, Definition.EINWANDERUNGSGESCHICHTE
+        Definition.MIGHEV_SHORT,
+        Definition.MIKROZENSUS_WIDE,
+        Definition.EINWANDERUNGSGESCHICHTE,
     )
     assert derivable_definitions(["german"]) == ()
-    frame = pl.DataFrame({c: [None] for c in cols}, schema={
-        c: (pl.Int64 if c.endswith("year") else pl.Boolean) for c in cols})
+    frame = pl.DataFrame(
+        {c: [None] for c in cols},
+        schema={c: (pl.Int64 if c.endswith("year") else pl.Boolean) for c in cols},
+    )
     out = derive_all(frame)
     assert [c for c in out.columns if c.startswith("status_")] == [
-        "status_mighev_short", "status_mikrozensus_wide", "status_einwanderungsgeschichte"]
+        "status_mighev_short",
+        "status_mikrozensus_wide",
+        "status_einwanderungsgeschichte",
+    ]
     assert out.row(0)[-3:] == (U, U, U)
     only = derive_all(frame, ["einwanderungsgeschichte"], prefix="s_")
     assert only.columns[-1] == "s_einwanderungsgeschichte"
@@ -235,11 +422,22 @@ def test_derivable_and_derive_all() -> None:
 
 def test_unknown_is_never_no() -> None:
     """No answers at all must give "unknown" under every definition, never "no"."""
-    cols = ["german", "german_since_birth", "born_abroad", "immigration_year",
-            "mother_born_abroad", "mother_immigration_year", "mother_german_since_birth",
-            "father_born_abroad", "father_immigration_year", "father_german_since_birth"]
-    frame = pl.DataFrame({c: [None] for c in cols}, schema={
-        c: (pl.Int64 if c.endswith("year") else pl.Boolean) for c in cols})
+    cols = [
+        "german",
+        "german_since_birth",
+        "born_abroad",
+        "immigration_year",
+        "mother_born_abroad",
+        "mother_immigration_year",
+        "mother_german_since_birth",
+        "father_born_abroad",
+        "father_immigration_year",
+        "father_german_since_birth",
+    ]
+    frame = pl.DataFrame(
+        {c: [None] for c in cols},
+        schema={c: (pl.Int64 if c.endswith("year") else pl.Boolean) for c in cols},
+    )
     for definition in ("mighev_short", "mikrozensus_wide", "einwanderungsgeschichte"):
         assert derive_status(frame, definition).to_list() == [U]
 
@@ -252,16 +450,19 @@ def test_declaration_rate() -> None:
 def test_vectorised_on_many_rows() -> None:
     rng = np.random.default_rng(3)
     n = 200_000
-    frame = pl.DataFrame({
-        "german": rng.random(n) < 0.9,
-        "born_abroad": rng.random(n) < 0.15,
-        "immigration_year": rng.integers(1940, 2020, n),
-        "mother_born_abroad": rng.random(n) < 0.2,
-        "father_born_abroad": rng.random(n) < 0.2,
-    })
+    frame = pl.DataFrame(
+        {
+            "german": rng.random(n) < 0.9,
+            "born_abroad": rng.random(n) < 0.15,
+            "immigration_year": rng.integers(1940, 2020, n),
+            "mother_born_abroad": rng.random(n) < 0.2,
+            "father_born_abroad": rng.random(n) < 0.2,
+        }
+    )
     status = derive_status(frame).to_numpy()
     german = frame["german"].to_numpy()
-    expected_yes = (~german) | (frame["born_abroad"].to_numpy()
-                                & (frame["immigration_year"].to_numpy() >= 1950))
+    expected_yes = (~german) | (
+        frame["born_abroad"].to_numpy() & (frame["immigration_year"].to_numpy() >= 1950)
+    )
     # parents have no year: they count only as unknown, so "yes" rows match the person criteria
     assert np.array_equal(status == "yes", expected_yes)

@@ -24,6 +24,7 @@ Z95 = 1.959963984540054  # qnorm(0.975)
 
 # ---------------------------------------------------------------- Wilson
 
+
 def test_wilson_7_of_20_by_hand() -> None:
     """(p + z²/2n ± z√(p(1−p)/n + z²/4n²)) / (1 + z²/n), p = 0.35, n = 20."""
     p, z2 = 0.35, Z95**2
@@ -62,12 +63,18 @@ def test_wilson_edges() -> None:
 
 # ---------------------------------------------------------------- unweighted table
 
+
 def frame_7_of_20() -> pl.DataFrame:
-    return pl.DataFrame({
-        "unit": ["a"] * 25 + ["b"] * 6 + ["c"] * 2,
-        "status": ["yes"] * 7 + ["no"] * 13 + ["unknown"] * 5
-        + ["yes", "no", "no", "no", "unknown", None] + ["unknown", "unknown"],
-    })
+    return pl.DataFrame(
+        {
+            "unit": ["a"] * 25 + ["b"] * 6 + ["c"] * 2,
+            "status": ["yes"] * 7
+            + ["no"] * 13
+            + ["unknown"] * 5
+            + ["yes", "no", "no", "no", "unknown", None]
+            + ["unknown", "unknown"],
+        }
+    )
 
 
 def test_unweighted_table() -> None:
@@ -109,11 +116,11 @@ def test_errors() -> None:
     with pytest.raises(ValueError, match="weights for"):
         estimate_shares(df, design=design_from_weights(np.ones(3)))
     with pytest.raises(ValueError, match="ci_method"):
-        estimate_shares(df, design=design_from_weights(np.ones(df.height)),
-                        ci_method="bogus")  # type: ignore[arg-type]
+        estimate_shares(df, design=design_from_weights(np.ones(df.height)), ci_method="bogus")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- weighted, by hand
+
 
 def test_equal_weights_without_calibration_by_hand() -> None:
     """Equal weights: share m/n; R's variance n_all/(n_all − 1)·p(1 − p)/n_d."""
@@ -156,6 +163,7 @@ def test_weighted_share_by_hand() -> None:
 
 # ---------------------------------------------------------------- calibrated variance
 
+
 def r_svymean_domain(
     y: npt.NDArray[np.float64],
     in_domain: npt.NDArray[np.bool_],
@@ -184,20 +192,25 @@ def r_svymean_domain(
 def survey(n: int, seed: int) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     agency = rng.integers(0, 12, n)
-    return pl.DataFrame({
-        "land": np.where(agency < 6, "BE", "HH"),
-        "agency": [f"A{a:02d}" for a in agency],
-        "career": rng.choice(["e", "m", "g", "h"], n, p=[0.1, 0.3, 0.4, 0.2]),
-        "gender": rng.choice(["w", "m", "d"], n, p=[0.55, 0.43, 0.02]),
-        "age": rng.choice(["y", "o"], n),
-        "status": rng.choice(["yes", "no", "unknown"], n, p=[0.25, 0.6, 0.15]),
-    })
+    return pl.DataFrame(
+        {
+            "land": np.where(agency < 6, "BE", "HH"),
+            "agency": [f"A{a:02d}" for a in agency],
+            "career": rng.choice(["e", "m", "g", "h"], n, p=[0.1, 0.3, 0.4, 0.2]),
+            "gender": rng.choice(["w", "m", "d"], n, p=[0.55, 0.43, 0.02]),
+            "age": rng.choice(["y", "o"], n),
+            "status": rng.choice(["yes", "no", "unknown"], n, p=[0.25, 0.6, 0.15]),
+        }
+    )
 
 
 def totals(data: pl.DataFrame, keys: list[str], seed: int) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    cells = data.group_by("land", "agency", "career", "gender", "age").len().sort(
-        "land", "agency", "career", "gender", "age")
+    cells = (
+        data.group_by("land", "agency", "career", "gender", "age")
+        .len()
+        .sort("land", "agency", "career", "gender", "age")
+    )
     cells = cells.with_columns(total=pl.col("len") * rng.uniform(3, 8, cells.height))
     return cells.group_by(keys).agg(pl.col("total").sum())
 
@@ -257,8 +270,9 @@ def test_computation_paths_agree(
         monkeypatch.setattr(_variance, name, value)
     design = rake(data, margins, tolerance=1e-14)
     got = estimate_shares(data, by, design=design)
-    np.testing.assert_allclose(got["se"].fill_null(-1), reference["se"].fill_null(-1),
-                               rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(
+        got["se"].fill_null(-1), reference["se"].fill_null(-1), rtol=1e-10, atol=1e-15
+    )
     again = estimate_shares(data, ["career"], design=design)  # reuses the kept structure
     y = (data["status"] == "yes").to_numpy().astype(float)
     declared = (data["status"] != "unknown").to_numpy()
@@ -272,11 +286,13 @@ def test_large_component_sparse_path() -> None:
     """One component of 202 classes (200 units and gender), fewer domains than classes."""
     rng = np.random.default_rng(12)
     n = 3000
-    data = pl.DataFrame({
-        "unit": rng.integers(0, 200, n),
-        "gender": rng.choice(["w", "m"], n),
-        "status": rng.choice(["yes", "no", "unknown"], n, p=[0.3, 0.6, 0.1]),
-    })
+    data = pl.DataFrame(
+        {
+            "unit": rng.integers(0, 200, n),
+            "gender": rng.choice(["w", "m"], n),
+            "status": rng.choice(["yes", "no", "unknown"], n, p=[0.3, 0.6, 0.1]),
+        }
+    )
     m1 = data.group_by("unit").len().with_columns(total=pl.col("len") * 4.0).drop("len")
     m2 = pl.DataFrame({"gender": ["w", "m"], "total": [6000.0, 6000.0]})
     design = rake(data, [m1, m2], tolerance=1e-14)
@@ -294,11 +310,13 @@ def test_calibration_lowers_the_variance_of_a_margin_variable() -> None:
     """A share that is a margin class (here: women) is known exactly after raking; R's ten
     sweeps of the adjustment leave only a tiny remainder of its standard error."""
     data = survey(800, seed=1).with_columns(
-        status=pl.when(pl.col("gender") == "w").then(pl.lit("yes")).otherwise(pl.lit("no")))
+        status=pl.when(pl.col("gender") == "w").then(pl.lit("yes")).otherwise(pl.lit("no"))
+    )
     margins = [totals(data, ["gender"], 3), totals(data, ["agency"], 3)]
     total = float(margins[0]["total"].sum())
     margins[1] = margins[1].with_columns(
-        total=pl.col("total") * total / float(margins[1]["total"].sum()))
+        total=pl.col("total") * total / float(margins[1]["total"].sum())
+    )
     design = rake(data, margins, tolerance=1e-14)
     est = estimate_shares(data, design=design, ci_method="wald").row(0, named=True)
     women = float(margins[0].filter(pl.col("gender") == "w")["total"][0])

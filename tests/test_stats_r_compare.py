@@ -35,9 +35,16 @@ pytestmark = [
 def r_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("r_survey")
     proc = subprocess.run(
-        ["Rscript", str(DATA / "survey_reference.R"), str(DATA), str(out),
-         *(",".join(by) for by in BYS)],
-        capture_output=True, text=True, timeout=600,
+        [
+            "Rscript",
+            str(DATA / "survey_reference.R"),
+            str(DATA),
+            str(out),
+            *(",".join(by) for by in BYS),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
@@ -50,8 +57,11 @@ def sample() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def designs(sample: pl.DataFrame) -> dict[str, SurveyDesign]:
-    margins = [pl.read_csv(DATA / name.strip())
-               for name in (DATA / "margins.txt").read_text().splitlines() if name.strip()]
+    margins = [
+        pl.read_csv(DATA / name.strip())
+        for name in (DATA / "margins.txt").read_text().splitlines()
+        if name.strip()
+    ]
     raked = rake(sample, margins, base_weights="base_weight", tolerance=1e-14)
     assert raked.diagnostics.converged
     return {"raked": raked, "base": design_from_weights(sample["base_weight"].to_numpy())}
@@ -64,7 +74,8 @@ def max_abs(values: pl.Series) -> float:
 def read_r(path: Path, keys: list[str]) -> pl.DataFrame:
     frame = pl.read_csv(path, infer_schema_length=0)
     return frame.with_columns(
-        pl.exclude(*keys, "design").str.strip_chars().cast(pl.Float64, strict=False))
+        pl.exclude(*keys, "design").str.strip_chars().cast(pl.Float64, strict=False)
+    )
 
 
 def test_raked_weights(r_out: Path, designs: dict[str, SurveyDesign]) -> None:
@@ -94,24 +105,34 @@ def test_overall_share_and_intervals(
 @pytest.mark.parametrize("design_name", ["raked", "base"])
 @pytest.mark.parametrize("by", BYS, ids=["_".join(b) for b in BYS])
 def test_domains_svyby(
-    r_out: Path, sample: pl.DataFrame, designs: dict[str, SurveyDesign], design_name: str,
+    r_out: Path,
+    sample: pl.DataFrame,
+    designs: dict[str, SurveyDesign],
+    design_name: str,
     by: list[str],
 ) -> None:
     r = read_r(r_out / f"by_{'_'.join(by)}_{design_name}.csv", by)
     design = designs[design_name]
     wald = estimate_shares(sample, by, design=design, ci_method="wald")
     logit = estimate_shares(sample, by, design=design, ci_method="logit").select(
-        *by, pl.col("ci_lower").alias("our_logit_lower"),
-        pl.col("ci_upper").alias("our_logit_upper"))
+        *by,
+        pl.col("ci_lower").alias("our_logit_lower"),
+        pl.col("ci_upper").alias("our_logit_upper"),
+    )
     ours = wald.filter(pl.col("declared") > 0).join(logit, on=by)
     joined = ours.join(r, on=by, how="full", coalesce=True)
     assert joined.height == ours.height == r.height  # the same domains on both sides
-    for a, b in [("share", "share_right"), ("se", "se_right"), ("ci_lower", "wald_lower"),
-                 ("ci_upper", "wald_upper")]:
+    for a, b in [
+        ("share", "share_right"),
+        ("se", "se_right"),
+        ("ci_lower", "wald_lower"),
+        ("ci_upper", "wald_upper"),
+    ]:
         assert max_abs(joined[a] - joined[b]) < TOL, a
     # logit interval = R's svyciprop(method = "xlogit") wherever that is defined
-    regular = joined.filter((pl.col("share") > 0) & (pl.col("share") < 1)
-                            & (pl.col("declared") >= 2))
+    regular = joined.filter(
+        (pl.col("share") > 0) & (pl.col("share") < 1) & (pl.col("declared") >= 2)
+    )
     for bound in ("lower", "upper"):
         assert max_abs(regular[f"our_logit_{bound}"] - regular[f"xlogit_{bound}"]) < TOL
     # ... and = svyciprop(method = "logit") wherever R's logistic fit converged. On raked
@@ -119,8 +140,11 @@ def test_domains_svyby(
     # around -1e15, interval [0, 0] or [0, NaN], which excludes R's own svymean estimate);
     # started at 0 it converges to logit(share). Those domains are compared via xlogit only.
     converged = regular.filter(
-        pl.col("logit_lower").is_finite() & pl.col("logit_upper").is_finite()
-        & (pl.col("logit_lower") < pl.col("share")) & (pl.col("share") < pl.col("logit_upper")))
+        pl.col("logit_lower").is_finite()
+        & pl.col("logit_upper").is_finite()
+        & (pl.col("logit_lower") < pl.col("share"))
+        & (pl.col("share") < pl.col("logit_upper"))
+    )
     for bound in ("lower", "upper"):
         assert max_abs(converged[f"our_logit_{bound}"] - converged[f"logit_{bound}"]) < TOL
     assert converged.height >= regular.height // 2
@@ -128,11 +152,17 @@ def test_domains_svyby(
 
 def test_wilson_equals_prop_test() -> None:
     """Wilson = R's prop.test(correct = FALSE) interval."""
-    code = ("for (a in list(c(7,20), c(1,9), c(0,5), c(123,1000))) "
-            "cat(sprintf('%.15f %.15f\\n', prop.test(a[1], a[2], correct=FALSE)$conf.int[1], "
-            "prop.test(a[1], a[2], correct=FALSE)$conf.int[2]))")
-    proc = subprocess.run(["Rscript", "-e", f"suppressWarnings({{{code}}})"],
-                          capture_output=True, text=True, timeout=120)
+    code = (
+        "for (a in list(c(7,20), c(1,9), c(0,5), c(123,1000))) "
+        "cat(sprintf('%.15f %.15f\\n', prop.test(a[1], a[2], correct=FALSE)$conf.int[1], "
+        "prop.test(a[1], a[2], correct=FALSE)$conf.int[2]))"
+    )
+    proc = subprocess.run(
+        ["Rscript", "-e", f"suppressWarnings({{{code}}})"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     r_bounds = [tuple(float(x) for x in line.split()) for line in proc.stdout.splitlines()]
     for (m, n), (lo, hi) in zip([(7, 20), (1, 9), (0, 5), (123, 1000)], r_bounds, strict=True):

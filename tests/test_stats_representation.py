@@ -108,18 +108,29 @@ def test_rule_choice() -> None:
 
 
 def survey_table() -> pl.DataFrame:
-    return pl.DataFrame({
-        "land": ["BE"] * 30 + ["HH"] * 12 + ["HH"] * 3,
-        "unit": ["u1"] * 30 + ["u2"] * 12 + ["u3"] * 3,
-        "status": ["yes"] * 6 + ["no"] * 20 + ["unknown"] * 4
-        + ["yes"] * 3 + ["no"] * 9 + ["unknown"] * 3,
-    })
+    return pl.DataFrame(
+        {
+            "land": ["BE"] * 30 + ["HH"] * 12 + ["HH"] * 3,
+            "unit": ["u1"] * 30 + ["u2"] * 12 + ["u3"] * 3,
+            "status": ["yes"] * 6
+            + ["no"] * 20
+            + ["unknown"] * 4
+            + ["yes"] * 3
+            + ["no"] * 9
+            + ["unknown"] * 3,
+        }
+    )
 
 
 def test_table_unweighted_and_keyed_benchmarks() -> None:
     est = estimate_shares(survey_table(), ["land", "unit"])
-    bench = pl.DataFrame({"land": ["BE", "HH"], "benchmark": [0.394, 0.27],
-                          "benchmark_label": ["Bevölkerung BE", "Bevölkerung HH"]})
+    bench = pl.DataFrame(
+        {
+            "land": ["BE", "HH"],
+            "benchmark": [0.394, 0.27],
+            "benchmark_label": ["Bevölkerung BE", "Bevölkerung HH"],
+        }
+    )
     out = representation_table(est, bench, rule="80_percent")
     u1, u2, u3 = out.rows(named=True)
     # u1: 6 of 26 against 39.4 %: E = 10.244, shortfall 4.244
@@ -138,7 +149,8 @@ def test_table_unweighted_and_keyed_benchmarks() -> None:
 
 def test_table_with_head_counts_and_single_benchmark() -> None:
     est = estimate_shares(survey_table(), ["unit"]).with_columns(
-        headcount=pl.Series([120.0, 40.0, 9.0]))
+        headcount=pl.Series([120.0, 40.0, 9.0])
+    )
     out = representation_table(est, POPULATION_BERLIN, headcount="headcount")
     u1 = out.row(0, named=True)
     assert u1["basis_kind"] == "headcount"

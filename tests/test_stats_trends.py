@@ -15,20 +15,28 @@ from ikoe.stats.weighting import design_from_weights
 
 
 def year_frame(year: int, yes: int, no: int, unknown: int, unit: str = "u") -> pl.DataFrame:
-    return pl.DataFrame({
-        "unit": [unit] * (yes + no + unknown),
-        "status": ["yes"] * yes + ["no"] * no + ["unknown"] * unknown,
-    }).with_columns(pl.lit(year).alias("year"))
+    return pl.DataFrame(
+        {
+            "unit": [unit] * (yes + no + unknown),
+            "status": ["yes"] * yes + ["no"] * no + ["unknown"] * unknown,
+        }
+    ).with_columns(pl.lit(year).alias("year"))
 
 
 def stacked(weighted: bool = False) -> pl.DataFrame:
     parts = []
-    for year, (yes, no, unknown) in {2018: (30, 170, 50), 2021: (45, 155, 20),
-                                     2024: (60, 140, 0)}.items():
+    for year, (yes, no, unknown) in {
+        2018: (30, 170, 50),
+        2021: (45, 155, 20),
+        2024: (60, 140, 0),
+    }.items():
         data = year_frame(year, yes, no, unknown)
         design = design_from_weights(np.ones(data.height)) if weighted else None
-        parts.append(estimate_shares(data, ["unit"], design=design, definition="mighev_short")
-                     .with_columns(pl.lit(year).alias("year")))
+        parts.append(
+            estimate_shares(data, ["unit"], design=design, definition="mighev_short").with_columns(
+                pl.lit(year).alias("year")
+            )
+        )
     return pl.concat(parts)
 
 
@@ -70,8 +78,9 @@ def test_weighted_design_z() -> None:
     z = 0.075 / math.sqrt(se1**2 + se2**2)
     assert first["test"] == "design_z"
     assert first["z"] == pytest.approx(z)
-    assert first["ci_lower_pp"] == pytest.approx(100 * (0.075 - 1.959963984540054
-                                                        * math.sqrt(se1**2 + se2**2)))
+    assert first["ci_lower_pp"] == pytest.approx(
+        100 * (0.075 - 1.959963984540054 * math.sqrt(se1**2 + se2**2))
+    )
 
 
 def test_without_groups_and_missing_share() -> None:
@@ -86,8 +95,11 @@ def test_without_groups_and_missing_share() -> None:
 
 def test_definitions_must_match() -> None:
     est = stacked().with_columns(
-        pl.when(pl.col("year") == 2024).then(pl.lit("einwanderungsgeschichte"))
-        .otherwise(pl.col("definition")).alias("definition"))
+        pl.when(pl.col("year") == 2024)
+        .then(pl.lit("einwanderungsgeschichte"))
+        .otherwise(pl.col("definition"))
+        .alias("definition")
+    )
     with pytest.raises(ValueError, match="different definitions"):
         trend(est, ["unit"])
     with pytest.raises(ValueError, match="year"):

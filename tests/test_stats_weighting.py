@@ -65,12 +65,14 @@ def test_first_sweep_by_hand() -> None:
 def test_margins_are_met_with_crossed_margins_and_base_weights() -> None:
     rng = np.random.default_rng(5)
     n = 5000
-    data = pl.DataFrame({
-        "agency": rng.choice(["01", "02", "03", "04"], n),
-        "career": rng.choice(["e", "m", "g", "h"], n, p=[0.1, 0.3, 0.4, 0.2]),
-        "gender": rng.choice(["w", "m", "d"], n, p=[0.55, 0.43, 0.02]),
-        "bw": rng.choice([1.0, 2.0], n),
-    })
+    data = pl.DataFrame(
+        {
+            "agency": rng.choice(["01", "02", "03", "04"], n),
+            "career": rng.choice(["e", "m", "g", "h"], n, p=[0.1, 0.3, 0.4, 0.2]),
+            "gender": rng.choice(["w", "m", "d"], n, p=[0.55, 0.43, 0.02]),
+            "bw": rng.choice([1.0, 2.0], n),
+        }
+    )
     cells = data.group_by("agency", "career", "gender").len()
     cells = cells.with_columns(total=(pl.col("len") * rng.uniform(4, 9, cells.height)).round())
     m1 = cells.group_by("agency", "career").agg(pl.col("total").sum())
@@ -85,8 +87,11 @@ def test_margins_are_met_with_crossed_margins_and_base_weights() -> None:
     np.testing.assert_allclose(got2["w"], got2["total"], rtol=1e-11)
     # base weights: within a cell the final weights keep the base-weight ratio 2:1
     ratio = design.weights / data["bw"].to_numpy()
-    keyed = data.with_columns(pl.Series("r", ratio)).group_by("agency", "career", "gender").agg(
-        (pl.col("r").max() - pl.col("r").min()).alias("spread"))
+    keyed = (
+        data.with_columns(pl.Series("r", ratio))
+        .group_by("agency", "career", "gender")
+        .agg((pl.col("r").max() - pl.col("r").min()).alias("spread"))
+    )
     assert float(np.max(keyed["spread"].to_numpy())) < 1e-9
 
 
@@ -101,8 +106,10 @@ def test_row_level_ipf_gives_the_same_weights() -> None:
     targets = [rng.uniform(50, 150, 5), rng.uniform(50, 150, 3), rng.uniform(50, 150, 4)]
     total = targets[0].sum()
     targets = [t * total / t.sum() for t in targets]
-    margins = [pl.DataFrame({name: np.arange(t.size), "total": t})
-               for name, t in zip("abc", targets, strict=True)]
+    margins = [
+        pl.DataFrame({name: np.arange(t.size), "total": t})
+        for name, t in zip("abc", targets, strict=True)
+    ]
     design = rake(data, margins, tolerance=1e-14, max_iterations=5000)
     w = np.ones(n)
     for _ in range(5000):
@@ -124,10 +131,12 @@ def test_keys_are_matched_as_text() -> None:
 def test_trimming_bounds_hold() -> None:
     rng = np.random.default_rng(2)
     n = 2000
-    data = pl.DataFrame({
-        "career": rng.choice(["e", "m", "g"], n, p=[0.05, 0.45, 0.5]),
-        "gender": rng.choice(["w", "m"], n, p=[0.7, 0.3]),
-    })
+    data = pl.DataFrame(
+        {
+            "career": rng.choice(["e", "m", "g"], n, p=[0.05, 0.45, 0.5]),
+            "gender": rng.choice(["w", "m"], n, p=[0.7, 0.3]),
+        }
+    )
     m1 = pl.DataFrame({"career": ["e", "m", "g"], "total": [1500.0, 4500.0, 4000.0]})
     m2 = pl.DataFrame({"gender": ["w", "m"], "total": [5000.0, 5000.0]})
     free = rake(data, [m1, m2])
@@ -151,10 +160,12 @@ def test_trimming_bounds_hold() -> None:
 def test_feasible_trimming_converges() -> None:
     rng = np.random.default_rng(8)
     n = 3000
-    data = pl.DataFrame({
-        "career": rng.choice(["e", "m", "g"], n, p=[0.15, 0.4, 0.45]),
-        "gender": rng.choice(["w", "m"], n, p=[0.6, 0.4]),
-    })
+    data = pl.DataFrame(
+        {
+            "career": rng.choice(["e", "m", "g"], n, p=[0.15, 0.4, 0.45]),
+            "gender": rng.choice(["w", "m"], n, p=[0.6, 0.4]),
+        }
+    )
     m1 = pl.DataFrame({"career": ["e", "m", "g"], "total": [3000.0, 3500.0, 3500.0]})
     m2 = pl.DataFrame({"gender": ["w", "m"], "total": [5000.0, 5000.0]})
     untrimmed = rake(data, [m1, m2])
@@ -170,10 +181,8 @@ def test_feasible_trimming_converges() -> None:
     ("margins", "message"),
     [
         ([pl.DataFrame({"career": ["A"], "total": [100]})], "have no total"),
-        ([pl.DataFrame({"career": ["A", "B", "C"], "total": [50, 40, 10]})],
-         "no respondents"),
-        ([BY_CAREER, pl.DataFrame({"gender": ["f", "m"], "total": [50, 51]})],
-         "same total"),
+        ([pl.DataFrame({"career": ["A", "B", "C"], "total": [50, 40, 10]})], "no respondents"),
+        ([BY_CAREER, pl.DataFrame({"gender": ["f", "m"], "total": [50, 51]})], "same total"),
         ([pl.DataFrame({"career": ["A", "B"], "total": [100, 0]})], "total of 0"),
         ([pl.DataFrame({"career": ["A", "A", "B"], "total": [1, 2, 3]})], "listed twice"),
         ([pl.DataFrame({"career": ["A", "B"], "count": [1, 2]})], "no column 'total'"),

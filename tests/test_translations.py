@@ -29,7 +29,9 @@ def entries(po: Path) -> list[tuple[str, str, bool]]:
             key, _, value = ln.partition(" ")
             fields[key] = value[1:-1]
         if "msgid" in fields and fields["msgid"]:
-            result.append((fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]", "")), fuzzy))
+            result.append(
+                (fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]", "")), fuzzy)
+            )
     return result
 
 

@@ -55,7 +55,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "land", "agency", "role"], name="unique_membership")
+            models.UniqueConstraint(
+                fields=["user", "land", "agency", "role"], name="unique_membership"
+            )
         ]
 
     def __str__(self) -> str:
@@ -66,7 +68,9 @@ class Membership(models.Model):
         if self.role in NATIONWIDE_ROLES:
             if self.land_id is not None or self.agency_id is not None:
                 raise ValidationError(
-                    _("Federal coordinators and administrators work nationwide; leave Land and agency empty.")
+                    _(
+                        "Federal coordinators and administrators work nationwide; leave Land and agency empty."
+                    )
                 )
             return
         if self.land is None:

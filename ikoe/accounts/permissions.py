@@ -181,7 +181,11 @@ class PermissionMapMiddleware:
         return self.get_response(request)
 
     def process_view(
-        self, request: HttpRequest, view_func: Callable[..., HttpResponse], view_args: object, view_kwargs: object
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: object,
+        view_kwargs: object,
     ) -> HttpResponse | None:
         key = url_key(request.resolver_match)
         rule = rule_for(key)

@@ -284,7 +284,11 @@ def visible(qs: QuerySet[M] | type[M], user: Any, role: Role | str | None = None
 
 
 def get_object_for_user_or_404(
-    klass: QuerySet[M] | type[M], user: Any, *args: Any, role: Role | str | None = None, **lookup: Any
+    klass: QuerySet[M] | type[M],
+    user: Any,
+    *args: Any,
+    role: Role | str | None = None,
+    **lookup: Any,
 ) -> M:
     """One object in the user's scope, or 404 – also when it exists out of scope.
 

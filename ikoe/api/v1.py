@@ -46,7 +46,10 @@ class BenchmarkOut(Schema):
     classification: dict[str, str]
     unit: str
     value: float | None = Field(..., description="empty where the source gives a symbol")
-    symbol: str = Field(..., description="Destatis symbol: - nothing, . unknown or secret, / not reliable, x not meaningful, ... later")
+    symbol: str = Field(
+        ...,
+        description="Destatis symbol: - nothing, . unknown or secret, / not reliable, x not meaningful, ... later",
+    )
     derived: bool
     source: str
 
@@ -59,7 +62,12 @@ class BenchmarkFilter(Schema):
     dataset: str | None = None
 
 
-@api.get("/datasets", response=list[DatasetOut], tags=["benchmarks"], summary="Imported tables of public figures")
+@api.get(
+    "/datasets",
+    response=list[DatasetOut],
+    tags=["benchmarks"],
+    summary="Imported tables of public figures",
+)
 def list_datasets(request: HttpRequest) -> list[dict]:
     return [
         {
@@ -75,7 +83,12 @@ def list_datasets(request: HttpRequest) -> list[dict]:
     ]
 
 
-@api.get("/benchmarks", response=list[BenchmarkOut], tags=["benchmarks"], summary="Public figures in long form")
+@api.get(
+    "/benchmarks",
+    response=list[BenchmarkOut],
+    tags=["benchmarks"],
+    summary="Public figures in long form",
+)
 @paginate(LimitOffsetPagination)
 def list_benchmarks(request: HttpRequest, filters: Query[BenchmarkFilter]):  # type: ignore[no-untyped-def]
     qs = Benchmark.objects.select_related("dataset")
@@ -100,8 +113,15 @@ class OrganisationOut(Schema):
     land: str | None = Field(None, description="code of the Land")
 
 
-@api.get("/organisations", response=list[OrganisationOut], tags=["organisations"], summary="Organisations you may see")
-def list_organisations(request: HttpRequest, kind: str | None = None, land: str | None = None) -> list[dict]:
+@api.get(
+    "/organisations",
+    response=list[OrganisationOut],
+    tags=["organisations"],
+    summary="Organisations you may see",
+)
+def list_organisations(
+    request: HttpRequest, kind: str | None = None, land: str | None = None
+) -> list[dict]:
     qs = visible_organisations(request.user).select_related("parent", "land")
     if kind:
         qs = qs.filter(kind=kind)
@@ -149,7 +169,9 @@ def _survey_out(s: Survey) -> dict:
     }
 
 
-@api.get("/surveys", response=list[SurveyOut], tags=["surveys"], summary="Staff surveys you may see")
+@api.get(
+    "/surveys", response=list[SurveyOut], tags=["surveys"], summary="Staff surveys you may see"
+)
 def list_surveys(request: HttpRequest) -> list[dict]:
     return [_survey_out(s) for s in visible(Survey.objects.select_related("land"), request.user)]
 
@@ -161,14 +183,18 @@ class CellOut(Schema):
     dims: dict[str, str | None]
     respondents: int
     declared: int
-    yes: int | None = Field(..., description="persons with a migration background; empty when suppressed")
+    yes: int | None = Field(
+        ..., description="persons with a migration background; empty when suppressed"
+    )
     share: float | None
     se: float | None
     ci_low: float | None
     ci_high: float | None
     headcount: float | None
     status: str = Field(..., description="published, primary or secondary (suppressed)")
-    symbol: str = Field(..., description="Destatis symbol of a suppressed cell: . secret, / not reliable")
+    symbol: str = Field(
+        ..., description="Destatis symbol of a suppressed cell: . secret, / not reliable"
+    )
 
 
 @api.get(
@@ -178,8 +204,12 @@ class CellOut(Schema):
     summary="Protected table cells of a survey",
     description="Only cells that went through disclosure control exist; suppressed cells carry no share.",
 )
-def survey_cells(request: HttpRequest, name: str, table: str | None = None, definition: str | None = None) -> list[IndicatorCell]:
-    survey = get_object_for_user_or_404(Survey.objects.select_related("land"), request.user, name=name)
+def survey_cells(
+    request: HttpRequest, name: str, table: str | None = None, definition: str | None = None
+) -> list[IndicatorCell]:
+    survey = get_object_for_user_or_404(
+        Survey.objects.select_related("land"), request.user, name=name
+    )
     qs = IndicatorCell.objects.filter(survey=survey).order_by("table", "definition", "id")
     if table:
         qs = qs.filter(table=table)

@@ -21,13 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file",
         metavar="FILE",
-        help=_("CSV file: reference format, GENESIS-Online table or GENESIS-Online flat file (ffcsv)"),
+        help=_(
+            "CSV file: reference format, GENESIS-Online table or GENESIS-Online flat file (ffcsv)"
+        ),
     )
     parser.add_argument(
         "--name",
         help=_(
-                "Name of the dataset (default: the GENESIS table code or the file name without its "
-                "extension). Importing again under the same name replaces the dataset."
+            "Name of the dataset (default: the GENESIS table code or the file name without its "
+            "extension). Importing again under the same name replaces the dataset."
         ),
     )
     parser.add_argument("--json", action="store_true", help=_("Print the result as JSON."))

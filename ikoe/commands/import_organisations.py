@@ -20,12 +20,8 @@ HELP = gettext_lazy(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     # Lazy: the parser is built before Django is set up; argparse renders the text later.
-    parser.add_argument(
-        "file", help=_("CSV file (UTF-8 or Windows-1252, “,” or “;”)")
-    )
-    parser.add_argument(
-        "--json", action="store_true", help=_("Print the result as JSON.")
-    )
+    parser.add_argument("file", help=_("CSV file (UTF-8 or Windows-1252, “,” or “;”)"))
+    parser.add_argument("--json", action="store_true", help=_("Print the result as JSON."))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,12 +23,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", required=True, type=int, help=_("survey year"))
     parser.add_argument("--title", default="", help=_("title shown to users"))
     parser.add_argument(
-        "--population", default="", help=_("surveyed population; surveys of one population form a trend")
+        "--population",
+        default="",
+        help=_("surveyed population; surveys of one population form a trend"),
     )
     parser.add_argument("--fieldwork", default="", help=_("fieldwork period, e.g. 03/2024–05/2024"))
     parser.add_argument("--population-size", type=int, help=_("staff in the surveyed population"))
     parser.add_argument("--totals", metavar="TOTALS.csv", help=_("personnel totals for weighting"))
-    parser.add_argument("--mapping", metavar="MAP.yaml", help=_("mapping of the file's own names and codes"))
+    parser.add_argument(
+        "--mapping", metavar="MAP.yaml", help=_("mapping of the file's own names and codes")
+    )
     parser.add_argument(
         "--trim",
         metavar="LOW,HIGH",
@@ -54,7 +58,9 @@ def _trim(text: str) -> tuple[float, float]:
     if not 0 < low <= 1 <= high:
         raise ImportFailed.single(
             "trim",
-            _("--trim needs two numbers LOW and HIGH with 0 < LOW ≤ 1 ≤ HIGH, such as 0.3,3 or 0,3;3."),
+            _(
+                "--trim needs two numbers LOW and HIGH with 0 < LOW ≤ 1 ≤ HIGH, such as 0.3,3 or 0,3;3."
+            ),
             column="--trim",
         )
     return low, high
@@ -81,11 +87,22 @@ def run(args: argparse.Namespace) -> int:
     )
     diag = survey.diagnostics
     if args.json:
-        print(json.dumps({"survey": survey.name, "land": survey.land.code, **diag}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"survey": survey.name, "land": survey.land.code, **diag},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     print(
         _("Imported survey “%(name)s” (%(land)s, %(year)d): %(rows)d respondents.")
-        % {"name": survey.name, "land": survey.land.name, "year": survey.year, "rows": survey.respondents}
+        % {
+            "name": survey.name,
+            "land": survey.land.name,
+            "year": survey.year,
+            "rows": survey.respondents,
+        }
     )
     for definition, declared in diag["declared"].items():
         print(

@@ -35,7 +35,9 @@ def _percent(text: str) -> float:
     try:
         return float(text.replace(",", "."))
     except ValueError:
-        raise argparse.ArgumentTypeError(_("“%(value)s” is not a number.") % {"value": text}) from None
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a number.") % {"value": text}
+        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,8 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["mighev", "mz", "eg", "precomputed"],
         help=_("definition of migration background (default mighev: MighEV §6 short form)"),
     )
-    parser.add_argument("--weighted", action="store_true", help=_("use the weights (needs personnel totals)"))
-    parser.add_argument("--benchmark", type=int, help=_("ID of the benchmark figure (default: the Land's latest population share)"))
+    parser.add_argument(
+        "--weighted", action="store_true", help=_("use the weights (needs personnel totals)")
+    )
+    parser.add_argument(
+        "--benchmark",
+        type=int,
+        help=_("ID of the benchmark figure (default: the Land's latest population share)"),
+    )
     parser.add_argument(
         "--benchmark-value",
         type=_percent,
@@ -102,13 +110,16 @@ def run(args: argparse.Namespace) -> int:
     if survey is None:
         names = ", ".join(Survey.objects.values_list("name", flat=True)) or "–"
         raise ImportFailed.single(
-            "survey", _("There is no survey “%(name)s”. Known surveys: %(names)s.") % {"name": args.survey, "names": names}
+            "survey",
+            _("There is no survey “%(name)s”. Known surveys: %(names)s.")
+            % {"name": args.survey, "names": names},
         )
     definition = DEFINITION_CODES[args.definition]
     if definition.value not in survey.diagnostics.get("definitions_derived", []):
         raise ImportFailed.single(
             "definition",
-            _("The survey's answers do not allow the definition “%(definition)s”.") % {"definition": args.definition},
+            _("The survey's answers do not allow the definition “%(definition)s”.")
+            % {"definition": args.definition},
         )
     data, design = load_frame(survey)
     absent = [d for d in by if d not in data.columns]
@@ -119,19 +130,33 @@ def run(args: argparse.Namespace) -> int:
             column="--by",
         )
     if args.weighted and design is None:
-        raise ImportFailed.single("weights", _("The survey has no personnel totals, so it cannot be weighted."))
+        raise ImportFailed.single(
+            "weights", _("The survey has no personnel totals, so it cannot be weighted.")
+        )
     benchmark: BenchmarkChoice | None
     if args.benchmark_value is not None:
         if not 0 < args.benchmark_value < 100:
             raise ImportFailed.single(
-                "benchmark", _("A custom benchmark must be a percentage between 0 and 100."), column="--benchmark-value"
+                "benchmark",
+                _("A custom benchmark must be a percentage between 0 and 100."),
+                column="--benchmark-value",
             )
-        benchmark = BenchmarkChoice(args.benchmark_value / 100, args.benchmark_label or _("custom benchmark"), None, "")
+        benchmark = BenchmarkChoice(
+            args.benchmark_value / 100, args.benchmark_label or _("custom benchmark"), None, ""
+        )
     else:
         benchmark = benchmark_for(survey, args.benchmark)
     if args.benchmark is not None and benchmark is None:
-        raise ImportFailed.single("benchmark", _("There is no benchmark figure with ID %(id)d.") % {"id": args.benchmark})
-    table = compute_table(data, by, definition=definition, design=design if args.weighted else None, benchmark=benchmark)
+        raise ImportFailed.single(
+            "benchmark", _("There is no benchmark figure with ID %(id)d.") % {"id": args.benchmark}
+        )
+    table = compute_table(
+        data,
+        by,
+        definition=definition,
+        design=design if args.weighted else None,
+        benchmark=benchmark,
+    )
     records = []
     for row in table.iter_rows(named=True):
         record: dict[str, Any] = {d: (None if row[d] is None else str(row[d])) for d in by}

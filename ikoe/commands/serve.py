@@ -16,8 +16,12 @@ log = logging.getLogger("ikoe.serve")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
-    parser.add_argument("--port", type=int, default=8000, help=_("port to listen on (default 8000)"))
+    parser.add_argument(
+        "--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)")
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help=_("port to listen on (default 8000)")
+    )
     parser.add_argument("--threads", type=int, default=8, help=_("worker threads (default 8)"))
     parser.add_argument(
         "--no-serve", action="store_true", help=_("prepare the database and data, then stop")
@@ -44,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     from ikoe.wsgi import application
 
     print(
-        _("IKÖ-Monitor is running at http://%(host)s:%(port)s/ (data in %(dir)s). Stop with Ctrl+C.")
+        _(
+            "IKÖ-Monitor is running at http://%(host)s:%(port)s/ (data in %(dir)s). Stop with Ctrl+C."
+        )
         % {"host": args.host, "port": args.port, "dir": settings.DATA_DIR}
     )
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="ikoe")

@@ -140,7 +140,9 @@ _UNIT_WORDS = {
     "km",
     "ew/qkm",
 }
-_UNIT_PREFIX = re.compile(r"^(\d+|tsd\.?|mill\.?|mrd\.?|thousand|million|billion)(\s+|$)", re.IGNORECASE)
+_UNIT_PREFIX = re.compile(
+    r"^(\d+|tsd\.?|mill\.?|mrd\.?|thousand|million|billion)(\s+|$)", re.IGNORECASE
+)
 _INDEX_UNIT = re.compile(r"^\d{4}\s*=\s*100$")
 
 # Values that identify a classifying variable by a word of its name (step a. above).
@@ -287,7 +289,7 @@ def is_unit(label: str) -> bool:
         return True
     match = _UNIT_PREFIX.match(text)
     if match:
-        rest = text[match.end():].strip()
+        rest = text[match.end() :].strip()
         return not rest or rest in _UNIT_WORDS
     return False
 
@@ -367,7 +369,10 @@ def _records(name: str, text: str) -> list[Record]:
                 records.append((reader.line_num, cells))
     except csv.Error as exc:
         raise ImportFailed.single(
-            "csv", _("The file is not valid CSV: %(reason)s") % {"reason": exc}, file=name, row=reader.line_num
+            "csv",
+            _("The file is not valid CSV: %(reason)s") % {"reason": exc},
+            file=name,
+            row=reader.line_num,
         ) from exc
     return records
 
@@ -432,12 +437,18 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     first_line, first = records[0]
     match = _CODE_LINE.match(first[0])
     if not match:  # pragma: no cover - detect_format checked it
-        raise ImportFailed.single("format", _("The file is not a GENESIS-Online table."), file=name, row=first_line)
+        raise ImportFailed.single(
+            "format", _("The file is not a GENESIS-Online table."), file=name, row=first_line
+        )
     decimal = "." if match.group(1).casefold() == "table" else ","
     table = GenesisTable(name, TABLE, match.group(2))
 
     footer_at = next(
-        (i for i, (_line, cells) in enumerate(records) if cells[0].startswith("___") and not any(cells[1:])),
+        (
+            i
+            for i, (_line, cells) in enumerate(records)
+            if cells[0].startswith("___") and not any(cells[1:])
+        ),
         len(records),
     )
     body = records[1:footer_at]
@@ -477,7 +488,9 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     if not data:
         raise ImportFailed.single(
             "genesis_no_data",
-            _("The table has no data rows between its column headers and the footer line “__________”."),
+            _(
+                "The table has no data rows between its column headers and the footer line “__________”."
+            ),
             file=name,
             row=header[-1][0] + 1,
         )
@@ -502,7 +515,9 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     width = max(max(j for j, cell in enumerate(cells) if cell) + 1 for _line, cells in header)
     ncols = width - k
     column_dims: list[_Dim] = []
-    header_rows = [_fill_right(cells[k:width] + [""] * (width - len(cells))) for _line, cells in header]
+    header_rows = [
+        _fill_right(cells[k:width] + [""] * (width - len(cells))) for _line, cells in header
+    ]
     j = 0
     while j < len(header_rows):
         cells = header_rows[j]
@@ -518,7 +533,9 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     good_data: list[Record] = []
     for line, cells in data:
         if len(cells) < width or any(cells[width:]):
-            found = len(cells) if len(cells) < width else max(j for j, c in enumerate(cells) if c) + 1
+            found = (
+                len(cells) if len(cells) < width else max(j for j, c in enumerate(cells) if c) + 1
+            )
             problems.add(
                 "genesis_width",
                 _(
@@ -539,7 +556,9 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     subject, items = _split_title(table.title)
     if fixed_measure is None:
         _assign_measure(dims, subject)
-    time_dim = next((d for d in dims if not d.role and d.labels and all(is_time(v) for v in d.values())), None)
+    time_dim = next(
+        (d for d in dims if not d.role and d.labels and all(is_time(v) for v in d.values())), None
+    )
     if time_dim:
         time_dim.role = "time"
     _assign_region(dims)
@@ -552,7 +571,9 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     column_names = []
     for c in range(ncols):
         label = " / ".join(d.labels[c] for d in column_dims if d.labels[c])
-        column_names.append(f"{label} ({_column_letter(k + c)})" if label else _column_letter(k + c))
+        column_names.append(
+            f"{label} ({_column_letter(k + c)})" if label else _column_letter(k + c)
+        )
 
     for (line, cells), labels in zip(good_data, row_labels, strict=True):
         for c in range(ncols):
@@ -568,7 +589,9 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
             if not raw:
                 problems.add(
                     "genesis_empty",
-                    _("The cell is empty. Expected a number or one of the GENESIS symbols -, ., /, x or ..."),
+                    _(
+                        "The cell is empty. Expected a number or one of the GENESIS symbols -, ., /, x or ..."
+                    ),
                     row=line,
                     column=column_names[c],
                 )
@@ -639,7 +662,8 @@ def _assign_measure(dims: list[_Dim], subject: str) -> _Dim | None:
         ):
             d.role = "measure"
             neighbour = next(
-                (e for e in dims if e.axis == d.axis and e.index == d.index + 1 and not e.role), None
+                (e for e in dims if e.axis == d.axis and e.index == d.index + 1 and not e.role),
+                None,
             )
             if neighbour and all(is_unit(v) for v in neighbour.values()):
                 units: dict[str, set[str]] = {}
@@ -718,7 +742,15 @@ def _name_classifying(dims: list[_Dim], items: list[str]) -> None:
             unnamed.remove(d)
 
 
-_REGION_KINDS = ("deutschland", "bundesländer", "länder", "kreise", "regierungsbezirke", "gemeinden", "germany")
+_REGION_KINDS = (
+    "deutschland",
+    "bundesländer",
+    "länder",
+    "kreise",
+    "regierungsbezirke",
+    "gemeinden",
+    "germany",
+)
 _TIME_KINDS = (
     "stichtag",
     "jahr",
@@ -742,7 +774,10 @@ def _is_region_kind(item: str) -> bool:
 def _is_time_kind(item: str) -> bool:
     """The time item of a title: "Stichtag", "Jahre", "Monate", "Schuljahre", "Wintersemester" …"""
     text = item.casefold()
-    return any(text.startswith(kind) or text.endswith(kind) or text.endswith(kind + "e") for kind in _TIME_KINDS)
+    return any(
+        text.startswith(kind) or text.endswith(kind) or text.endswith(kind + "e")
+        for kind in _TIME_KINDS
+    )
 
 
 # --- flat file (ffcsv) --------------------------------------------------------------------------
@@ -799,7 +834,10 @@ def _read_flat(name: str, text: str, problems: ProblemList) -> GenesisTable:
     )
     if not rows:
         raise ImportFailed.single(
-            "genesis_no_data", _("The flat file has a header row but no data rows."), file=name, row=header_line + 1
+            "genesis_no_data",
+            _("The flat file has a header row but no data rows."),
+            file=name,
+            row=header_line + 1,
         )
 
     # A variable holds regions when its code says so or most of its labels are Länder/Germany.
@@ -813,7 +851,10 @@ def _read_flat(name: str, text: str, problems: ProblemList) -> GenesisTable:
             region_blocks.add(b)
     table.variables = list(
         dict.fromkeys(
-            cell(cells, f"{b}_variable_label") for _line, cells in rows[:1] for b in blocks if b not in region_blocks
+            cell(cells, f"{b}_variable_label")
+            for _line, cells in rows[:1]
+            for b in blocks
+            if b not in region_blocks
         )
     )
 
@@ -822,7 +863,9 @@ def _read_flat(name: str, text: str, problems: ProblemList) -> GenesisTable:
         if not raw:
             problems.add(
                 "genesis_empty",
-                _("The cell is empty. Expected a number or one of the GENESIS symbols -, ., /, x or ..."),
+                _(
+                    "The cell is empty. Expected a number or one of the GENESIS symbols -, ., /, x or ..."
+                ),
                 row=line,
                 column="value",
             )

@@ -36,7 +36,7 @@ def decode_bytes(data: bytes, file: str = "") -> DecodedText:
     """
     if data.startswith(UTF8_BOM):
         try:
-            return DecodedText(data[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig")
+            return DecodedText(data[len(UTF8_BOM) :].decode("utf-8"), "utf-8-sig")
         except UnicodeDecodeError as exc:
             raise _encoding_error(file, data, exc.start + len(UTF8_BOM)) from exc
     try:
@@ -72,7 +72,9 @@ def read_text(path: str | Path) -> DecodedText:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportFailed.single(
-            "unreadable", _("The file cannot be read: %(reason)s") % {"reason": exc.strerror}, file=str(path)
+            "unreadable",
+            _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
+            file=str(path),
         ) from exc
     return decode_bytes(data, str(path))
 
@@ -162,7 +164,10 @@ def read_csv(path: str | Path, *, text: DecodedText | None = None) -> CsvTable:
             rows.append((reader.line_num, row))
     except csv.Error as exc:
         raise ImportFailed.single(
-            "csv", _("The file is not valid CSV: %(reason)s") % {"reason": exc}, file=name, row=reader.line_num
+            "csv",
+            _("The file is not valid CSV: %(reason)s") % {"reason": exc},
+            file=name,
+            row=reader.line_num,
         ) from exc
     assert header is not None
     return CsvTable(name, decoded.encoding, conventions, header, rows)

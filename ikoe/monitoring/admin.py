@@ -49,8 +49,12 @@ class OrganisationForm(forms.ModelForm):
                     self.add_error("parent", _("An organisation cannot sit below itself."))
                     return data
                 node = node.parent
-            new_land = None if parent is None else (parent if parent.kind == "land" else parent.land)
-            moves = kind != Organisation.Kind.LAND and stored.land_id != getattr(new_land, "pk", None)
+            new_land = (
+                None if parent is None else (parent if parent.kind == "land" else parent.land)
+            )
+            moves = kind != Organisation.Kind.LAND and stored.land_id != getattr(
+                new_land, "pk", None
+            )
             if moves and (count := memberships_below(stored)):
                 self.add_error(
                     "parent",
@@ -76,7 +80,9 @@ class OrganisationAdmin(admin.ModelAdmin):
     ordering = ["land__code", "code"]
 
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
-        land_before = Organisation.objects.filter(pk=obj.pk).values_list("land_id", flat=True).first()
+        land_before = (
+            Organisation.objects.filter(pk=obj.pk).values_list("land_id", flat=True).first()
+        )
         super().save_model(request, obj, form, change)
         if change and obj.land_id != land_before:
             refresh_land([obj])

@@ -32,7 +32,16 @@ YEAR_MIN, YEAR_MAX = 1900, 2100
 
 # The columns of the reference CSV and the names accepted for them. Header cells are compared
 # after header_key(): case, spaces, "-" and "_", umlaut spelling and "%" (as "prozent") do not matter.
-COLUMNS = ("region_code", "region_name", "year", "measure", "concept", "value_percent", "derived", "source")
+COLUMNS = (
+    "region_code",
+    "region_name",
+    "year",
+    "measure",
+    "concept",
+    "value_percent",
+    "derived",
+    "source",
+)
 REQUIRED_COLUMNS = ("region_code", "year", "measure", "concept", "value_percent", "source")
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "region_code": ("regionscode", "regionalcode", "laendercode", "landescode", "iso_code"),
@@ -40,7 +49,13 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "year": ("jahr",),
     "measure": ("kennzahl", "indikator", "merkmal"),
     "concept": ("konzept", "definition"),
-    "value_percent": ("wert_prozent", "anteil_prozent", "wert_in_prozent", "anteil_in_prozent", "prozent"),
+    "value_percent": (
+        "wert_prozent",
+        "anteil_prozent",
+        "wert_in_prozent",
+        "anteil_in_prozent",
+        "prozent",
+    ),
     "derived": ("abgeleitet", "berechnet"),
     "source": ("quelle",),
 }
@@ -104,7 +119,9 @@ def read_benchmark_file(path: str | Path) -> BenchmarkFile:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportFailed.single(
-            "unreadable", _("The file cannot be read: %(reason)s") % {"reason": exc.strerror}, file=name
+            "unreadable",
+            _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
+            file=name,
         ) from exc
     decoded = decode_bytes(data, name)
     if not decoded.text.strip():
@@ -116,7 +133,11 @@ def read_benchmark_file(path: str | Path) -> BenchmarkFile:
         _read_reference_csv(read_csv(path, text=decoded), result, problems)
     else:
         table = genesis.read_genesis(path, text=decoded, problems=problems)
-        result.format = BenchmarkDataset.Format.GENESIS if kind == genesis.TABLE else BenchmarkDataset.Format.GENESIS_FLAT
+        result.format = (
+            BenchmarkDataset.Format.GENESIS
+            if kind == genesis.TABLE
+            else BenchmarkDataset.Format.GENESIS_FLAT
+        )
         result.default_name = table.code or path.stem
         _from_genesis(table, result, problems)
     problems.raise_if_any()
@@ -145,7 +166,11 @@ def _store(checked: BenchmarkFile, name: str) -> BenchmarkDataset:
     with transaction.atomic():
         dataset, _created = BenchmarkDataset.objects.select_for_update().get_or_create(
             name=name,
-            defaults={"format": checked.format, "file_name": checked.path.name[:255], "sha256": checked.sha256},
+            defaults={
+                "format": checked.format,
+                "file_name": checked.path.name[:255],
+                "sha256": checked.sha256,
+            },
         )
         dataset.title = checked.title[:500]
         dataset.format = checked.format
@@ -166,7 +191,10 @@ def _store(checked: BenchmarkFile, name: str) -> BenchmarkDataset:
 def reference_file_candidates() -> list[Path]:
     """Where the shipped reference CSV is looked for: the repository, then the working directory."""
     repo = Path(ikoe.__file__).resolve().parent.parent
-    return [repo / "data" / "reference" / REFERENCE_FILE_NAME, Path.cwd() / "data" / "reference" / REFERENCE_FILE_NAME]
+    return [
+        repo / "data" / "reference" / REFERENCE_FILE_NAME,
+        Path.cwd() / "data" / "reference" / REFERENCE_FILE_NAME,
+    ]
 
 
 def reference_file() -> Path:
@@ -191,7 +219,9 @@ def load_reference_data(path: str | Path | None = None) -> BenchmarkDataset | No
         digest = sha256_of(file.read_bytes())
     except OSError as exc:
         raise ImportFailed.single(
-            "unreadable", _("The file cannot be read: %(reason)s") % {"reason": exc.strerror}, file=str(file)
+            "unreadable",
+            _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
+            file=str(file),
         ) from exc
     if BenchmarkDataset.objects.filter(name=file.stem, sha256=digest).exists():
         return None
@@ -218,7 +248,9 @@ def summarise(dataset: BenchmarkDataset) -> DatasetSummary:
     regions = sorted({r[0] for r in rows}, key=lambda c: (order.get(c, len(order)), c))
     years = sorted({r[1] for r in rows if r[1] is not None})
     measures = sorted({f"{r[2]} ({r[3]})" if r[3] else r[2] for r in rows})
-    return DatasetSummary(dataset.name, dataset.format, dataset.file_name, len(rows), regions, years, measures)
+    return DatasetSummary(
+        dataset.name, dataset.format, dataset.file_name, len(rows), regions, years, measures
+    )
 
 
 # --- reference CSV ------------------------------------------------------------------------------
@@ -284,7 +316,11 @@ def _read_reference_csv(table: CsvTable, result: BenchmarkFile, problems: Proble
                     "The row has %(found)d fields, but the first row has %(expected)d. Check for "
                     "a missing or extra separator “%(delimiter)s” or an unclosed quotation mark."
                 )
-                % {"found": len(cells), "expected": len(table.header), "delimiter": table.conventions.delimiter},
+                % {
+                    "found": len(cells),
+                    "expected": len(table.header),
+                    "delimiter": table.conventions.delimiter,
+                },
                 row=line,
             )
             continue
@@ -308,7 +344,11 @@ def _read_reference_csv(table: CsvTable, result: BenchmarkFile, problems: Proble
             ("source", source, _("the source of the figure: publication, table or web address")),
         ):
             if not text:
-                report("empty", _("The cell is empty. Expected %(expected)s.") % {"expected": expected}, column)
+                report(
+                    "empty",
+                    _("The cell is empty. Expected %(expected)s.") % {"expected": expected},
+                    column,
+                )
         _check_length("measure", measure, "measure", report)
         _check_length("definition", concept, "concept", report)
         value, symbol = _check_percent(cell("value_percent"), german, report)
@@ -325,7 +365,9 @@ def _read_reference_csv(table: CsvTable, result: BenchmarkFile, problems: Proble
                 )
                 % {"row": seen[key]},
                 row=line,
-                column=", ".join(header_name[c] for c in ("region_code", "year", "measure", "concept")),
+                column=", ".join(
+                    header_name[c] for c in ("region_code", "year", "measure", "concept")
+                ),
             )
             continue
         seen[key] = line
@@ -375,7 +417,9 @@ def _check_region(code: str, name: str, report: Report) -> str | None:
     if name and name.casefold() not in {REGION_NAMES[canonical].casefold(), english.casefold()}:
         report(
             "region_mismatch",
-            _("The region name “%(name)s” does not match the code %(code)s, which stands for %(expected)s.")
+            _(
+                "The region name “%(name)s” does not match the code %(code)s, which stands for %(expected)s."
+            )
             % {"name": name, "code": canonical, "expected": REGION_NAMES[canonical]},
             "region_name",
         )
@@ -387,7 +431,9 @@ def _check_year(text: str, report: Report) -> int | None:
         return int(text)
     report(
         "year",
-        _("“%(value)s” is not a valid year. Expected a four-digit year between %(min)d and %(max)d, such as 2023.")
+        _(
+            "“%(value)s” is not a valid year. Expected a four-digit year between %(min)d and %(max)d, such as 2023."
+        )
         % {"value": text, "min": YEAR_MIN, "max": YEAR_MAX},
         "year",
     )
@@ -411,16 +457,22 @@ def _check_percent(text: str, german: bool, report: Report) -> tuple[float | Non
                 "point. Expected a percentage such as %(example)s."
             )
         elif not text:
-            message = _("The cell is empty. Expected a percentage such as %(example)s or a symbol (-, ., /, x, ...).")
+            message = _(
+                "The cell is empty. Expected a percentage such as %(example)s or a symbol (-, ., /, x, ...)."
+            )
         else:
-            message = _("“%(value)s” is not a number. Expected a percentage between 0 and 100, such as %(example)s.")
+            message = _(
+                "“%(value)s” is not a number. Expected a percentage between 0 and 100, such as %(example)s."
+            )
         report("value", message % {"value": text, "example": example}, "value_percent")
         return None, ""
     value = float(text.replace(",", "."))
     if not 0 <= value <= 100:
         report(
             "value_range",
-            _("%(value)s is outside 0 to 100. Expected a percentage between 0 and 100, such as %(example)s.")
+            _(
+                "%(value)s is outside 0 to 100. Expected a percentage between 0 and 100, such as %(example)s."
+            )
             % {"value": text, "example": example},
             "value_percent",
         )
@@ -457,7 +509,9 @@ def _check_length(field_name: str, text: str, column: str, report: Report) -> No
 # --- GENESIS ------------------------------------------------------------------------------------
 
 
-def _from_genesis(table: genesis.GenesisTable, result: BenchmarkFile, problems: ProblemList) -> None:
+def _from_genesis(
+    table: genesis.GenesisTable, result: BenchmarkFile, problems: ProblemList
+) -> None:
     result.title = table.title or table.statistic
     result.source = table.source
     if table.rows and all(row.year is None for row in table.rows):
@@ -486,7 +540,9 @@ def _from_genesis(table: genesis.GenesisTable, result: BenchmarkFile, problems: 
         if row.year is None:
             problems.add(
                 "genesis_time",
-                _("“%(time)s” has no year. Expected a year such as 2023 or a reference date such as 31.12.2023.")
+                _(
+                    "“%(time)s” has no year. Expected a year such as 2023 or a reference date such as 31.12.2023."
+                )
                 % {"time": row.time},
                 row=row.line,
                 column=row.column,
@@ -500,14 +556,22 @@ def _from_genesis(table: genesis.GenesisTable, result: BenchmarkFile, problems: 
         for f, text in too_long:
             problems.add(
                 "too_long",
-                _("The text “%(text)s” has %(length)d characters; at most %(limit)d are allowed here.")
+                _(
+                    "The text “%(text)s” has %(length)d characters; at most %(limit)d are allowed here."
+                )
                 % {"text": text, "length": len(text), "limit": _MAX_LENGTH[f]},
                 row=row.line,
                 column=row.column,
             )
         if too_long:
             continue
-        key = (row.region_code, row.time, repr(sorted(row.classification.items())), row.measure, row.unit)
+        key = (
+            row.region_code,
+            row.time,
+            repr(sorted(row.classification.items())),
+            row.measure,
+            row.unit,
+        )
         if key in seen:
             first = seen[key]
             problems.add(

@@ -52,7 +52,9 @@ class Series:
         return self.measure == POPULATION_MEASURE
 
 
-def _series_key(dataset_id: int, measure: str, definition: str, unit: str, classification: dict) -> str:
+def _series_key(
+    dataset_id: int, measure: str, definition: str, unit: str, classification: dict
+) -> str:
     raw = json.dumps([dataset_id, measure, definition, unit, classification], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:12]
 
@@ -62,11 +64,22 @@ def available_series() -> list[Series]:
     groups: dict[str, dict] = {}
     rows = (
         Benchmark.objects.filter(region_code__in=COMPARED_REGIONS, year__isnull=False)
-        .values("dataset_id", "measure", "measure_label", "definition", "unit", "classification", "year", "region_code")
+        .values(
+            "dataset_id",
+            "measure",
+            "measure_label",
+            "definition",
+            "unit",
+            "classification",
+            "year",
+            "region_code",
+        )
         .order_by()
     )
     for row in rows:
-        key = _series_key(row["dataset_id"], row["measure"], row["definition"], row["unit"], row["classification"])
+        key = _series_key(
+            row["dataset_id"], row["measure"], row["definition"], row["unit"], row["classification"]
+        )
         group = groups.setdefault(key, {"row": row, "years": set(), "laender": set()})
         group["years"].add(row["year"])
         if row["region_code"] in LAENDER:
@@ -84,14 +97,24 @@ def available_series() -> list[Series]:
                 measure_label=measure_label(row["measure"], row["measure_label"]),
                 definition=row["definition"],
                 unit=row["unit"],
-                classification=tuple(sorted((str(k), str(v)) for k, v in row["classification"].items())),
+                classification=tuple(
+                    sorted((str(k), str(v)) for k, v in row["classification"].items())
+                ),
                 years=tuple(sorted(group["years"])),
             )
         )
     # Population first, then public-service figures, then everything imported; the most
     # recent series of a measure first.
     rank = {POPULATION_MEASURE: 0, **{m: 1 for m in PUBLIC_SERVICE_MEASURES}}
-    result.sort(key=lambda s: (rank.get(s.measure, 2), s.measure_label, -s.years[-1], s.definition, s.classification))
+    result.sort(
+        key=lambda s: (
+            rank.get(s.measure, 2),
+            s.measure_label,
+            -s.years[-1],
+            s.definition,
+            s.classification,
+        )
+    )
     return result
 
 
@@ -140,7 +163,11 @@ def _values(series: Series, year: int) -> tuple[dict[str, Benchmark], list[str]]
         region_code__in=COMPARED_REGIONS,
     )
     wanted = dict(series.classification)
-    found = {b.region_code: b for b in rows if {str(k): str(v) for k, v in b.classification.items()} == wanted}
+    found = {
+        b.region_code: b
+        for b in rows
+        if {str(k): str(v) for k, v in b.classification.items()} == wanted
+    }
     sources = sorted({b.source for b in found.values() if b.source})
     return found, sources
 
@@ -167,19 +194,28 @@ def build_comparison(
     ref_found: dict[str, Benchmark] = {}
     notes: list[str] = []
     if reference is not None:
-        reference_year = reference_year if reference_year in reference.years else nearest_year(reference.years, year)
+        reference_year = (
+            reference_year
+            if reference_year in reference.years
+            else nearest_year(reference.years, year)
+        )
         if reference_year is not None:
             ref_found, ref_sources = _values(reference, reference_year)
             sources = sorted(set(sources) | set(ref_sources))
             if reference_year != year:
                 notes.append(
-                    _("The population share is from %(ref)s, the nearest year with figures for %(year)s.")
+                    _(
+                        "The population share is from %(ref)s, the nearest year with figures for %(year)s."
+                    )
                     % {"ref": reference_year, "year": year}
                 )
             if reference.definition != series.definition:
                 notes.append(
                     _("The two figures use different definitions: %(a)s and %(b)s.")
-                    % {"a": definition_label(series.definition), "b": definition_label(reference.definition)}
+                    % {
+                        "a": definition_label(series.definition),
+                        "b": definition_label(reference.definition),
+                    }
                 )
     rows = []
     for code in COMPARED_REGIONS:
@@ -197,7 +233,15 @@ def build_comparison(
         )
     if any(row.value is None and row.symbol == "." for row in rows):
         notes.append(_("“.” means that the source publishes no figure for this region and year."))
-    return Comparison(series, year, rows, sources, reference if ref_found else None, reference_year if ref_found else None, notes)
+    return Comparison(
+        series,
+        year,
+        rows,
+        sources,
+        reference if ref_found else None,
+        reference_year if ref_found else None,
+        notes,
+    )
 
 
 def default_reference(series: Series, year: int, all_series: list[Series]) -> Series | None:

@@ -19,16 +19,22 @@ DEMO_POPULATION_SHARE = 39.4
 
 def ensure_demo_organisations() -> None:
     with transaction.atomic():
-        by_code = {o.code: o for o in Organisation.objects.filter(code__startswith=generator.LAND_CODE)}
+        by_code = {
+            o.code: o for o in Organisation.objects.filter(code__startswith=generator.LAND_CODE)
+        }
         land = by_code.get(generator.LAND_CODE)
         if land is None:
-            land = Organisation.objects.create(code=generator.LAND_CODE, name=generator.LAND_NAME, kind="land")
+            land = Organisation.objects.create(
+                code=generator.LAND_CODE, name=generator.LAND_NAME, kind="land"
+            )
             by_code[land.code] = land
         for row in generator.demo_organisations():
             if row.code in by_code:
                 continue
             parent = by_code[row.parent] if row.parent else None
-            by_code[row.code] = Organisation.objects.create(code=row.code, name=row.name, kind=row.kind, parent=parent)
+            by_code[row.code] = Organisation.objects.create(
+                code=row.code, name=row.name, kind=row.kind, parent=parent
+            )
 
 
 def ensure_demo_benchmark() -> None:

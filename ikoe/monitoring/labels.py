@@ -17,8 +17,12 @@ MEASURE_LABELS = {
 
 DEFINITION_LABELS = {
     "migrationshintergrund": _("migration background (Mikrozensus)"),
-    "migrationshintergrund_engerer_sinn": _("migration background in the narrow sense (Mikrozensus)"),
-    "migrationshintergrund_weiterer_sinn": _("migration background in the broad sense (Mikrozensus)"),
+    "migrationshintergrund_engerer_sinn": _(
+        "migration background in the narrow sense (Mikrozensus)"
+    ),
+    "migrationshintergrund_weiterer_sinn": _(
+        "migration background in the broad sense (Mikrozensus)"
+    ),
     "einwanderungsgeschichte": _("immigration history (Einwanderungsgeschichte, Destatis)"),
     "mighev": _("migration background, short form (MighEV §6)"),
 }
@@ -78,7 +82,10 @@ CODE_LABELS = {
         "50-59": _("50 to 59"),
         "60+": _("60 and older"),
     },
-    "leadership": {"true": _("with leadership position"), "false": _("without leadership position")},
+    "leadership": {
+        "true": _("with leadership position"),
+        "false": _("without leadership position"),
+    },
 }
 
 # The order in which codes are shown (the career-group ladder from bottom to top).
@@ -116,4 +123,8 @@ SYMBOL_LABELS = {
 def code_label(dimension: str, code: str | None) -> str:
     if code is None or code == "_U":
         return str(_("no answer"))
-    return str(CODE_LABELS.get(dimension, {}).get(str(code).lower() if dimension == "leadership" else code, code))
+    return str(
+        CODE_LABELS.get(dimension, {}).get(
+            str(code).lower() if dimension == "leadership" else code, code
+        )
+    )

@@ -67,6 +67,7 @@ class Organisation(models.Model):
             node = node.parent
         return list(reversed(chain))
 
+
 class BenchmarkDataset(models.Model):
     """One imported file of public figures (reference CSV or a GENESIS table)."""
 
@@ -144,20 +145,28 @@ class Survey(models.Model):
         help_text=_("Surveys of the same population in different years form a trend."),
     )
     fieldwork = models.CharField(_("fieldwork period"), max_length=100, blank=True)
-    population_size = models.PositiveIntegerField(_("staff in the surveyed population"), null=True, blank=True)
+    population_size = models.PositiveIntegerField(
+        _("staff in the surveyed population"), null=True, blank=True
+    )
     respondents = models.PositiveIntegerField(_("respondents"))
     weighted = models.BooleanField(_("weighted to personnel totals"), default=False)
     synthetic = models.BooleanField(
-        _("synthetic demo data"), default=False, help_text=_("Generated data for trying the platform out.")
+        _("synthetic demo data"),
+        default=False,
+        help_text=_("Generated data for trying the platform out."),
     )
     published = models.BooleanField(
         _("released for the public"), default=False, help_text=_("Set by the Land's coordinator.")
     )
     snapshot = models.CharField(_("snapshot file"), max_length=300, editable=False)
-    totals_snapshot = models.CharField(_("personnel totals file"), max_length=300, blank=True, editable=False)
+    totals_snapshot = models.CharField(
+        _("personnel totals file"), max_length=300, blank=True, editable=False
+    )
     snapshot_sha256 = models.CharField(max_length=64, editable=False)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
-    diagnostics = models.JSONField(_("import diagnostics"), default=dict, blank=True, editable=False)
+    diagnostics = models.JSONField(
+        _("import diagnostics"), default=dict, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     created_by = models.ForeignKey(
         "auth.User", verbose_name=_("imported by"), null=True, blank=True, on_delete=models.SET_NULL
@@ -203,7 +212,9 @@ class IndicatorCell(models.Model):
     ci_low = models.FloatField(null=True, blank=True)
     ci_high = models.FloatField(null=True, blank=True)
     headcount = models.FloatField(_("staff (head count)"), null=True, blank=True)
-    effective_n = models.FloatField(_("effective number of declared respondents"), null=True, blank=True)
+    effective_n = models.FloatField(
+        _("effective number of declared respondents"), null=True, blank=True
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     symbol = models.CharField(_("symbol"), max_length=4, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

@@ -100,11 +100,17 @@ def parent_kind_problem(kind: str, parent_kind: str | None) -> str | None:
     if parent_kind in allowed:
         return None
     if kind == Kind.MINISTRY:
-        message = _("A ministry must sit directly below a Land, but its parent is of kind “%(parent_kind)s”.")
+        message = _(
+            "A ministry must sit directly below a Land, but its parent is of kind “%(parent_kind)s”."
+        )
     elif kind == Kind.AGENCY:
-        message = _("An agency must sit directly below a ministry, but its parent is of kind “%(parent_kind)s”.")
+        message = _(
+            "An agency must sit directly below a ministry, but its parent is of kind “%(parent_kind)s”."
+        )
     else:
-        message = _("A unit must sit below an agency or another unit, but its parent is of kind “%(parent_kind)s”.")
+        message = _(
+            "A unit must sit below an agency or another unit, but its parent is of kind “%(parent_kind)s”."
+        )
     kinds = dict(Organisation.Kind.choices)
     return message % {"parent_kind": kinds.get(parent_kind, parent_kind)}
 
@@ -121,9 +127,10 @@ def land_code_problem(code: str) -> str | None:
     """
     if code in LAENDER:
         return None
-    return _(
-        "“%(code)s” is not the ISO 3166-2 code of a Land; expected one of %(codes)s."
-    ) % {"code": code, "codes": ", ".join(LAENDER)}
+    return _("“%(code)s” is not the ISO 3166-2 code of a Land; expected one of %(codes)s.") % {
+        "code": code,
+        "codes": ", ".join(LAENDER),
+    }
 
 
 def ensure_laender() -> int:
@@ -164,9 +171,10 @@ def subtree_ids(root_ids: Iterable[int]) -> set[int]:
     found = set(root_ids)
     frontier = set(found)
     while frontier:
-        frontier = set(
-            Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-        ) - found
+        frontier = (
+            set(Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            - found
+        )
         found |= frontier
     return found
 
@@ -201,7 +209,9 @@ def import_organisations(path: str | Path) -> ImportResult:
         return _store(rows, stored)
 
 
-def _parse(header: list[str], raw_rows: list[tuple[int, list[str]]], problems: ProblemList) -> list[_Row]:
+def _parse(
+    header: list[str], raw_rows: list[tuple[int, list[str]]], problems: ProblemList
+) -> list[_Row]:
     names = [h.strip().lower() for h in header]
     missing = [c for c in COLUMNS if c not in names]
     for column in missing:
@@ -220,7 +230,7 @@ def _parse(header: list[str], raw_rows: list[tuple[int, list[str]]], problems: P
     index = {c: names.index(c) for c in COLUMNS}
     rows: list[_Row] = []
     for number, cells in raw_rows:
-        if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
+        if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
             problems.add(
                 "extra_fields",
                 _("This row has %(found)d fields, the header %(expected)d.")
@@ -449,4 +459,3 @@ def _store(rows: list[_Row], stored: dict[str, Organisation]) -> ImportResult:
             by_code[r.code] = org
     refresh_land(moved)
     return ImportResult(created, updated, unchanged)
-

@@ -65,7 +65,9 @@ REASONS = {
     "min_count": _("too few persons with a migration background"),
     "group": _("all respondents who answered have a migration background"),
     "n_min": _("too few answers for a reliable share"),
-    "declaration_rate": _("too few respondents answered the questions on migration background for a reliable share"),
+    "declaration_rate": _(
+        "too few respondents answered the questions on migration background for a reliable share"
+    ),
     "secondary": _("suppressed so that another suppressed cell cannot be recomputed"),
 }
 
@@ -96,7 +98,9 @@ def primary_reason(
     return None
 
 
-def protect_estimates(table: pl.DataFrame, by: Sequence[str], rules: DisclosureRules) -> pl.DataFrame:
+def protect_estimates(
+    table: pl.DataFrame, by: Sequence[str], rules: DisclosureRules
+) -> pl.DataFrame:
     """Add ``status``, ``symbol`` and ``reason`` and empty the sensitive columns of suppressed cells."""
     yes = table.get_column("yes").to_list()
     declared = table.get_column("declared").to_list()
@@ -134,7 +138,11 @@ def _secondary(
     symbol: list[str],
     reason: list[str],
 ) -> None:
-    parents = [tuple(r) for r in table.select(list(by[:-1])).rows()] if len(by) > 1 else [()] * table.height
+    parents = (
+        [tuple(r) for r in table.select(list(by[:-1])).rows()]
+        if len(by) > 1
+        else [()] * table.height
+    )
     groups: dict[tuple, list[int]] = {}
     for i, key in enumerate(parents):
         groups.setdefault(key, []).append(i)

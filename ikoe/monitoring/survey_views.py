@@ -62,7 +62,9 @@ class Row:
 
 def _benchmarks(survey: Survey) -> list[Benchmark]:
     return list(
-        Benchmark.objects.filter(region_code__in=[survey.land.code, "DE"], unit="%", value__isnull=False)
+        Benchmark.objects.filter(
+            region_code__in=[survey.land.code, "DE"], unit="%", value__isnull=False
+        )
         .exclude(measure__in=["administration_staff_survey_share"])
         .order_by("region_code", "measure", "-year")
     )
@@ -78,8 +80,12 @@ def _represent(rows: list[Row], benchmark: float | None) -> None:
         np.array([c.share for c in cells], dtype=float),
         benchmark,
         yes=None if weighted else np.array([c.yes for c in cells], dtype=float),
-        declared=np.array([(c.effective_n if weighted else c.declared) or 0 for c in cells], dtype=float),
-        basis=np.array([(c.headcount if weighted else c.declared) or 0 for c in cells], dtype=float),
+        declared=np.array(
+            [(c.effective_n if weighted else c.declared) or 0 for c in cells], dtype=float
+        ),
+        basis=np.array(
+            [(c.headcount if weighted else c.declared) or 0 for c in cells], dtype=float
+        ),
         exact_counts=not weighted,
     )
     for row, rec in zip(published, table.iter_rows(named=True), strict=True):
@@ -92,7 +98,9 @@ def _cells(survey: Survey, table: str, definition: str, **dims: str) -> list[Ind
     return [c for c in cells if all(c.dims.get(k) == v for k, v in dims.items())]
 
 
-def _rows_by(survey: Survey, dimension: str, table: str, definition: str, names: dict[str, str], **dims: str) -> list[Row]:
+def _rows_by(
+    survey: Survey, dimension: str, table: str, definition: str, names: dict[str, str], **dims: str
+) -> list[Row]:
     cells = _cells(survey, table, definition, **dims)
     order = CODE_ORDER.get(dimension)
     if order:
@@ -111,14 +119,18 @@ def _rows_by(survey: Survey, dimension: str, table: str, definition: str, names:
     return rows
 
 
-def _chart(rows: list[Row], title: str, ident: str, benchmark: float | None, benchmark_label: str) -> str:
+def _chart(
+    rows: list[Row], title: str, ident: str, benchmark: float | None, benchmark_label: str
+) -> str:
     bars = [Bar(r.label, 100 * (r.cell.share or 0)) for r in rows if r.cell.share is not None]
     if benchmark:
         bars.append(Bar(benchmark_label, 100 * benchmark, highlight=True))
     if not bars:
         return ""
     description = "; ".join(f"{b.label}: {pct(b.value / 100)} %" for b in bars)
-    return bar_chart(bars, title=title, description=description, value_title=_("Share in %"), ident=ident)
+    return bar_chart(
+        bars, title=title, description=description, value_title=_("Share in %"), ident=ident
+    )
 
 
 def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
@@ -134,7 +146,14 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
     except ValueError:
         pass
     if chosen is None:
-        chosen = next((b for b in benchmarks if b.region_code == survey.land.code and b.measure == "population_share"), None)
+        chosen = next(
+            (
+                b
+                for b in benchmarks
+                if b.region_code == survey.land.code and b.measure == "population_share"
+            ),
+            None,
+        )
     share = (chosen.value or 0) / 100 if chosen else None
     label = _("Benchmark: %(what)s %(year)s") % {
         "what": measure_label(chosen.measure, chosen.measure_label) if chosen else "",
@@ -160,7 +179,13 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
         "definition": definition,
         "definition_label": SURVEY_DEFINITION_LABELS.get(definition, definition),
         "definitions": [(d, SURVEY_DEFINITION_LABELS.get(d, d)) for d in definitions],
-        "benchmarks": [(b, f"{b.region_name}: {measure_label(b.measure, b.measure_label)}, {definition_label(b.definition)}, {b.year} ({fmt(b.value, 1)} %)") for b in benchmarks],
+        "benchmarks": [
+            (
+                b,
+                f"{b.region_name}: {measure_label(b.measure, b.measure_label)}, {definition_label(b.definition)}, {b.year} ({fmt(b.value, 1)} %)",
+            )
+            for b in benchmarks
+        ],
         "benchmark": chosen,
         "benchmark_share": share,
         "benchmark_label": label,
@@ -177,7 +202,9 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
 def survey_list(request: HttpRequest) -> HttpResponse:
     surveys = visible_surveys(request.user).order_by("land__name", "-year")
     can_upload = has_role(request.user, Role.DATA_STEWARD)
-    return render(request, "monitoring/survey_list.html", {"surveys": surveys, "can_upload": can_upload})
+    return render(
+        request, "monitoring/survey_list.html", {"surveys": surveys, "can_upload": can_upload}
+    )
 
 
 def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
@@ -202,7 +229,9 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
             for r in rows:
                 if r.code:
                     r.link = f"organisation/{r.code}/"
-        title = _("Share with a migration background by %(dimension)s") % {"dimension": DIMENSION_LABELS[dimension]}
+        title = _("Share with a migration background by %(dimension)s") % {
+            "dimension": DIMENSION_LABELS[dimension]
+        }
         sections.append(
             {
                 "id": dimension,
@@ -222,12 +251,24 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _trend(request: HttpRequest, survey: Survey, definition: str) -> list[Row]:
-    same = visible_surveys(request.user).filter(land=survey.land, population=survey.population).order_by("year")
+    same = (
+        visible_surveys(request.user)
+        .filter(land=survey.land, population=survey.population)
+        .order_by("year")
+    )
     rows = []
     for other in same:
-        cell = IndicatorCell.objects.filter(survey=other, table="land", definition=definition).first()
+        cell = IndicatorCell.objects.filter(
+            survey=other, table="land", definition=definition
+        ).first()
         if cell is not None:
-            rows.append(Row(label=str(other.year), cell=cell, link=f"../{other.name}/" if other.pk != survey.pk else ""))
+            rows.append(
+                Row(
+                    label=str(other.year),
+                    cell=cell,
+                    link=f"../{other.name}/" if other.pk != survey.pk else "",
+                )
+            )
     return rows if len(rows) > 1 else []
 
 
@@ -241,14 +282,18 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
     if org.kind == "ministry":
         own = _cells(survey, "land × ministry", d, ministry=code)
         children = _rows_by(survey, "agency", "land × ministry × agency", d, names, ministry=code)
-        ladder = _rows_by(survey, "career_group", "land × ministry × career_group", d, names, ministry=code)
+        ladder = _rows_by(
+            survey, "career_group", "land × ministry × career_group", d, names, ministry=code
+        )
         for r in children:
             if r.code:
                 r.link = f"../{r.code}/"
     elif org.kind == "agency":
         own = _cells(survey, "land × ministry × agency", d, agency=code)
         children = []
-        ladder = _rows_by(survey, "career_group", "land × ministry × agency × career_group", d, names, agency=code)
+        ladder = _rows_by(
+            survey, "career_group", "land × ministry × agency × career_group", d, names, agency=code
+        )
     else:
         raise Http404
     if not own:
@@ -270,7 +315,13 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
             "ladder": ladder,
             "ladder_chart": _chart(ladder, title, "chart-ladder", b, ctx["benchmark_short"]),
             "ladder_title": title,
-            "children_chart": _chart(children, _("Share with a migration background by agency"), "chart-agencies", b, ctx["benchmark_short"]),
+            "children_chart": _chart(
+                children,
+                _("Share with a migration background by agency"),
+                "chart-agencies",
+                b,
+                ctx["benchmark_short"],
+            ),
         },
     )
 
@@ -281,7 +332,10 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     diag = survey.diagnostics
     names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
-    by_org = [(code, names.get(code, code), n) for code, n in diag.get("respondents_by_organisation", {}).items()]
+    by_org = [
+        (code, names.get(code, code), n)
+        for code, n in diag.get("respondents_by_organisation", {}).items()
+    ]
     cells = IndicatorCell.objects.filter(survey=survey)
     suppression: dict[tuple[str, str], int] = {}
     for status, reason in cells.values_list("status", "reason"):
@@ -293,5 +347,12 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
     return render(
         request,
         "monitoring/survey_diagnostics.html",
-        {"survey": survey, "diag": diag, "by_org": by_org, "weighting": diag.get("weighting") or {}, "suppression": summary, "cell_count": cells.count()},
+        {
+            "survey": survey,
+            "diag": diag,
+            "by_org": by_org,
+            "weighting": diag.get("weighting") or {},
+            "suppression": summary,
+            "cell_count": cells.count(),
+        },
     )

@@ -87,7 +87,9 @@ def organisation_levels() -> pl.DataFrame:
         for node in reversed(chain):  # top-down: the highest unit wins for "unit"
             by_kind.setdefault(node.kind, node.code)
         rows.append({"organisation": org.code, **{lvl: by_kind.get(lvl) for lvl in LEVELS}})
-    return pl.DataFrame(rows, schema={"organisation": pl.String, **{lvl: pl.String for lvl in LEVELS}})
+    return pl.DataFrame(
+        rows, schema={"organisation": pl.String, **{lvl: pl.String for lvl in LEVELS}}
+    )
 
 
 def with_levels(data: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
@@ -104,7 +106,13 @@ def _totals_key(totals: pl.DataFrame, levels: pl.DataFrame, data: pl.DataFrame) 
     """For each respondent, the organisation code at which the totals give head counts: the
     respondent's own organisation or its nearest ancestor listed in the totals."""
     listed = set(totals.get_column("organisation").cast(pl.String).to_list())
-    candidates = [pl.col("organisation"), pl.col("unit"), pl.col("agency"), pl.col("ministry"), pl.col("land")]
+    candidates = [
+        pl.col("organisation"),
+        pl.col("unit"),
+        pl.col("agency"),
+        pl.col("ministry"),
+        pl.col("land"),
+    ]
     expr = pl.coalesce([pl.when(c.is_in(list(listed))).then(c) for c in candidates])
     return data.select(expr.alias("_weight_org")).to_series()
 
@@ -158,7 +166,9 @@ def build_design(
         p_unknown = missing / n
         known = known.with_columns(pl.col("total") * (1 - p_unknown))
         if missing:
-            known = pl.concat([known, pl.DataFrame({column: [UNKNOWN], "total": [grand * p_unknown]})])
+            known = pl.concat(
+                [known, pl.DataFrame({column: [UNKNOWN], "total": [grand * p_unknown]})]
+            )
         margins.append(known)
         margin_names.append(column)
         data = data.with_columns(pl.col(column).cast(pl.String).fill_null(UNKNOWN))
@@ -166,7 +176,10 @@ def build_design(
         design = rake(data, margins, allow_empty_classes=True, trim=trim)
     except ValueError as exc:
         raise ImportFailed.single(
-            "weighting", _("The respondents cannot be weighted to the personnel totals: %(reason)s") % {"reason": exc}, file=file
+            "weighting",
+            _("The respondents cannot be weighted to the personnel totals: %(reason)s")
+            % {"reason": exc},
+            file=file,
         ) from exc
     return design, {**asdict(design.diagnostics), "margins": margin_names}
 
@@ -197,7 +210,9 @@ def benchmark_for(survey: Survey, benchmark_id: int | None = None) -> BenchmarkC
         )
     if row is None or row.value is None:
         return None
-    return BenchmarkChoice(row.value / 100, row.measure_label or row.measure, row.year, row.definition, row.pk)
+    return BenchmarkChoice(
+        row.value / 100, row.measure_label or row.measure, row.year, row.definition, row.pk
+    )
 
 
 def compute_table(
@@ -226,7 +241,11 @@ def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
     data = pl.read_parquet(restricted_dir() / survey.snapshot)
     data = with_levels(data, organisation_levels())
     data = derive_all(data, derivable_definitions(data.columns))
-    totals = pl.read_parquet(restricted_dir() / survey.totals_snapshot) if survey.totals_snapshot else None
+    totals = (
+        pl.read_parquet(restricted_dir() / survey.totals_snapshot)
+        if survey.totals_snapshot
+        else None
+    )
     bounds = (survey.diagnostics.get("weighting") or {}).get("trim_bounds")
     design, _diag = build_design(data, totals, trim=tuple(bounds) if bounds else None)
     for column in CLASSIFYING:
@@ -264,7 +283,9 @@ def import_survey(
     _check_name_and_year(name, year, str(path))
     levels = organisation_levels()
     codes = levels.get_column("organisation").to_list()
-    survey_file = read_survey(path, organisation_codes=codes, mapping=mapping, current_year=timezone.now().year)
+    survey_file = read_survey(
+        path, organisation_codes=codes, mapping=mapping, current_year=timezone.now().year
+    )
     totals_frame = read_totals(totals, codes, mapping) if totals else None
     data = with_levels(survey_file.data, levels)
     lands = data.get_column("land").drop_nulls().unique().to_list()
@@ -295,7 +316,12 @@ def import_survey(
     sha = hashlib.sha256(files[final_name]).hexdigest()
     diagnostics = _diagnostics(survey_file, data, definitions, weighting)
     with transaction.atomic():
-        replaced = [f for old in Survey.objects.filter(name=name) for f in (old.snapshot, old.totals_snapshot) if f]
+        replaced = [
+            f
+            for old in Survey.objects.filter(name=name)
+            for f in (old.snapshot, old.totals_snapshot)
+            if f
+        ]
         Survey.objects.filter(name=name).delete()
         survey = Survey.objects.create(
             name=name,
@@ -342,7 +368,9 @@ def _check_name_and_year(name: str, year: int, file: str) -> None:
     if not 1950 <= year <= this_year + 1:
         problems.add(
             "year",
-            _("The survey year %(year)s is not plausible; expected a year between 1950 and %(max)s.")
+            _(
+                "The survey year %(year)s is not plausible; expected a year between 1950 and %(max)s."
+            )
             % {"year": year, "max": this_year + 1},
             column="--year",
         )
@@ -355,7 +383,9 @@ def _parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _write_snapshots(folder: Path, token: str, files: dict[str, bytes], replaced: Sequence[str]) -> None:
+def _write_snapshots(
+    folder: Path, token: str, files: dict[str, bytes], replaced: Sequence[str]
+) -> None:
     """Write the snapshots into a private temporary folder, then move them into place."""
     tmp_dir = folder / f".tmp-{token}"
     tmp_dir.mkdir(mode=0o700)
@@ -400,7 +430,10 @@ def _frame_for_tables(data: pl.DataFrame) -> pl.DataFrame:
 
 
 def _diagnostics(
-    survey_file: SurveyFile, data: pl.DataFrame, definitions: Sequence[Definition], weighting: dict[str, Any]
+    survey_file: SurveyFile,
+    data: pl.DataFrame,
+    definitions: Sequence[Definition],
+    weighting: dict[str, Any],
 ) -> dict[str, Any]:
     diag = survey_file.diagnostics
     declared = {}

@@ -46,19 +46,28 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
     unit = series.unit or ""
     value_title = _("Share in %") if unit == "%" else unit
     bars: list[Bar] = []
-    ranked = sorted((r for r in comparison.rows if r.value is not None), key=lambda r: -(r.value or 0))
+    ranked = sorted(
+        (r for r in comparison.rows if r.value is not None), key=lambda r: -(r.value or 0)
+    )
     series_name = _("Public service %(year)s") % {"year": year}
     for row in ranked:
         if comparison.has_reference:
             bars.append(Bar(row.name, row.value or 0.0, series_name))
             if row.reference is not None:
                 bars.append(
-                    Bar(row.name, row.reference, _("Population %(year)s") % {"year": comparison.reference_year})
+                    Bar(
+                        row.name,
+                        row.reference,
+                        _("Population %(year)s") % {"year": comparison.reference_year},
+                    )
                 )
         else:
             bars.append(Bar(row.name, row.value or 0.0, highlight=row.is_germany))
     shown = [r for r in ranked]
-    description = "; ".join(f"{r.name}: {fmt(r.value, 1) if unit == '%' else fmt(r.value, 0 if float(r.value or 0).is_integer() else 1)}" for r in shown)
+    description = "; ".join(
+        f"{r.name}: {fmt(r.value, 1) if unit == '%' else fmt(r.value, 0 if float(r.value or 0).is_integer() else 1)}"
+        for r in shown
+    )
     chart_title = f"{series.label}, {year}"
     chart = bar_chart(
         bars,

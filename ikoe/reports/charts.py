@@ -88,20 +88,29 @@ def bar_chart(
             scale=alt.Scale(domain=series, range=[PRIMARY, SECONDARY]),
             legend=alt.Legend(title=series_title or None, orient="bottom", labelLimit=400),
         )
-        chart = base.mark_bar().encode(y=y, x=x, color=color, yOffset=alt.YOffset("series:N", sort=series))
+        chart = base.mark_bar().encode(
+            y=y, x=x, color=color, yOffset=alt.YOffset("series:N", sort=series)
+        )
         step = 26
     else:
         chart = base.mark_bar().encode(
-            y=y, x=x, color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(PRIMARY))
+            y=y,
+            x=x,
+            color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(PRIMARY)),
         )
         step = 18
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
-        y=y, x=x, text=alt.Text("value:Q", format=value_format),
+        y=y,
+        x=x,
+        text=alt.Text("value:Q", format=value_format),
         **({"yOffset": alt.YOffset("series:N", sort=series)} if grouped else {}),
     )
     spec = (
         (chart + labels)
-        .properties(width=420, height=alt.Step(step) if not grouped else alt.Step(step * len(series) // 2 + 8))
+        .properties(
+            width=420,
+            height=alt.Step(step) if not grouped else alt.Step(step * len(series) // 2 + 8),
+        )
         .configure_view(stroke=None)
         .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a")
         .to_dict()

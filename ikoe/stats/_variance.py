@@ -198,9 +198,7 @@ def _structure(design: SurveyDesign) -> _Structure:
         comp_pos[c] = len(structure.bigs)
         classes = order[comp_start[c] : comp_start[c + 1]]
         size = classes.size
-        bounds = tuple(
-            int(x) for x in np.searchsorted(margin_of_class[classes], np.arange(K + 1))
-        )
+        bounds = tuple(int(x) for x in np.searchsorted(margin_of_class[classes], np.arange(K + 1)))
         cell_idx = cell_order[cell_start[c] : cell_start[c + 1]]
         loc = [cl[cell_idx] for cl in cell_local]
         r_idx = np.concatenate([loc[k] for k in range(K) for _ in range(K)])

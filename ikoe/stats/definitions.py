@@ -250,9 +250,14 @@ def _frame(data: pl.DataFrame | Mapping[str, Any]) -> pl.DataFrame:
         dtype = frame.schema[name]
         if name in YEAR_COLUMNS and not (dtype.is_numeric() or dtype == pl.Null):
             raise TypeError(f"column {name!r} must hold years as numbers, not {dtype}")
-        if name in ANSWER_COLUMNS and name not in YEAR_COLUMNS and dtype not in (
-            pl.Boolean,
-            pl.Null,
+        if (
+            name in ANSWER_COLUMNS
+            and name not in YEAR_COLUMNS
+            and dtype
+            not in (
+                pl.Boolean,
+                pl.Null,
+            )
         ):
             raise TypeError(f"column {name!r} must be Boolean (null = no answer), not {dtype}")
     return frame

@@ -330,4 +330,3 @@ def estimate_groupings(
     stacked = pl.concat(frames, how="diagonal_relaxed")
     rest = [c for c in stacked.columns if c not in by_columns and c != "grouping"]
     return stacked.select("grouping", *by_columns, *rest)
-

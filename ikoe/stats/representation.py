@@ -85,7 +85,9 @@ class Representation:
     under_represented: bool
 
 
-def _z(m: npt.NDArray[np.float64], n: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _z(
+    m: npt.NDArray[np.float64], n: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     with np.errstate(invalid="ignore", divide="ignore"):
         return (m - n * b) / np.sqrt(n * b * (1.0 - b))
 
@@ -191,8 +193,12 @@ def assess(
     flag_person = valid & (shortfall >= 1.0 - 1e-9)  # tolerance for binary fractions
     flag_z = valid & (z <= z_threshold)
     flag_bin = valid & (p_bin < alpha)
-    flags = {"80_percent": flag_80, "whole_person": flag_person, "z_score": flag_z,
-             "binomial": flag_bin}
+    flags = {
+        "80_percent": flag_80,
+        "whole_person": flag_person,
+        "z_score": flag_z,
+        "binomial": flag_bin,
+    }
     names = np.array(FLAG_RULES)
     stacked = np.column_stack([flags[name] for name in FLAG_RULES])
     flag_lists = [names[row].tolist() for row in stacked]
@@ -270,9 +276,12 @@ def representation_table(
             if extra not in bench.columns:
                 bench = bench.with_columns(pl.lit(None, dtype=dtype).alias(extra))
         est = est.join(
-            bench.select(*keys, "benchmark", "benchmark_label", "benchmark_year",
-                         "benchmark_definition"),
-            on=keys, how="left", maintain_order="left",
+            bench.select(
+                *keys, "benchmark", "benchmark_label", "benchmark_year", "benchmark_definition"
+            ),
+            on=keys,
+            how="left",
+            maintain_order="left",
         )
         if est.get_column("benchmark").null_count():
             raise ValueError("some groups have no benchmark in the benchmark table")
@@ -284,8 +293,11 @@ def representation_table(
             pl.lit(bm.year, dtype=pl.Int64).alias("benchmark_year"),
             pl.lit(bm.definition, dtype=pl.String).alias("benchmark_definition"),
         )
-    weighted = est.get_column("weighted").to_numpy().astype(bool) if "weighted" in est.columns \
+    weighted = (
+        est.get_column("weighted").to_numpy().astype(bool)
+        if "weighted" in est.columns
         else np.zeros(est.height, dtype=bool)
+    )
     if headcount is not None:
         basis = est.get_column(headcount).cast(pl.Float64).to_numpy()
         kind = np.full(est.height, "headcount", dtype=object)
@@ -293,7 +305,8 @@ def representation_table(
         declared_basis = est.get_column("declared").cast(pl.Float64).to_numpy()
         population = (
             est.get_column("population").cast(pl.Float64).to_numpy()
-            if "population" in est.columns else declared_basis
+            if "population" in est.columns
+            else declared_basis
         )
         basis = np.where(weighted, population, declared_basis)
         kind = np.where(weighted, "weighted_population", "declared")
@@ -301,7 +314,8 @@ def representation_table(
     declared = est.get_column("declared").cast(pl.Float64).to_numpy()
     n_eff = (
         est.get_column("effective_n").cast(pl.Float64).fill_null(np.nan).to_numpy()
-        if "effective_n" in est.columns else declared
+        if "effective_n" in est.columns
+        else declared
     )
     n_for_z = np.where(weighted, n_eff, declared)
     yes = np.where(weighted, share * n_for_z, est.get_column("yes").cast(pl.Float64).to_numpy())
@@ -319,7 +333,9 @@ def representation_table(
         unavailable = pl.Series(weighted)
         core = core.with_columns(
             pl.when(unavailable).then(None).otherwise(pl.col("p_binomial")).alias("p_binomial"),
-            pl.when(unavailable).then(None).otherwise(pl.col("flag_binomial"))
+            pl.when(unavailable)
+            .then(None)
+            .otherwise(pl.col("flag_binomial"))
             .alias("flag_binomial"),
             pl.when(unavailable)
             .then(pl.col("flags").list.set_difference(["binomial"]))
@@ -328,13 +344,12 @@ def representation_table(
         )
         if rule == "binomial":
             core = core.with_columns(
-                pl.when(unavailable).then(None).otherwise(pl.col("under_represented"))
+                pl.when(unavailable)
+                .then(None)
+                .otherwise(pl.col("under_represented"))
                 .alias("under_represented")
             )
     out = est.with_columns(
         core.drop("share", "benchmark").with_columns(pl.Series("basis_kind", kind.tolist()))
     )
-    return out.with_columns(
-        pl.col("basis_kind").cast(pl.String)
-    )
-
+    return out.with_columns(pl.col("basis_kind").cast(pl.String))

@@ -71,15 +71,17 @@ def trend(
     over = by or None
     if compare == "previous":
         shifted = [
-            pl.col(c).shift(1).over(over).alias(f"{c}_from") if over else pl.col(c).shift(1)
-            .alias(f"{c}_from")
+            pl.col(c).shift(1).over(over).alias(f"{c}_from")
+            if over
+            else pl.col(c).shift(1).alias(f"{c}_from")
             for c in data.columns
             if c not in by
         ]
     elif compare == "first":
         shifted = [
-            pl.col(c).first().over(over).alias(f"{c}_from") if over else pl.col(c).first()
-            .alias(f"{c}_from")
+            pl.col(c).first().over(over).alias(f"{c}_from")
+            if over
+            else pl.col(c).first().alias(f"{c}_from")
             for c in data.columns
             if c not in by
         ]
@@ -88,17 +90,27 @@ def trend(
     pairs = (
         data.with_columns(shifted)
         .filter(pl.col(f"{year}_from").is_not_null() & (pl.col(f"{year}_from") != pl.col(year)))
-        .rename({year: "year_to", f"{year}_from": "year_from", "share": "share_to",
-                 "share_from": "share_from"})
+        .rename(
+            {
+                year: "year_to",
+                f"{year}_from": "year_from",
+                "share": "share_to",
+                "share_from": "share_from",
+            }
+        )
     )
     p1 = pairs.get_column("share_from").cast(pl.Float64).fill_null(np.nan).to_numpy()
     p2 = pairs.get_column("share_to").cast(pl.Float64).fill_null(np.nan).to_numpy()
     se1 = pairs.get_column("se_from").cast(pl.Float64).fill_null(np.nan).to_numpy()
     se2 = pairs.get_column("se").cast(pl.Float64).fill_null(np.nan).to_numpy()
     unweighted = (
-        (pairs.get_column("ci_method_from") == "wilson")
-        & (pairs.get_column("ci_method") == "wilson")
-    ).fill_null(False).to_numpy()
+        (
+            (pairs.get_column("ci_method_from") == "wilson")
+            & (pairs.get_column("ci_method") == "wilson")
+        )
+        .fill_null(False)
+        .to_numpy()
+    )
     if "yes" in pairs.columns and "declared" in pairs.columns:
         m1 = pairs.get_column("yes_from").cast(pl.Float64).fill_null(np.nan).to_numpy()
         m2 = pairs.get_column("yes").cast(pl.Float64).fill_null(np.nan).to_numpy()
@@ -136,10 +148,19 @@ def trend(
         pairs.get_column("declaration_rate_from").alias("declaration_rate_from"),
         pairs.get_column("declaration_rate").alias("declaration_rate_to"),
     )
-    return result.with_columns(
-        (pl.col("p_value") < alpha).alias("significant")
-    ).select(
-        *by, "year_from", "year_to", "share_from", "share_to", "change_pp", "ci_lower_pp",
-        "ci_upper_pp", "z", "p_value", "significant", "test", "declaration_rate_from",
+    return result.with_columns((pl.col("p_value") < alpha).alias("significant")).select(
+        *by,
+        "year_from",
+        "year_to",
+        "share_from",
+        "share_to",
+        "change_pp",
+        "ci_lower_pp",
+        "ci_upper_pp",
+        "z",
+        "p_value",
+        "significant",
+        "test",
+        "declaration_rate_from",
         "declaration_rate_to",
     )

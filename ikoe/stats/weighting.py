@@ -207,9 +207,7 @@ def _prepare_margin(
     nulls = {k: data.get_column(k).null_count() for k in keys}
     if any(nulls.values()):
         raise ValueError(f"margin {label}: respondents with no value in {nulls}")
-    tot = totals.select(
-        *(pl.col(k).cast(pl.String) for k in keys), pl.col(total).cast(pl.Float64)
-    )
+    tot = totals.select(*(pl.col(k).cast(pl.String) for k in keys), pl.col(total).cast(pl.Float64))
     if tot.get_column(total).null_count() or (tot.get_column(total) < 0).any():
         raise ValueError(f"margin {label}: totals must be given and non-negative")
     if tot.select(keys).is_duplicated().any():

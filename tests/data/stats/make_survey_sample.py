@@ -47,9 +47,13 @@ def main() -> None:
     # personnel totals: about 6 staff per respondent, more in the under-represented groups
     counts = respondents.group_by("agency", "career_group").len()
     factor = {"einfach": 11.0, "mittel": 7.0, "gehoben": 5.0, "hoeher": 4.0}
-    ac = counts.with_columns(
-        total=(pl.col("len") * pl.col("career_group").replace_strict(factor)).round(0)
-    ).select("agency", "career_group", "total").sort("agency", "career_group")
+    ac = (
+        counts.with_columns(
+            total=(pl.col("len") * pl.col("career_group").replace_strict(factor)).round(0)
+        )
+        .select("agency", "career_group", "total")
+        .sort("agency", "career_group")
+    )
     grand = int(np.sum(ac["total"].to_numpy()))
     g_share = {"w": 0.52, "m": 0.465, "d": 0.015}
     g_tot = {g: round(grand * s) for g, s in g_share.items()}
