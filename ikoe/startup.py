@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def load_shipped_data() -> Iterator[str]:
@@ -16,9 +17,11 @@ def load_shipped_data() -> Iterator[str]:
 
     removed = clean_restricted_storage()
     if removed:
-        yield _("Removed %(count)d leftover files of interrupted survey imports.") % {
-            "count": removed
-        }
+        yield ngettext(
+            "Removed %(count)d leftover file of an interrupted survey import.",
+            "Removed %(count)d leftover files of interrupted survey imports.",
+            removed,
+        ) % {"count": removed}
     created = ensure_laender()
     if created:
         yield _("Created the 16 Länder as organisations.")

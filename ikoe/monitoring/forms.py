@@ -14,7 +14,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import FileExtensionValidator, MaxValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,12 +26,12 @@ from ikoe.ingest.mapping import (
     ORGANISATION,
     RAW_ANSWERS,
     RESPONDENT_ID,
-    YEAR_MIN,
     SurveyMapping,
     header_key,
     resolve_header,
 )
 from ikoe.monitoring.models import Survey
+from ikoe.monitoring.surveys import SURVEY_YEAR_MIN, latest_survey_year
 
 SURVEY_EXTENSIONS = ["csv", "txt", "xlsx", "parquet"]
 MAPPING_EXTENSIONS = ["yaml", "yml"]
@@ -148,10 +147,10 @@ class SurveyUploadForm(forms.Form):
         label=gettext_lazy("Short name"),
         max_length=100,
         help_text=gettext_lazy(
-            "Letters, digits and hyphens, used in the page address, e.g. be-2024."
+            "Letters without umlauts, digits, hyphens and underscores, used in the page address, e.g. be-2024."
         ),
     )
-    year = forms.IntegerField(label=gettext_lazy("Survey year"), min_value=YEAR_MIN)
+    year = forms.IntegerField(label=gettext_lazy("Survey year"), min_value=SURVEY_YEAR_MIN)
     title = forms.CharField(
         label=gettext_lazy("Title"),
         max_length=300,
@@ -187,7 +186,7 @@ class SurveyUploadForm(forms.Form):
         self.user = user
         year = self.fields["year"]
         assert isinstance(year, forms.IntegerField)
-        year.max_value = timezone.now().year
+        year.max_value = latest_survey_year()
         year.validators.append(MaxValueValidator(year.max_value))
         year.widget.attrs["max"] = year.max_value
 

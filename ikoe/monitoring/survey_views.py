@@ -171,7 +171,9 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
             share, chosen = value / 100, None
             label = short = _("Own benchmark")
         else:
-            custom_error = _("Enter a percentage between 0 and 100, such as 25,5.")
+            custom_error = _("Enter a percentage between 0 and 100, such as %(example)s.") % {
+                "example": fmt(25.5, 1)
+            }
     names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
     names[survey.land.code] = survey.land.name
     return {

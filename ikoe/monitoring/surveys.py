@@ -348,6 +348,14 @@ def import_survey(
     return survey
 
 
+SURVEY_YEAR_MIN = 1950
+
+
+def latest_survey_year() -> int:
+    """Surveys run in the field may be dated next year; nothing later."""
+    return timezone.now().year + 1
+
+
 def _check_name_and_year(name: str, year: int, file: str) -> None:
     problems = ProblemList(file=file)
     try:
@@ -358,20 +366,20 @@ def _check_name_and_year(name: str, year: int, file: str) -> None:
         problems.add(
             "name",
             _(
-                "The survey name “%(name)s” is not usable: use up to 100 letters a–z, digits, "
-                "hyphens or underscores, such as be-2024."
+                "The survey name “%(name)s” is not usable: use up to 100 letters without umlauts, "
+                "digits, hyphens or underscores, such as be-2024."
             )
             % {"name": name},
             column="--name",
         )
-    this_year = timezone.now().year
-    if not 1950 <= year <= this_year + 1:
+    latest = latest_survey_year()
+    if not SURVEY_YEAR_MIN <= year <= latest:
         problems.add(
             "year",
             _(
-                "The survey year %(year)s is not plausible; expected a year between 1950 and %(max)s."
+                "The survey year %(year)s is not plausible; expected a year between %(min)s and %(max)s."
             )
-            % {"year": year, "max": this_year + 1},
+            % {"year": year, "min": SURVEY_YEAR_MIN, "max": latest},
             column="--year",
         )
     problems.raise_if_any()
