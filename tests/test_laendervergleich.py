@@ -134,7 +134,9 @@ def test_an_imported_genesis_table_by_land_shows_in_the_comparison(client):
     import_benchmark_file(shared / "21611-0111.csv")
     series = next(s for s in available_series() if s.measure == "Theaterbesuche")
     assert series.unit == "1000" and series.years[-1] == 2018
-    html = client.get(reverse("laendervergleich"), {"series": series.key, "year": 2018}).content.decode()
+    html = client.get(
+        reverse("laendervergleich"), {"series": series.key, "year": 2018}
+    ).content.decode()
     # Berlin 2018: 1,731 thousand theatre visits (GENESIS 21611-0111), German grouping.
     assert cells(html, "Berlin") == ["1.731"]
     assert "Statistisches Bundesamt (Destatis), GENESIS-Online" in html
