@@ -50,7 +50,7 @@ from ikoe.ingest.mapping import (
     yes_no,
     yes_no_spellings,
 )
-from ikoe.ingest.text import UTF8_BOM, decode_bytes, detect_conventions, parse_number
+from ikoe.ingest.text import UTF8_BOM, decode_bytes, detect_conventions, parse_number, read_bytes
 from ikoe.stats.definitions import REQUIRED_COLUMNS, Definition, derivable_definitions
 
 Format = Literal["csv", "xlsx", "parquet"]
@@ -253,14 +253,7 @@ def _index(pos: str) -> int:
 
 def _read_raw(path: Path, problems: ProblemList) -> _Raw:
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed.single(
-            "unreadable",
-            _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
-            file=name,
-        ) from exc
+    data = read_bytes(path)
     if not data or data.isspace():
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
     if data.startswith(b"PAR1"):

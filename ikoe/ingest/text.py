@@ -66,17 +66,20 @@ def _encoding_error(file: str, data: bytes, offset: int) -> ImportFailed:
     )
 
 
-def read_text(path: str | Path) -> DecodedText:
-    path = Path(path)
+def read_bytes(path: str | Path) -> bytes:
+    """The file's contents; a file that cannot be read is a problem for the user, not a crash."""
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         raise ImportFailed.single(
             "unreadable",
             _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
             file=str(path),
         ) from exc
-    return decode_bytes(data, str(path))
+
+
+def read_text(path: str | Path) -> DecodedText:
+    return decode_bytes(read_bytes(path), str(path))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 import ikoe
 from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest import genesis
-from ikoe.ingest.text import CsvTable, decode_bytes, read_csv
+from ikoe.ingest.text import CsvTable, decode_bytes, read_bytes, read_csv
 from ikoe.monitoring.models import Benchmark, BenchmarkDataset
 from ikoe.regions import FEDERAL, GERMANY, LAENDER, REGION_NAMES, display_name
 
@@ -115,14 +115,7 @@ def read_benchmark_file(path: str | Path) -> BenchmarkFile:
     """Read and check a benchmark file of any supported format; raise :class:`ImportFailed`."""
     path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed.single(
-            "unreadable",
-            _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
-            file=name,
-        ) from exc
+    data = read_bytes(path)
     decoded = decode_bytes(data, name)
     if not decoded.text.strip():
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
