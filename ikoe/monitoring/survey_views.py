@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import polars as pl
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ikoe.accounts.models import Role
@@ -31,6 +33,7 @@ from ikoe.monitoring.publication import REASONS
 from ikoe.monitoring.templatetags.ikoe import pct
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.stats.representation import assess
+from ikoe.stats.trends import trend
 
 
 def visible_surveys(user: Any):  # type: ignore[no-untyped-def]
@@ -244,15 +247,25 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
             }
         )
     _represent(total, b)
-    trend = _trend(request, survey, d)
+    trend_rows, changes = _trend(request, survey, d)
     return render(
         request,
         "monitoring/survey_overview.html",
-        {**ctx, "total": total[0] if total else None, "sections": sections, "trend": trend},
+        {
+            **ctx,
+            "total": total[0] if total else None,
+            "sections": sections,
+            "trend": trend_rows,
+            "changes": changes,
+        },
     )
 
 
-def _trend(request: HttpRequest, survey: Survey, definition: str) -> list[Row]:
+def _trend(
+    request: HttpRequest, survey: Survey, definition: str
+) -> tuple[list[Row], list[dict[str, Any]]]:
+    """The Land's share in every visible survey of the same population, and the changes
+    between consecutive years with their test, computed from published cells only."""
     same = (
         visible_surveys(request.user)
         .filter(land=survey.land, population=survey.population)
@@ -264,14 +277,29 @@ def _trend(request: HttpRequest, survey: Survey, definition: str) -> list[Row]:
             survey=other, table="land", definition=definition
         ).first()
         if cell is not None:
-            rows.append(
-                Row(
-                    label=str(other.year),
-                    cell=cell,
-                    link=f"../{other.name}/" if other.pk != survey.pk else "",
-                )
+            link = "" if other.pk == survey.pk else reverse("survey-overview", args=[other.name])
+            rows.append(Row(label=str(other.year), cell=cell, link=link))
+    if len(rows) < 2:
+        return [], []
+    published = [r for r in rows if r.cell.share is not None]
+    changes: list[dict[str, Any]] = []
+    if len(published) >= 2:
+        table = trend(
+            pl.DataFrame(
+                {
+                    "year": [int(r.label) for r in published],
+                    "share": [r.cell.share for r in published],
+                    "se": [r.cell.se for r in published],
+                    "yes": [r.cell.yes for r in published],
+                    "declared": [r.cell.declared for r in published],
+                    "ci_method": ["logit" if r.cell.weighted else "wilson" for r in published],
+                    "declaration_rate": [r.cell.declared / r.cell.respondents for r in published],
+                },
+                schema_overrides={"se": pl.Float64, "yes": pl.Int64},
             )
-    return rows if len(rows) > 1 else []
+        )
+        changes = list(table.iter_rows(named=True))
+    return rows, changes
 
 
 def organisation_page(request: HttpRequest, name: str, code: str) -> HttpResponse:
