@@ -362,8 +362,15 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     diag = survey.diagnostics
     names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
+    staff = diag.get("staff_by_organisation") or {}
     by_org = [
-        (code, names.get(code, code), n)
+        (
+            code,
+            names.get(code, code),
+            n,
+            staff.get(code),
+            n / staff[code] if staff.get(code) else None,
+        )
         for code, n in diag.get("respondents_by_organisation", {}).items()
     ]
     cells = IndicatorCell.objects.filter(survey=survey)

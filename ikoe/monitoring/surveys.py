@@ -314,7 +314,7 @@ def import_survey(
     if totals_frame is not None:
         files[totals_name] = _parquet_bytes(totals_frame)
     sha = hashlib.sha256(files[final_name]).hexdigest()
-    diagnostics = _diagnostics(survey_file, data, definitions, weighting)
+    diagnostics = _diagnostics(survey_file, data, definitions, weighting, totals_frame, levels)
     with transaction.atomic():
         replaced = [
             f
@@ -442,6 +442,8 @@ def _diagnostics(
     data: pl.DataFrame,
     definitions: Sequence[Definition],
     weighting: dict[str, Any],
+    totals: pl.DataFrame | None = None,
+    levels: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     diag = survey_file.diagnostics
     declared = {}
@@ -454,6 +456,16 @@ def _diagnostics(
         .len()
         .sort("_org")
     )
+    staff: dict[str, int] = {}
+    if totals is not None and levels is not None:
+        # Head counts per agency (or ministry/Land where no agency is given), for response rates.
+        staff_frame = (
+            with_levels(totals.select("organisation", "headcount"), levels)
+            .with_columns(pl.coalesce("agency", "ministry", "land").alias("_org"))
+            .group_by("_org")
+            .agg(pl.col("headcount").sum())
+        )
+        staff = {str(k): int(v) for k, v in staff_frame.iter_rows() if k is not None}
     return {
         "file": Path(diag.file).name,
         "format": diag.format,
@@ -462,6 +474,7 @@ def _diagnostics(
         "blank_rows_skipped": diag.blank_rows_skipped,
         "rows_rejected": 0,
         "respondents_by_organisation": {str(k): int(v) for k, v in by_agency.iter_rows()},
+        "staff_by_organisation": staff,
         "answers_per_item": diag.answers_per_item,
         "columns_used": diag.columns_used,
         "columns_ignored": diag.columns_ignored,
