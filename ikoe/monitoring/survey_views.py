@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
@@ -42,6 +43,14 @@ def visible_surveys(user: Any):  # type: ignore[no-untyped-def]
 
 def get_survey(request: HttpRequest, name: str) -> Survey:
     return get_object_for_user_or_404(visible_surveys(request.user), request.user, name=name)
+
+
+# Respondents counted at the level above, e.g. staff of the ministry itself in a table of agencies.
+UNASSIGNED = {
+    "ministry": gettext_lazy("directly at Land level (no ministry given)"),
+    "agency": gettext_lazy("directly at the ministry (no agency given)"),
+    "unit": gettext_lazy("directly at the agency (no unit given)"),
+}
 
 
 @dataclass
@@ -115,7 +124,9 @@ def _rows_by(
     for c in cells:
         code = c.dims.get(dimension)
         if dimension in ("ministry", "agency", "unit", "land"):
-            label = names.get(code or "", code or "") if code else _("not assigned")
+            label = (
+                names.get(code, code) if code else str(UNASSIGNED.get(dimension, _("not assigned")))
+            )
         else:
             label = code_label(dimension, code)
         rows.append(Row(label=label, cell=c, code=code))
