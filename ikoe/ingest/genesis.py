@@ -216,6 +216,37 @@ class GenesisTable:
 # --- values -------------------------------------------------------------------------------------
 
 
+def _cell_value(
+    raw: str, decimal: str, problems: ProblemList, line: int, column: str
+) -> tuple[float | None, str] | None:
+    """(value, symbol) of one data cell, or ``None`` after recording why it cannot be read."""
+    if not raw:
+        problems.add(
+            "genesis_empty",
+            _(
+                "The cell is empty. Expected a number or one of the GENESIS symbols -, ., /, x or ..."
+            ),
+            row=line,
+            column=column,
+        )
+        return None
+    try:
+        return parse_value(raw, decimal)
+    except ValueError:
+        problems.add(
+            "genesis_value",
+            _(
+                "“%(value)s” is neither a number nor a GENESIS symbol. Expected a number "
+                "(such as 1234 or %(example)s, optionally followed by a flag p, r, s or e) or one "
+                "of the symbols -, ., /, x or ..."
+            )
+            % {"value": raw, "example": "1,5" if decimal == "," else "1.5"},
+            row=line,
+            column=column,
+        )
+        return None
+
+
 def parse_value(raw: str, decimal: str = ",") -> tuple[float | None, str]:
     """A GENESIS cell as (value, symbol). Raises ``ValueError`` for anything else.
 
@@ -585,32 +616,10 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
                     at[d.role] = label
                 else:
                     classification[d.name or ""] = label
-            raw = cells[k + c]
-            if not raw:
-                problems.add(
-                    "genesis_empty",
-                    _(
-                        "The cell is empty. Expected a number or one of the GENESIS symbols -, ., /, x or ..."
-                    ),
-                    row=line,
-                    column=column_names[c],
-                )
+            parsed = _cell_value(cells[k + c], decimal, problems, line, column_names[c])
+            if parsed is None:
                 continue
-            try:
-                value, symbol = parse_value(raw, decimal)
-            except ValueError:
-                problems.add(
-                    "genesis_value",
-                    _(
-                        "“%(value)s” is neither a number nor a GENESIS symbol. Expected a number "
-                        "(such as 1234 or %(example)s, optionally followed by a flag p, r, s or e) or one "
-                        "of the symbols -, ., /, x or ..."
-                    )
-                    % {"value": raw, "example": "1,5" if decimal == "," else "1.5"},
-                    row=line,
-                    column=column_names[c],
-                )
-                continue
+            value, symbol = parsed
             if fixed_measure:
                 measure, unit = fixed_measure
             else:
@@ -859,32 +868,10 @@ def _read_flat(name: str, text: str, problems: ProblemList) -> GenesisTable:
     )
 
     for line, cells in rows:
-        raw = cell(cells, "value")
-        if not raw:
-            problems.add(
-                "genesis_empty",
-                _(
-                    "The cell is empty. Expected a number or one of the GENESIS symbols -, ., /, x or ..."
-                ),
-                row=line,
-                column="value",
-            )
+        parsed = _cell_value(cell(cells, "value"), decimal, problems, line, "value")
+        if parsed is None:
             continue
-        try:
-            value, symbol = parse_value(raw, decimal)
-        except ValueError:
-            problems.add(
-                "genesis_value",
-                _(
-                    "“%(value)s” is neither a number nor a GENESIS symbol. Expected a number "
-                    "(such as 1234 or %(example)s, optionally followed by a flag p, r, s or e) or one "
-                    "of the symbols -, ., /, x or ..."
-                )
-                % {"value": raw, "example": "1,5" if decimal == "," else "1.5"},
-                row=line,
-                column="value",
-            )
-            continue
+        value, symbol = parsed
         flag = cell(cells, "value_q").strip().lower()
         if not symbol and flag in FLAGS:
             symbol = flag
