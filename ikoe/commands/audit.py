@@ -1,0 +1,229 @@
+"""``ikoe audit OUT.csv --original INPUT.csv …``: the attacker's linear program for a published table.
+
+Reads a protected table (as ``ikoe protect`` writes it: an empty count means suppressed) and the
+original bottom-level cells, solves the attacker's linear program for every suppressed cell
+and prints its interval. Sensitive cells are found by the minimum-frequency rule on the
+original (and any cell the file marks ``primary``). Exits 1 when a sensitive cell is published
+or its interval is narrower than the protection width.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ikoe.commands.protect import (
+    _cell,
+    _columns,
+    add_table_arguments,
+    format_number,
+    parse_dims,
+    read_bottom_table,
+    read_hierarchies,
+)
+from ikoe.errors import ImportFailed, ProblemList
+from ikoe.ingest.text import parse_number, read_csv
+from ikoe.stats.disclosure import CellSystem, Rules, audit, count_flags
+
+HELP = gettext_lazy(
+    "Audit a protected table: the interval the attacker's linear program leaves for each "
+    "suppressed cell; exit 1 when a sensitive cell is under-protected."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("protected", help=_("CSV file written by “ikoe protect”"))
+    add_table_arguments(parser)
+    parser.add_argument(
+        "--original", required=True, help=_("CSV file with the original bottom-level cells")
+    )
+    parser.add_argument(
+        "--min-count",
+        type=int,
+        default=3,
+        metavar="K",
+        help=_("cells with 1 to K-1 contributors are sensitive (default 3)"),
+    )
+    parser.add_argument(
+        "--protection-width",
+        type=float,
+        default=None,
+        metavar="W",
+        help=_("required width of the attacker's interval for sensitive cells (default K)"),
+    )
+    parser.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except ImportFailed as exc:
+        if not args.json:
+            raise
+        problems = [
+            {"code": p.code, "file": p.file, "row": p.row, "column": p.column, "text": str(p)}
+            for p in exc.problems
+        ]
+        print(json.dumps({"ok": False, "problems": problems, "more": exc.more}, ensure_ascii=False))
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    dims = parse_dims(args.dims)
+    if args.min_count < 1:
+        raise ImportFailed.single("min-count", _("--min-count must be at least 1."))
+    width = float(args.min_count if args.protection_width is None else args.protection_width)
+    hierarchies = read_hierarchies(args.hierarchy, dims)
+    table, _source = read_bottom_table(args.original, dims, args.count, hierarchies)
+    published, marked = _read_protected(args.protected, table, dims, args.count)
+    suppressed = ~published
+    primary = (count_flags(table.values, Rules(min_count=args.min_count)) != 0) | marked
+    system = CellSystem.from_table(table)
+    report = audit(system, suppressed, primary, width)
+    exposed = np.flatnonzero(primary & published)  # sensitive cells published outright
+    narrow = set(report.under_protected().tolist())
+    cells: list[dict[str, Any]] = []
+    for cell, lo, hi in report.rows():
+        cells.append(
+            {
+                "cell": dict(zip(dims, table.key(cell), strict=True)),
+                "value": float(table.values[cell]),
+                "lower": lo,
+                "upper": hi,
+                "width": hi - lo,
+                "status": "primary" if primary[cell] else "secondary",
+                "under_protected": cell in narrow,
+            }
+        )
+    failing = len(narrow) + int(exposed.size)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": failing == 0,
+                    "protection_width": width,
+                    "suppressed": len(cells),
+                    "under_protected": len(narrow),
+                    "published_sensitive": [
+                        dict(zip(dims, table.key(int(c)), strict=True)) for c in exposed
+                    ],
+                    "cells": cells,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 1 if failing else 0
+    header = [*dims, _("value"), _("lower"), _("upper"), _("width"), _("status"), _("check")]
+    print("\t".join(header))
+    for c in cells:
+        check = _("UNDER-PROTECTED") if c["under_protected"] else _("ok")
+        status = _("primary") if c["status"] == "primary" else _("secondary")
+        print(
+            "\t".join(
+                [
+                    *c["cell"].values(),
+                    format_number(c["value"]),
+                    _fmt(c["lower"]),
+                    _fmt(c["upper"]),
+                    _fmt(c["width"]),
+                    status,
+                    check,
+                ]
+            )
+        )
+    for cell in exposed.tolist():
+        print(
+            _("Sensitive cell published: %(cell)s = %(value)s")
+            % {"cell": " | ".join(table.key(cell)), "value": format_number(table.values[cell])},
+            file=sys.stderr,
+        )
+    if failing:
+        print(
+            _(
+                "%(bad)d of %(total)d sensitive cells are under-protected (interval narrower than %(width)s or published)."
+            )
+            % {"bad": failing, "total": int(primary.sum()), "width": format_number(width)},
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        _(
+            "%(suppressed)d suppressed cells; every sensitive cell keeps an interval at least %(width)s wide."
+        )
+        % {"suppressed": len(cells), "width": format_number(width)}
+    )
+    return 0
+
+
+def _fmt(x: float) -> str:
+    return format_number(round(x, 6))
+
+
+def _read_protected(path: str, table, dims, count):  # type: ignore[no-untyped-def]
+    """Which cells the file publishes (a count is given) and which it marks ``primary``.
+
+    Cells of the complete table that the file does not list count as suppressed (the attacker
+    does not see them). A published count must equal the original.
+    """
+    csv_table = read_csv(path)
+    problems = ProblemList(file=csv_table.file)
+    columns = _columns(csv_table, [*dims, count], problems)
+    problems.raise_if_any()
+    status_col = csv_table.header.index("status") if "status" in csv_table.header else None
+    published = np.zeros(table.size, dtype=bool)
+    marked = np.zeros(table.size, dtype=bool)
+    seen = np.zeros(table.size, dtype=bool)
+    for row_no, row in csv_table.rows:
+        key = tuple(_cell(row, columns[d]) for d in dims)
+        try:
+            cell = table.index(key)
+        except KeyError:
+            bad = next(
+                (d for d, c, h in zip(dims, key, table.hierarchies, strict=True) if c not in h),
+                dims[0],
+            )
+            problems.add(
+                "unknown-code",
+                _("The code “%(code)s” does not occur in the original table.")
+                % {"code": key[dims.index(bad)]},
+                row=row_no,
+                column=bad,
+            )
+            continue
+        if seen[cell]:
+            problems.add("duplicate", _("This cell is listed twice."), row=row_no, column=dims[0])
+            continue
+        seen[cell] = True
+        raw = _cell(row, columns[count])
+        if status_col is not None and _cell(row, status_col) == "primary":
+            marked[cell] = True
+        if not raw:
+            continue
+        try:
+            value = parse_number(raw, csv_table.conventions.decimal)
+        except ValueError:
+            problems.add(
+                "number",
+                _("“%(value)s” is not a number.") % {"value": raw},
+                row=row_no,
+                column=count,
+            )
+            continue
+        if abs(value - table.values[cell]) > 1e-9 * max(1.0, abs(value)):
+            problems.add(
+                "value",
+                _("The published count %(published)s differs from the original %(original)s.")
+                % {"published": raw, "original": format_number(table.values[cell])},
+                row=row_no,
+                column=count,
+            )
+            continue
+        published[cell] = True
+    problems.raise_if_any()
+    return published, marked
