@@ -18,6 +18,7 @@ view by :mod:`ikoe.accounts.scope` (``visible_to``, ``get_object_for_user_or_404
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
@@ -33,15 +34,16 @@ logger = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class Rule:
+class Rule(ABC):
     """Decides whether a request may reach a view."""
 
     description = ""
     # Whether an anonymous user who is refused is sent to the login page (else 403).
     login_helps = True
 
+    @abstractmethod
     def allows(self, request: HttpRequest) -> bool:
-        raise NotImplementedError
+        """Whether the request may reach the view."""
 
     def __repr__(self) -> str:
         return self.description or type(self).__name__
