@@ -339,3 +339,37 @@ def test_the_4d_staff_table_is_protected_at_w3() -> None:
     assert (
         pattern.secondary_count < 1063
     )  # tau-ARGUS Modular needs 1,063 and leaves 84 narrower than 3
+
+
+# --- the audit guards the release ----------------------------------------------------------------
+
+
+def test_a_pattern_broken_after_the_build_is_repaired_before_release(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ikoe.stats.disclosure import secondary
+
+    def publish_every_secondary(self) -> None:  # type: ignore[no-untyped-def]
+        self.suppressed &= self.primary  # a clean-up gone wrong: only the primary cells stay
+
+    monkeypatch.setattr(secondary._Protector, "cleanup", publish_every_secondary)
+    pattern = protect(CellSystem.from_table(TWO_D), primary_of(TWO_D), width=3)
+    assert pattern.audit.ok
+    assert pattern.stats["rounds"] == 2  # audited, repaired, audited again
+
+
+def test_a_pattern_that_cannot_be_repaired_is_not_released(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ikoe.stats.disclosure import secondary
+
+    def publish_every_secondary(self) -> None:  # type: ignore[no-untyped-def]
+        self.suppressed &= self.primary
+
+    def no_repair(self, cells, exact=False) -> None:  # type: ignore[no-untyped-def]
+        if not exact:
+            original_build(self, cells)
+
+    original_build = secondary._Protector.build
+    monkeypatch.setattr(secondary._Protector, "cleanup", publish_every_secondary)
+    monkeypatch.setattr(secondary._Protector, "build", no_repair)
+    with pytest.raises(ProtectionFailed) as failed:
+        protect(CellSystem.from_table(TWO_D), primary_of(TWO_D), width=3)
+    assert failed.value.report is not None
+    assert failed.value.cells.tolist() == [TWO_D.index(("a", "x"))]

@@ -40,7 +40,7 @@ from scipy.sparse.csgraph import connected_components
 from ikoe.stats.disclosure._lp import LinearProgram, column_block
 from ikoe.stats.disclosure.problem import CellSystem
 
-AGGREGATED_ROUNDS = 30
+AGGREGATED_ROUNDS = 60
 """At most this many aggregated objectives per direction before single-cell programs."""
 WIDTH_TOLERANCE = 1e-6
 """Intervals narrower than ``W`` by more than this (relative to ``max(1, W)``) are under-protected."""
@@ -172,13 +172,17 @@ def _group_intervals(
     all_cols = np.arange(k)
     # aggregated objectives: push every open bound at once, while that certifies new bounds
     # (a round costs about as much as a few single-cell programs: go on while it pays)
+    # After the first round the open cells get random weights (fixed seed): other vertices,
+    # other bounds reached.
+    rng = np.random.default_rng(0)
     for sign, exact in ((-1.0, exact_hi), (1.0, exact_lo)):
-        for _ in range(AGGREGATED_ROUNDS):
+        for round_ in range(AGGREGATED_ROUNDS):
             open_ = ~exact
             if not open_.any():
                 break
             before = int(open_.sum())
-            lp.set_costs(all_cols, np.where(open_, sign, 0.0))
+            weight = 1.0 if round_ == 0 else rng.random(k)
+            lp.set_costs(all_cols, np.where(open_, sign * weight, 0.0))
             if not lp.solve():  # pragma: no cover - the true table is feasible
                 raise RuntimeError("attacker's program infeasible")
             solves += 1

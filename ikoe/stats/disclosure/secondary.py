@@ -881,7 +881,7 @@ class _DirectionModel:
         else:
             self.ub[target] = 0.0
             self.ub[k + target] = min(width, values[target])
-        scale = 1e-3 / max(float(weight.max(initial=1.0)), 1e-9) / max(k, 1) * 10
+        scale = 1e-1 / max(float(weight.max(initial=1.0)), 1e-9) / max(k, 1)
         cost = np.tile(weight * scale, 2)
         cost[target if sign > 0 else k + target] = -1.0
         self.lp = LinearProgram(
