@@ -43,20 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--original", required=True, help=_("CSV file with the original bottom-level cells")
     )
-    parser.add_argument(
-        "--min-count",
-        type=int,
-        default=3,
-        metavar="K",
-        help=_("cells with 1 to K-1 contributors are sensitive (default 3)"),
-    )
-    parser.add_argument(
-        "--protection-width",
-        type=float,
-        default=None,
-        metavar="W",
-        help=_("required width of the attacker's interval for sensitive cells (default K)"),
-    )
     parser.add_argument("--json", action="store_true", help=_("print the result as JSON"))
 
 

@@ -44,20 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help=_("CSV file with one row per bottom-level cell"))
     add_table_arguments(parser)
     parser.add_argument(
-        "--min-count",
-        type=int,
-        default=3,
-        metavar="K",
-        help=_("cells with 1 to K-1 contributors are sensitive (default 3)"),
-    )
-    parser.add_argument(
-        "--protection-width",
-        type=float,
-        default=None,
-        metavar="W",
-        help=_("required width of the attacker's interval for sensitive cells (default K)"),
-    )
-    parser.add_argument(
         "--no-zero-complements",
         action="store_true",
         help=_("never suppress empty cells to protect others"),
@@ -90,6 +76,20 @@ def add_table_arguments(parser: argparse.ArgumentParser) -> None:
         help=_(
             "CSV file “code,parent” for a dimension (top-level codes have an empty parent); repeatable"
         ),
+    )
+    parser.add_argument(
+        "--min-count",
+        type=int,
+        default=3,
+        metavar="K",
+        help=_("cells with 1 to K-1 contributors are sensitive (default 3)"),
+    )
+    parser.add_argument(
+        "--protection-width",
+        type=float,
+        default=None,
+        metavar="W",
+        help=_("required width of the attacker's interval for sensitive cells (default K)"),
     )
 
 
