@@ -11,15 +11,18 @@ Pure functions: no Django, no I/O. The pieces, in the order data flows through t
 - :mod:`~ikoe.stats.disclosure.cellkey`: the cell key method as the alternative for flexible
   tables;
 - :mod:`~ikoe.stats.disclosure.api`: the entry points :func:`protect_table`,
-  :func:`protect_linked` and :func:`protect_estimates`.
+  :func:`protect_linked`, :func:`protect_estimates` and
+  :func:`protect_linked_estimates` (all tables of a survey, counts and shares).
 """
 
 from ikoe.stats.disclosure.api import (
     EstimateCell,
     EstimateResult,
+    EstimateTable,
     TableProtection,
     protect_estimates,
     protect_linked,
+    protect_linked_estimates,
     protect_table,
 )
 from ikoe.stats.disclosure.audit import AuditReport, audit
@@ -42,6 +45,7 @@ __all__ = [
     "CellSystem",
     "EstimateCell",
     "EstimateResult",
+    "EstimateTable",
     "Hierarchy",
     "HierarchyError",
     "LinkError",
@@ -63,6 +67,7 @@ __all__ = [
     "protect",
     "protect_estimates",
     "protect_linked",
+    "protect_linked_estimates",
     "protect_table",
     "reason_names",
     "record_keys",

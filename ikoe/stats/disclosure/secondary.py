@@ -156,6 +156,7 @@ def protect(
     zero_complements: bool = True,
     max_rounds: int = 3,
     workers: int = 1,
+    fixed: np.ndarray | None = None,
 ) -> Pattern:
     """Suppress the primary cells and enough others that each primary keeps an interval ``>= width``.
 
@@ -163,7 +164,8 @@ def protect(
     complement. With ``zero_complements=False`` empty cells are never suppressed as complements.
     Raises :class:`ProtectionFailed` when the audit cannot be passed. ``workers > 1`` cleans
     independent groups of cells in that many forked processes (same result, less time on
-    several cores; leave it at 1 inside a web server).
+    several cores; leave it at 1 inside a web server). ``fixed`` marks cells that are
+    suppressed already (by an earlier decision) and stay suppressed; they are free complements.
     """
     primary = np.asarray(primary, dtype=bool).copy()
     if primary.shape != (system.size,):
@@ -173,9 +175,15 @@ def protect(
     if not zero_complements:
         costs[system.values == 0] = np.inf
     costs[primary] = 0.0
+    keep = np.zeros(system.size, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    if keep.shape != (system.size,):
+        raise ValueError("one fixed flag per cell")
+    costs[keep] = 0.0
     if primary.any() and width > 0 and system.upper < width - WIDTH_TOLERANCE:
         raise ProtectionFailed(np.flatnonzero(primary), None)
     worker = _Protector(system, primary, width, costs)
+    worker.suppressed |= keep
+    worker.fixed = keep
     worker.workers = max(1, int(workers))
     clock = time.perf_counter()
     worker.build(worker.order(np.flatnonzero(primary)))
@@ -212,6 +220,7 @@ class _Protector:
         self.cost = cost
         self.primary = primary
         self.suppressed = primary.copy()
+        self.fixed = np.zeros(system.size, dtype=bool)
         self.r = system.relations_csc
         self.workers = 1
         self.grid = system.grid
@@ -479,7 +488,7 @@ class _Protector:
         self._group_members = {
             int(group[m[0]]): np.sort(m) for m in np.split(order, splits) if m.size
         }
-        candidates = np.flatnonzero(self.suppressed & ~self.primary)
+        candidates = np.flatnonzero(self.suppressed & ~self.primary & ~self.fixed)
         candidates = candidates[
             np.lexsort((candidates, -self.a[candidates], -self.cost[candidates], group[candidates]))
         ]
