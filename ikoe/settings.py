@@ -43,6 +43,21 @@ def env_choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def env_number(name: str, default: float, low: float, high: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not allowed; use a number from {low:g} to {high:g}."
+        )
+    return value
+
+
 DATA_DIR = Path(env_str("IKOE_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 RESTRICTED_DIR = DATA_DIR / "restricted"  # survey snapshots: never served
 MEDIA_ROOT = DATA_DIR / "uploads"
@@ -164,6 +179,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Disclosure control of published survey tables (DOMAIN.md §5, docs/disclosure.md): minimum
+# frequency k, minimum base n_min for shares, minimum declaration rate (per cent) and the
+# protection width W (default k). Changing them takes effect at the next ``ikoe publish``.
+SDC_MIN_COUNT = int(env_number("IKOE_SDC_MIN_COUNT", 3, 1, 100))
+SDC_SHARE_BASE = int(env_number("IKOE_SDC_SHARE_BASE", 10, 1, 1000))
+SDC_MIN_DECLARATION_RATE = env_number("IKOE_SDC_MIN_DECLARATION_RATE", 60, 0, 100) / 100
+SDC_WIDTH = env_number("IKOE_SDC_WIDTH", SDC_MIN_COUNT, 0, 1000)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

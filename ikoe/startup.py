@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+logger = logging.getLogger(__name__)
 
 
 def load_shipped_data() -> Iterator[str]:
@@ -31,9 +34,39 @@ def load_shipped_data() -> Iterator[str]:
             "rows": dataset.rows.count(),
             "file": dataset.file_name,
         }
+    republished = republish_outdated()
+    if republished:
+        yield ngettext(
+            "Protected the tables of %(count)d survey again with the current disclosure rules.",
+            "Protected the tables of %(count)d surveys again with the current disclosure rules.",
+            republished,
+        ) % {"count": republished}
     survey = load_demo()
     if survey is not None:
         yield _("Loaded the synthetic demo survey “%(title)s”: %(rows)d respondents.") % {
             "title": survey.title,
             "rows": survey.respondents,
         }
+
+
+def republish_outdated() -> int:
+    """Protect again the surveys whose cells were made with other rules or an older method."""
+    from ikoe.monitoring.models import Survey
+    from ikoe.monitoring.surveys import needs_republishing, republish
+
+    count = 0
+    for survey in Survey.objects.all():
+        if not needs_republishing(survey):
+            continue
+        try:
+            republish(survey)
+        except OSError as exc:  # a snapshot that is gone: keep the cells, say so
+            logger.warning(
+                "Survey %s could not be protected again (%s); run ikoe publish --survey %s.",
+                survey.name,
+                exc.__class__.__name__,
+                survey.name,
+            )
+            continue
+        count += 1
+    return count

@@ -113,9 +113,10 @@ def test_suppressed_cells_carry_no_share_and_no_count(survey_a, client_coordinat
     assert (hidden["share"], hidden["yes"], hidden["status"], hidden["symbol"]) == (
         None,
         None,
-        "primary",
+        "suppressed",  # primary or secondary is not told: it would narrow the hidden value
         ".",
     )
+    assert "reason" not in hidden
 
 
 def test_a_released_survey_is_public(survey_a, client_anonymous):

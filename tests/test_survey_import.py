@@ -156,10 +156,16 @@ def test_a_survey_imported_through_the_cli_prints_its_counts_in_german(
     # 32 of 35 declared under both definitions: 91.4 %, in German number format.
     assert re.fullmatch(r"  mighev_short: 32 \D+ \(91,4 %\)", lines[1]), lines[1]
     assert re.fullmatch(r"  einwanderungsgeschichte: 32 \D+ \(91,4 %\)", lines[2]), lines[2]
-    assert lines[3:] == [
+    assert lines[3:5] == [
         "  Nicht gewichtet (keine Personalbestandszahlen angegeben).",
         f"  {cells} geschützte Tabellenzellen veröffentlicht.",
     ]
+    summary = Survey.objects.get().diagnostics["disclosure"]
+    assert re.fullmatch(
+        rf"  Geheimhaltung: {summary['primary']} primär und {summary['secondary']} sekundär "
+        rf"gesperrte von {summary['cells']} Zellen \(k = 3, W = 3\); Prüfung bestanden, .*",
+        lines[5],
+    ), lines[5]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -181,8 +181,10 @@ class CellOut(Schema):
     definition: str
     weighted: bool
     dims: dict[str, str | None]
-    respondents: int
-    declared: int
+    respondents: int | None = Field(..., description="respondents; empty when suppressed")
+    declared: int | None = Field(
+        ..., description="respondents who answered the questions; empty when suppressed"
+    )
     yes: int | None = Field(
         ..., description="persons with a migration background; empty when suppressed"
     )
@@ -191,10 +193,18 @@ class CellOut(Schema):
     ci_low: float | None
     ci_high: float | None
     headcount: float | None
-    status: str = Field(..., description="published, primary or secondary (suppressed)")
+    status: str = Field(
+        ...,
+        description="published or suppressed; why a cell was suppressed is not published, "
+        "since the reason would narrow down what the suppression hides",
+    )
     symbol: str = Field(
         ..., description="Destatis symbol of a suppressed cell: . secret, / not reliable"
     )
+
+    @staticmethod
+    def resolve_status(cell: IndicatorCell) -> str:
+        return "published" if cell.status == IndicatorCell.Status.PUBLISHED else "suppressed"
 
 
 @api.get(

@@ -131,4 +131,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_("  Not weighted (no personnel totals given)."))
     print(_("  %(cells)d protected table cells published.") % {"cells": survey.cells.count()})
+    print_disclosure(diag.get("disclosure") or {})
     return 0
+
+
+def print_disclosure(summary: dict) -> None:
+    """One line on how the tables were protected (shared with ``ikoe publish``)."""
+    if not summary:
+        return
+    print(
+        _(
+            "  Disclosure control: %(primary)d primary and %(secondary)d secondary cells of "
+            "%(cells)d (k = %(k)d, W = %(width)s); audit passed, narrowest interval %(narrow)s; "
+            "%(seconds)s s."
+        )
+        % {
+            "primary": summary["primary"],
+            "secondary": summary["secondary"],
+            "cells": summary["cells"],
+            "k": summary["rules"]["min_count"],
+            "width": fmt(summary["rules"]["width"], 0),
+            "narrow": "–"
+            if summary.get("narrowest_interval") is None
+            else fmt(summary["narrowest_interval"], 1),
+            "seconds": fmt(summary["seconds"], 1),
+        }
+    )

@@ -88,6 +88,7 @@ def _clean(value: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     from ikoe.errors import ImportFailed
     from ikoe.monitoring.models import Survey
+    from ikoe.monitoring.publication import PublicationRules
     from ikoe.monitoring.surveys import (
         DEFINITION_CODES,
         DIMENSIONS,
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         compute_table,
         load_frame,
     )
+    from ikoe.stats.disclosure import ProtectionFailed
 
     by = list(dict.fromkeys(d.strip() for d in args.by.split(",") if d.strip()))
     unknown = [d for d in by if d not in DIMENSIONS]
@@ -150,13 +152,30 @@ def run(args: argparse.Namespace) -> int:
         raise ImportFailed.single(
             "benchmark", _("There is no benchmark figure with ID %(id)d.") % {"id": args.benchmark}
         )
-    table = compute_table(
-        data,
-        by,
-        definition=definition,
-        design=design if args.weighted else None,
-        benchmark=benchmark,
+    # The rules the survey was published with, so standard tables come out as published.
+    rules = PublicationRules.from_dict(
+        (survey.diagnostics.get("disclosure") or {}).get("rules", {})
     )
+    try:
+        table = compute_table(
+            data,
+            by,
+            definition=definition,
+            design=design if args.weighted else None,
+            benchmark=benchmark,
+            rules=rules,
+        )
+    except ProtectionFailed as exc:
+        raise ImportFailed.single(
+            "protection",
+            _(
+                "This table cannot be protected beside the survey's published tables without "
+                "changing them (%(cells)d sensitive cells would stay recomputable); choose "
+                "coarser dimensions."
+            )
+            % {"cells": exc.cells.size},
+            column="--by",
+        ) from exc
     records = []
     for row in table.iter_rows(named=True):
         record: dict[str, Any] = {d: (None if row[d] is None else str(row[d])) for d in by}

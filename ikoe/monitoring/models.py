@@ -191,7 +191,9 @@ class IndicatorCell(models.Model):
     """One protected cell of a published table: what dashboards, API and exports read.
 
     Suppressed cells keep their status, symbol and reason but no share, count of persons with
-    a migration background, interval or shortfall.
+    a migration background, interval or shortfall; where the count of respondents (or of those
+    who answered) is suppressed too, that count is empty as well. ``reason`` holds the codes of
+    :data:`ikoe.monitoring.publication.REASONS`, separated by commas.
     """
 
     class Status(models.TextChoices):
@@ -204,8 +206,8 @@ class IndicatorCell(models.Model):
     definition = models.CharField(_("definition"), max_length=40)
     weighted = models.BooleanField(_("weighted"), default=False)
     dims = models.JSONField(_("dimensions"), default=dict)
-    respondents = models.PositiveIntegerField(_("respondents"))
-    declared = models.PositiveIntegerField(_("declared"))
+    respondents = models.PositiveIntegerField(_("respondents"), null=True, blank=True)
+    declared = models.PositiveIntegerField(_("declared"), null=True, blank=True)
     yes = models.PositiveIntegerField(_("with migration background"), null=True, blank=True)
     share = models.FloatField(_("share"), null=True, blank=True)
     se = models.FloatField(_("standard error"), null=True, blank=True)

@@ -1,41 +1,82 @@
-"""Disclosure control for survey tables before anything is stored or shown.
+"""Disclosure control of a survey's published tables: where estimates become publishable cells.
 
-Primary rules (each configurable, each recording its reason):
+Every table published from one survey — each standard table under each definition of
+migration background, and any further table asked for — is protected *together* by the engine
+in :mod:`ikoe.stats.disclosure` (DOMAIN.md §5, docs/disclosure.md):
 
-- fewer than ``min_declared`` respondents answered the migration questions → the cell is secret
-  (symbol ``.``);
-- between 1 and ``min_count − 1`` persons with a migration background → secret (``.``);
-- all declared respondents have a migration background (group disclosure) → secret (``.``);
-- fewer than ``n_min`` declared respondents → no share is published (``/``: not reliable enough);
-- fewer than ``min_declaration_rate`` of the respondents answered the questions on migration
-  background → no share is published (``/``), since those who answer may differ from those who
-  do not (the UK Ministry of Defence withholds shares under 60 % declared).
+- each table becomes a complete table of respondent counts split by the answer (``yes``,
+  ``no``, ``unknown``; one such dimension per definition), with every subtotal along the
+  organisation hierarchy Land > ministry > agency > unit and the totals ``_T``;
+- the primary rules mark counts of respondents below ``k``, persons with or without a
+  migration background below ``k``, group disclosure, shares with a base below ``n_min`` and
+  shares where too few answered the questions;
+- the tables are linked (the same cell in two tables has one status; the definitions share
+  their counts of respondents) and secondary suppression chooses complementary cells so that
+  the attacker's linear program leaves every primary cell an interval at least ``W`` wide;
+- the engine audits the pattern before it releases it and releases none that fails.
 
-Secondary suppression: within a table, every group of sibling cells (the same values of all
-but the last dimension) that would have exactly one suppressed cell gets its smallest published
-sibling suppressed too, so the one cell cannot be recomputed from its parent. The full
-hierarchical engine with an audit of the attacker's linear program replaces this step when
-issue 4 lands.
+The pattern is found on the unweighted counts of respondents and applies to every figure of
+a cell: a suppressed count hides the cell's respondents and estimated head count; a
+suppressed share hides the share, its interval, the persons with a migration background and
+everything derived from them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
+import numpy as np
 import polars as pl
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from ikoe.stats.definitions import Definition
+from ikoe.stats.disclosure import (
+    TOTAL,
+    EstimateCell,
+    EstimateResult,
+    EstimateTable,
+    Hierarchy,
+    Pattern,
+    Rules,
+    Status,
+    protect_linked_estimates,
+)
 
 SECRET = "."
 UNRELIABLE = "/"
 
-# Columns that carry the sensitive information and are emptied in suppressed cells.
-SENSITIVE = (
+METHOD = "linked-tables-1"
+"""Recorded with every publication; a publication made with another method is redone on start."""
+
+LEVELS = ("land", "ministry", "agency", "unit")
+ORG_DIM = "organisation"
+SELF = "\0"
+"""Prefix of the leaf that holds the respondents working directly at an organisation that also
+has organisations below it (organisation codes never contain a NUL character)."""
+NO_ANSWER = "\0U"
+"""Code of respondents without an answer to a classifying question."""
+
+# Figures of a cell hidden when its count of respondents is suppressed ...
+COUNT_COLUMNS = ("respondents", "population")
+# ... when the number who answered is suppressed ...
+DECLARED_COLUMNS = (
+    "declared",
+    "declaration_rate",
+    "population_declared",
+    "declaration_rate_weighted",
+)
+# ... and when the share is suppressed.
+SHARE_COLUMNS = (
     "yes",
     "share",
     "se",
     "ci_lower",
     "ci_upper",
+    "effective_n",
     "gap_pp",
     "index",
     "expected",
@@ -50,110 +91,320 @@ SENSITIVE = (
     "flag_binomial",
 )
 
-
-@dataclass(frozen=True)
-class DisclosureRules:
-    min_declared: int = 3
-    min_count: int = 3
-    n_min: int = 10
-    group_disclosure: bool = True
-    min_declaration_rate: float = 0.5
-
-
 REASONS = {
-    "min_declared": _("too few respondents answered the questions on migration background"),
-    "min_count": _("too few persons with a migration background"),
-    "group": _("all respondents who answered have a migration background"),
-    "n_min": _("too few answers for a reliable share"),
-    "declaration_rate": _(
+    "frequency": _("too few respondents"),
+    "attribute-frequency": _("too few persons with, or too few without, a migration background"),
+    "group-disclosure": _("all respondents who answered have a migration background"),
+    "share-base": _("too few answers for a reliable share"),
+    "declaration-rate": _(
         "too few respondents answered the questions on migration background for a reliable share"
     ),
+    "zero": _("empty cell"),
     "secondary": _("suppressed so that another suppressed cell cannot be recomputed"),
 }
+"""Reason codes stored with suppressed cells, and what they mean."""
+
+UNRELIABLE_REASONS = frozenset({"share-base", "declaration-rate"})
+"""Reasons that withhold a share as not reliable enough (``/``) rather than secret (``.``)."""
 
 
-def primary_reason(
-    yes: int, declared: int, rules: DisclosureRules, respondents: int | None = None
-) -> tuple[str, str] | None:
-    """(reason code, symbol) of the first primary rule a cell breaks, or ``None``.
+@dataclass(frozen=True)
+class PublicationRules:
+    """The primary rules and the protection width a publication is made with."""
 
-    >>> r = DisclosureRules()
-    >>> primary_reason(0, 2, r), primary_reason(1, 40, r), primary_reason(5, 5, r)
-    (('min_declared', '.'), ('min_count', '.'), ('group', '.'))
-    >>> primary_reason(4, 8, r), primary_reason(0, 40, r), primary_reason(12, 40, r)
-    (('n_min', '/'), None, None)
-    >>> primary_reason(12, 40, r, respondents=81), primary_reason(12, 40, r, respondents=80)
-    (('declaration_rate', '/'), None)
+    min_count: int = 3
+    share_base: int = 10
+    min_declaration_rate: float = 0.6
+    width: float = 3.0
+
+    @classmethod
+    def from_settings(cls) -> PublicationRules:
+        return cls(
+            int(settings.SDC_MIN_COUNT),
+            int(settings.SDC_SHARE_BASE),
+            float(settings.SDC_MIN_DECLARATION_RATE),
+            float(settings.SDC_WIDTH),
+        )
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> PublicationRules:
+        return cls(**{k: values[k] for k in asdict(cls()) if k in values})
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def engine(self) -> Rules:
+        return Rules(
+            min_count=self.min_count,
+            share_base=self.share_base,
+            min_declaration_rate=self.min_declaration_rate,
+        )
+
+
+@dataclass
+class Publication:
+    """Protected estimate tables of one survey and a summary of their protection."""
+
+    tables: dict[tuple[tuple[str, ...], str], pl.DataFrame]
+    summary: dict[str, Any] = field(default_factory=dict)
+    pattern: Pattern | None = None
+
+
+def normalise_by(by: Sequence[str]) -> tuple[str, ...]:
+    """Organisation levels first, as the full path down to the deepest one asked for.
+
+    A table by agency is a table by Land, ministry and agency: an agency's figures are only
+    meaningful (and only protectable) in its place in the hierarchy.
+
+    >>> normalise_by(["gender", "agency"])
+    ('land', 'ministry', 'agency', 'gender')
+    >>> normalise_by(["career_group"])
+    ('career_group',)
     """
-    if declared < rules.min_declared:
-        return "min_declared", SECRET
-    if 0 < yes < rules.min_count:
-        return "min_count", SECRET
-    if rules.group_disclosure and yes == declared and declared > 0:
-        return "group", SECRET
-    if declared < rules.n_min:
-        return "n_min", UNRELIABLE
-    if respondents and declared < rules.min_declaration_rate * respondents:
-        return "declaration_rate", UNRELIABLE
-    return None
+    by = list(dict.fromkeys(by))
+    depth = max((LEVELS.index(d) for d in by if d in LEVELS), default=-1)
+    return (*LEVELS[: depth + 1], *(d for d in by if d not in LEVELS))
 
 
-def protect_estimates(
-    table: pl.DataFrame, by: Sequence[str], rules: DisclosureRules
-) -> pl.DataFrame:
-    """Add ``status``, ``symbol`` and ``reason`` and empty the sensitive columns of suppressed cells."""
-    yes = table.get_column("yes").to_list()
-    declared = table.get_column("declared").to_list()
-    respondents = table.get_column("respondents").to_list()
-    status: list[str] = []
-    symbol: list[str] = []
-    reason: list[str] = []
-    for y, n, total in zip(yes, declared, respondents, strict=True):
-        found = primary_reason(int(y), int(n), rules, int(total))
-        if found is None:
-            status.append("published")
-            symbol.append("")
-            reason.append("")
-        else:
+def _depth(by: Sequence[str]) -> int:
+    return max((LEVELS.index(d) for d in by if d in LEVELS), default=-1)
+
+
+class _Organisations:
+    """The organisation hierarchy of the respondents, cut at each depth a table needs."""
+
+    def __init__(self, data: pl.DataFrame, depth: int) -> None:
+        self.depth = depth
+        levels = list(LEVELS[: depth + 1])
+        paths = data.select(levels).unique().rows()
+        self.children: dict[str, set[str]] = {}
+        self.parent: dict[str, str | None] = {}
+        self.level: dict[str, int] = {}
+        self.direct: set[str] = set()
+        for path in paths:
+            parent = None
+            for k, code in enumerate(path):
+                if code is None:
+                    if parent is not None:
+                        self.direct.add(parent)
+                    break
+                self.level[code] = k
+                self.parent[code] = parent
+                if parent is not None:
+                    self.children.setdefault(parent, set()).add(code)
+                parent = code
+        self._cuts: dict[int, Hierarchy] = {}
+
+    def _has_children(self, code: str, depth: int) -> bool:
+        return self.level[code] < depth and bool(self.children.get(code))
+
+    def hierarchy(self, depth: int) -> Hierarchy:
+        if depth not in self._cuts:
+            pairs: list[tuple[str, str | None]] = []
+            for code, k in sorted(self.level.items(), key=lambda item: (item[1], item[0])):
+                if k > depth:
+                    continue
+                pairs.append((code, self.parent[code]))
+                if self._has_children(code, depth) and code in self.direct:
+                    pairs.append((SELF + code, code))
+            self._cuts[depth] = Hierarchy.from_parents(pairs)
+        return self._cuts[depth]
+
+    def key(self, path: Sequence[str | None], depth: int) -> str:
+        """The bottom code of the cut at ``depth`` for a row's codes of Land, ministry, ..."""
+        known = [c for c in path[: depth + 1] if c is not None]
+        code = known[-1]
+        if len(known) < depth + 1 and self._has_children(code, depth):
+            return SELF + code
+        return code
+
+
+def _classifying_hierarchy(data: pl.DataFrame, column: str) -> Hierarchy:
+    codes = data.get_column(column).cast(pl.String).fill_null(NO_ANSWER).unique().to_list()
+    return Hierarchy.flat(sorted(codes))
+
+
+def protect_tables(
+    data: pl.DataFrame,
+    tables: Sequence[tuple[Sequence[str], Definition]],
+    estimate: Any,
+    rules: PublicationRules | None = None,
+    *,
+    released: Pattern | None = None,
+    workers: int = 1,
+) -> Publication:
+    """Protect the given tables of one survey together.
+
+    ``data`` are the respondents with their organisation levels and statuses; ``estimate``
+    is called as ``estimate(by, definition)`` and returns the estimates of one table (one row
+    per group of ``by``, with unweighted ``respondents``, ``declared`` and ``yes``). Returns
+    the estimates with ``status``, ``symbol`` and ``reason`` added and the figures of
+    suppressed cells emptied, keyed by ``(by, definition)`` with ``by`` normalised.
+    ``released`` is the pattern of a publication of some of these tables that must not change.
+    """
+    rules = rules or PublicationRules.from_settings()
+    clock = time.perf_counter()
+    requests = list(dict.fromkeys((normalise_by(by), d) for by, d in tables))
+    depth = max((_depth(by) for by, _d in requests), default=-1)
+    orgs = _Organisations(data, depth) if depth >= 0 else None
+    classifying: dict[str, Hierarchy] = {}
+    estimates: list[pl.DataFrame] = []
+    specs: list[EstimateTable] = []
+    for by, definition in requests:
+        est = estimate(by, definition)
+        estimates.append(est)
+        dims: list[str] = []
+        hierarchies: dict[str, Hierarchy] = {}
+        table_depth = _depth(by)
+        if orgs is not None and table_depth >= 0:
+            dims.append(ORG_DIM)
+            hierarchies[ORG_DIM] = orgs.hierarchy(table_depth)
+        others = [d for d in by if d not in LEVELS]
+        for d in others:
+            if d not in classifying:
+                classifying[d] = _classifying_hierarchy(data, d)
+            dims.append(d)
+            hierarchies[d] = classifying[d]
+        cells = [
+            EstimateCell(key, int(n), int(y), int(r))
+            for key, n, y, r in zip(
+                _keys(est, by, orgs, table_depth),
+                est.get_column("respondents").to_list(),
+                est.get_column("yes").to_list(),
+                est.get_column("declared").to_list(),
+                strict=True,
+            )
+        ]
+        specs.append(EstimateTable(tuple(dims), cells, hierarchies, f"_{definition.value}"))
+    # Only groups with respondents become rows, so every missing group is known to be empty.
+    results, pattern = protect_linked_estimates(
+        specs, rules.engine, rules.width, empty_known=True, released=released, workers=workers
+    )
+    out: dict[tuple[tuple[str, ...], str], pl.DataFrame] = {}
+    for (by, definition), est, spec, found in zip(requests, estimates, specs, results, strict=True):
+        by_key = {r.key: r for r in found}
+        rows = [by_key[c.key] for c in spec.cells]
+        out[(by, definition.value)] = _apply(est, rows)
+    summary = {
+        "method": METHOD,
+        "rules": rules.as_dict(),
+        "tables": len(requests),
+        "cells": pattern.system.size,
+        "primary": int(pattern.primary.sum()),
+        "secondary": pattern.secondary_count,
+        "suppressed_total": pattern.suppressed_total,
+        "under_protected": int(pattern.audit.under_protected().size),
+        "narrowest_interval": _narrowest(pattern),
+        "seconds": round(time.perf_counter() - clock, 3),
+    }
+    return Publication(out, summary, pattern)
+
+
+def _narrowest(pattern: Pattern) -> float | None:
+    widths = [
+        hi - lo
+        for cell in np.flatnonzero(pattern.primary).tolist()
+        if (interval := pattern.audit.interval(cell)) is not None
+        for lo, hi in [interval]
+    ]
+    return round(min(widths), 6) if widths else None
+
+
+def _keys(
+    est: pl.DataFrame, by: Sequence[str], orgs: _Organisations | None, depth: int
+) -> list[tuple[str, ...]]:
+    levels = [d for d in by if d in LEVELS]
+    others = [d for d in by if d not in LEVELS]
+    columns = [
+        [NO_ANSWER if v is None else str(v) for v in est.get_column(d).to_list()] for d in others
+    ]
+    org_keys: list[str] = []
+    if orgs is not None and levels:
+        paths = est.select(levels).rows()
+        org_keys = [orgs.key(p, depth) for p in paths]
+    keys = []
+    for i in range(est.height):
+        key = ([org_keys[i]] if org_keys else []) + [c[i] for c in columns]
+        keys.append(tuple(key))
+    return keys
+
+
+def _apply(est: pl.DataFrame, rows: Sequence[EstimateResult]) -> pl.DataFrame:
+    """Add status, symbol and reason to the estimates and empty what is suppressed."""
+    status, symbol, reason = [], [], []
+    show_count, show_declared, show_share = [], [], []
+    for r in rows:
+        count_ok = r.count_status is Status.PUBLISHED
+        declared_ok = count_ok and r.declared_status in (None, Status.PUBLISHED)
+        share_ok = declared_ok and r.share_status in (None, Status.PUBLISHED)
+        show_count.append(count_ok)
+        show_declared.append(declared_ok)
+        show_share.append(share_ok)
+        codes: list[str] = []
+        primary = False
+        if r.count_status is Status.PRIMARY:
+            primary = True
+            codes += [c for c in r.count_reasons if c != "secondary"]
+        if r.share_status is Status.PRIMARY:
+            primary = True
+            codes += [
+                "attribute-frequency" if c == "frequency" else c
+                for c in r.share_reasons
+                if c != "secondary"
+            ]
+        codes = list(dict.fromkeys(codes))
+        if primary:
             status.append("primary")
-            symbol.append(found[1])
-            reason.append(found[0])
-    if len(by) >= 1:
-        _secondary(table, by, declared, status, symbol, reason)
-    out = table.with_columns(
-        pl.Series("status", status), pl.Series("symbol", symbol), pl.Series("reason", reason)
+        elif not share_ok:
+            status.append("secondary")
+            codes = ["secondary"]
+        else:
+            status.append("published")
+        reason.append(",".join(codes))
+        if status[-1] == "published":
+            symbol.append("")
+        elif declared_ok and codes and all(c in UNRELIABLE_REASONS for c in codes):
+            # "/" only where the base is published anyway: for a hidden base it would tell
+            # that the base is small.
+            symbol.append(UNRELIABLE)
+        else:
+            symbol.append(SECRET)
+    out = est.with_columns(
+        pl.Series("status", status, dtype=pl.String),
+        pl.Series("symbol", symbol, dtype=pl.String),
+        pl.Series("reason", reason, dtype=pl.String),
     )
-    hidden = pl.col("status") != "published"
-    present = [c for c in SENSITIVE if c in out.columns]
-    return out.with_columns(
-        [pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in present]
-    )
+    masks = {
+        COUNT_COLUMNS: pl.Series(show_count, dtype=pl.Boolean),
+        DECLARED_COLUMNS: pl.Series(show_declared, dtype=pl.Boolean),
+        SHARE_COLUMNS: pl.Series(show_share, dtype=pl.Boolean),
+    }
+    for columns, mask in masks.items():
+        present = [c for c in columns if c in out.columns]
+        out = out.with_columns(
+            [pl.when(pl.lit(mask)).then(pl.col(c)).otherwise(None).alias(c) for c in present]
+        )
+    return out
 
 
-def _secondary(
-    table: pl.DataFrame,
-    by: Sequence[str],
-    declared: list[int],
-    status: list[str],
-    symbol: list[str],
-    reason: list[str],
-) -> None:
-    parents = (
-        [tuple(r) for r in table.select(list(by[:-1])).rows()]
-        if len(by) > 1
-        else [()] * table.height
-    )
-    groups: dict[tuple, list[int]] = {}
-    for i, key in enumerate(parents):
-        groups.setdefault(key, []).append(i)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        hidden = [i for i in members if status[i] != "published"]
-        if len(hidden) != 1:
-            continue
-        candidates = [i for i in members if status[i] == "published"]
-        partner = min(candidates, key=lambda i: (declared[i], i))
-        status[partner] = "secondary"
-        symbol[partner] = SECRET
-        reason[partner] = "secondary"
+def reason_labels(reason: str) -> list[str]:
+    """What the stored reason codes of a cell mean, in the current language."""
+    return [str(REASONS.get(code, code)) for code in reason.split(",") if code]
+
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "DECLARED_COLUMNS",
+    "METHOD",
+    "REASONS",
+    "SECRET",
+    "SHARE_COLUMNS",
+    "TOTAL",
+    "UNRELIABLE",
+    "Publication",
+    "PublicationRules",
+    "normalise_by",
+    "protect_tables",
+    "reason_labels",
+]

@@ -30,7 +30,7 @@ from ikoe.monitoring.labels import (
     measure_label,
 )
 from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
-from ikoe.monitoring.publication import REASONS
+from ikoe.monitoring.publication import REASONS, PublicationRules
 from ikoe.monitoring.templatetags.ikoe import pct
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.stats.representation import assess
@@ -210,8 +210,21 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
         "custom_error": custom_error,
         "names": names,
         "symbols_used": [],
-        "reasons": {k: str(v) for k, v in REASONS.items()},
+        "disclosure_rules": _disclosure_rules(survey),
         "can_see_diagnostics": has_role(request.user, Role.DATA_STEWARD, land=survey.land),
+    }
+
+
+def _disclosure_rules(survey: Survey) -> dict[str, Any]:
+    """The rules the survey's cells were protected with, for the footnote."""
+    rules = PublicationRules.from_dict(
+        (survey.diagnostics.get("disclosure") or {}).get("rules", {})
+    )
+    return {
+        "k": rules.min_count,
+        "n_min": rules.share_base,
+        "rate": fmt(100 * rules.min_declaration_rate, 0),
+        "width": fmt(rules.width, 0),
     }
 
 
@@ -292,7 +305,10 @@ def _trend(
             rows.append(Row(label=str(other.year), cell=cell, link=link))
     if len(rows) < 2:
         return [], []
-    published = [r for r in rows if r.cell.share is not None]
+    # A published share always comes with its published counts.
+    published = [
+        r for r in rows if r.cell.share is not None and r.cell.declared and r.cell.respondents
+    ]
     changes: list[dict[str, Any]] = []
     if len(published) >= 2:
         table = trend(
@@ -304,7 +320,9 @@ def _trend(
                     "yes": [r.cell.yes for r in published],
                     "declared": [r.cell.declared for r in published],
                     "ci_method": ["logit" if r.cell.weighted else "wilson" for r in published],
-                    "declaration_rate": [r.cell.declared / r.cell.respondents for r in published],
+                    "declaration_rate": [
+                        (r.cell.declared or 0) / (r.cell.respondents or 1) for r in published
+                    ],
                 },
                 schema_overrides={"se": pl.Float64, "yes": pl.Int64},
             )
@@ -367,6 +385,40 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
     )
 
 
+def _suppression_summary(
+    cells: Any,
+) -> tuple[list[dict[str, Any]], list[tuple[str, int]]]:
+    """Per published table and definition: cells, published, primary, secondary; and how
+    often each reason occurs (a cell with two reasons counts for both)."""
+    per: dict[tuple[str, str], dict[str, Any]] = {}
+    by_reason: dict[str, int] = {}
+    for table, definition, status, reason in cells.values_list(
+        "table", "definition", "status", "reason"
+    ):
+        row = per.setdefault(
+            (table, definition),
+            {
+                "table": " × ".join(str(DIMENSION_LABELS.get(d, d)) for d in table.split(" × ")),
+                "definition": SURVEY_DEFINITION_LABELS.get(definition, definition),
+                "cells": 0,
+                "published": 0,
+                "primary": 0,
+                "secondary": 0,
+            },
+        )
+        row["cells"] += 1
+        row[status] = row.get(status, 0) + 1
+        for code in reason.split(","):
+            if code:
+                by_reason[code] = by_reason.get(code, 0) + 1
+    order = {name: i for i, name in enumerate(REASONS)}
+    reasons = [
+        (str(REASONS.get(code, code)), n)
+        for code, n in sorted(by_reason.items(), key=lambda item: order.get(item[0], 99))
+    ]
+    return [per[k] for k in sorted(per)], reasons
+
+
 def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
     survey = get_survey(request, name)
     if not has_role(request.user, Role.DATA_STEWARD, land=survey.land):
@@ -385,13 +437,7 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
         for code, n in diag.get("respondents_by_organisation", {}).items()
     ]
     cells = IndicatorCell.objects.filter(survey=survey)
-    suppression: dict[tuple[str, str], int] = {}
-    for status, reason in cells.values_list("status", "reason"):
-        suppression[(status, reason)] = suppression.get((status, reason), 0) + 1
-    summary = [
-        {"status": s, "reason": str(REASONS.get(r, r)) if r else "", "count": n}
-        for (s, r), n in sorted(suppression.items())
-    ]
+    publications, reasons = _suppression_summary(cells)
     return render(
         request,
         "monitoring/survey_diagnostics.html",
@@ -400,7 +446,9 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
             "diag": diag,
             "by_org": by_org,
             "weighting": diag.get("weighting") or {},
-            "suppression": summary,
+            "publications": publications,
+            "reasons": reasons,
             "cell_count": cells.count(),
+            "disclosure": diag.get("disclosure") or {},
         },
     )

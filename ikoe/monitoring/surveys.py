@@ -2,7 +2,8 @@
 disclosure control → protected cells in the database.
 
 Only this module and the statistics it calls ever hold respondent rows. Everything it returns
-to callers outside is an aggregate that went through :mod:`ikoe.monitoring.publication`.
+to callers outside is an aggregate that went through :mod:`ikoe.monitoring.publication`, where
+all tables of a survey are protected together by the disclosure-control engine.
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
 from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
-from ikoe.monitoring.publication import DisclosureRules, protect_estimates
+from ikoe.monitoring.publication import (
+    METHOD,
+    Publication,
+    PublicationRules,
+    normalise_by,
+    protect_tables,
+)
 from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
+from ikoe.stats.disclosure import Pattern
 from ikoe.stats.estimates import estimate_shares
 from ikoe.stats.representation import Benchmark as StatsBenchmark
 from ikoe.stats.representation import representation_table
@@ -215,6 +223,34 @@ def benchmark_for(survey: Survey, benchmark_id: int | None = None) -> BenchmarkC
     )
 
 
+def compute_tables(
+    data: pl.DataFrame,
+    tables: Sequence[tuple[Sequence[str], Definition]],
+    *,
+    design: SurveyDesign | None,
+    benchmark: BenchmarkChoice | None = None,
+    rules: PublicationRules | None = None,
+    released: Pattern | None = None,
+    workers: int = 1,
+) -> Publication:
+    """Estimates, representation and disclosure status for tables protected together."""
+    bench = (
+        StatsBenchmark(benchmark.share, benchmark.label, benchmark.year, benchmark.definition)
+        if benchmark is not None
+        else None
+    )
+
+    def estimate(by: Sequence[str], definition: Definition) -> pl.DataFrame:
+        est = estimate_shares(data, list(by), status=f"status_{definition.value}", design=design)
+        if bench is not None:
+            est = representation_table(
+                est, bench, headcount="population" if design is not None else None
+            )
+        return est
+
+    return protect_tables(data, tables, estimate, rules, released=released, workers=workers)
+
+
 def compute_table(
     data: pl.DataFrame,
     by: Sequence[str],
@@ -222,18 +258,42 @@ def compute_table(
     definition: Definition,
     design: SurveyDesign | None,
     benchmark: BenchmarkChoice | None,
-    rules: DisclosureRules | None = None,
+    rules: PublicationRules | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
-    """Estimates, representation and disclosure status for one table."""
-    status = f"status_{definition.value}"
-    est = estimate_shares(data, list(by), status=status, design=design)
-    if benchmark is not None:
-        est = representation_table(
-            est,
-            StatsBenchmark(benchmark.share, benchmark.label, benchmark.year, benchmark.definition),
-            headcount="population" if design is not None else None,
-        )
-    return protect_estimates(est, list(by), rules or DisclosureRules())
+    """One table with its disclosure status; ``by`` is normalised (see
+    :func:`~ikoe.monitoring.publication.normalise_by`).
+
+    A standard table comes out exactly as published. Any other table is protected together
+    with the survey's standard tables under every definition, keeping their published pattern
+    as it is, so it gives away nothing they suppress and changes nothing that is out.
+    """
+    wanted = (normalise_by(by), definition)
+    standard = standard_requests(data)
+    released = None
+    if wanted not in standard:
+        released = compute_tables(data, standard, design=None, rules=rules, workers=workers).pattern
+    requests = standard if released is None else [*standard, wanted]
+    publication = compute_tables(
+        data,
+        requests,
+        design=design,
+        benchmark=benchmark,
+        rules=rules,
+        released=released,
+        workers=workers,
+    )
+    return publication.tables[(wanted[0], definition.value)]
+
+
+def standard_requests(data: pl.DataFrame) -> list[tuple[tuple[str, ...], Definition]]:
+    """The standard tables the survey's columns allow, under every derivable definition."""
+    return [
+        (by, definition)
+        for definition in derivable_definitions(data.columns)
+        for by in STANDARD_TABLES
+        if all(col in data.columns for col in by)
+    ]
 
 
 def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
@@ -494,18 +554,41 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def publish_cells(survey: Survey, data: pl.DataFrame, design: SurveyDesign | None) -> int:
-    """Compute, protect and store the standard tables of a survey for every definition."""
+def publish_cells(
+    survey: Survey,
+    data: pl.DataFrame,
+    design: SurveyDesign | None,
+    rules: PublicationRules | None = None,
+) -> int:
+    """Compute, protect (all tables together) and store the standard tables of a survey.
+
+    The summary of the protection (rules, cells, primary and secondary suppressions, the
+    narrowest interval the audit found) is kept in the survey's diagnostics.
+    """
+    rules = rules or PublicationRules.from_settings()
+    publication = compute_tables(data, standard_requests(data), design=design, rules=rules)
     survey.cells.all().delete()
     cells: list[IndicatorCell] = []
-    for definition in derivable_definitions(data.columns):
-        for by in STANDARD_TABLES:
-            if any(col not in data.columns for col in by):
-                continue
-            table = compute_table(data, by, definition=definition, design=design, benchmark=None)
-            cells.extend(_cells(survey, table, by, definition, design is not None))
+    for (by, definition), table in publication.tables.items():
+        cells.extend(_cells(survey, table, by, Definition(definition), design is not None))
     IndicatorCell.objects.bulk_create(cells, batch_size=2000)
+    survey.diagnostics = {**survey.diagnostics, "disclosure": _jsonable(publication.summary)}
+    survey.save(update_fields=["diagnostics"])
     return len(cells)
+
+
+def republish(survey: Survey, rules: PublicationRules | None = None) -> int:
+    """Protect and store a survey's tables again from its snapshot (new rules or method)."""
+    data, design = load_frame(survey)
+    with transaction.atomic():
+        return publish_cells(survey, data, design, rules)
+
+
+def needs_republishing(survey: Survey, rules: PublicationRules | None = None) -> bool:
+    """Whether the stored cells were protected with another method or other rules."""
+    rules = rules or PublicationRules.from_settings()
+    done = survey.diagnostics.get("disclosure") or {}
+    return done.get("method") != METHOD or done.get("rules") != rules.as_dict()
 
 
 def _cells(
