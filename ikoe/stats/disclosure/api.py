@@ -25,6 +25,7 @@ from ikoe.stats.disclosure.secondary import (
     Status,
     default_cost,
     protect,
+    repair,
 )
 from ikoe.stats.disclosure.table import Table
 
@@ -397,9 +398,11 @@ def _protect_in_parts(
        ministry is a cut of one by agency): suppressed counts of step 1 stay suppressed, and
        published ones may not be taken as complements, so every part agrees on the counts;
     3. the union of the parts' patterns is audited on the whole linked system with the
-       attacker's linear program. It is released only if every primary cell keeps its
-       interval and every cell shared by two parts has one status; otherwise the caller
-       protects the whole system at once.
+       attacker's linear program. Primary cells that combining the parts leaves
+       under-protected get further complements found on the whole system (nothing is
+       published again), and the result is audited again. Every cell shared by two parts
+       must have one status; where that or the repair fails, the caller protects the whole
+       system at once.
     """
 
     def joint(part: CellSystem) -> np.ndarray:
@@ -452,13 +455,26 @@ def _protect_in_parts(
         if np.any((decided >= 0) & (decided != mine)):
             return None
         status[cells] = mine
-    # 3. audit of the union
+    # 3. audit of the union; what the parts left open across them (a count suppressed in
+    # every definition can be narrowed by combining them) is repaired on the whole system
     primary = flags != 0
     suppressed = status == 1
     report = audit(system, suppressed, primary, width)
+    stats = {
+        "parts": float(len(extended)),
+        "under_protected_parts": float(report.under_protected().size),
+    }
     if not report.ok:
-        return None
-    return Pattern(system, primary, suppressed, width, report, {"parts": float(len(extended))})
+        costs = default_cost(system.values)
+        costs[forbidden] = np.inf
+        try:
+            repaired = repair(system, primary, suppressed, width, cost=costs, report=report)
+        except ProtectionFailed:
+            return None
+        return Pattern(
+            system, primary, repaired.suppressed, width, repaired.audit, {**stats, **repaired.stats}
+        )
+    return Pattern(system, primary, suppressed, width, report, stats)
 
 
 def _embed(part: CellSystem, system: CellSystem) -> np.ndarray:

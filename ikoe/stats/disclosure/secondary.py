@@ -209,6 +209,50 @@ def protect(
     return Pattern(system, primary, worker.suppressed.copy(), width, report, dict(worker.stats))
 
 
+def repair(
+    system: CellSystem,
+    primary: np.ndarray,
+    suppressed: np.ndarray,
+    width: float = 3.0,
+    *,
+    cost: np.ndarray | None = None,
+    report: AuditReport | None = None,
+    max_rounds: int = 3,
+) -> Pattern:
+    """Suppress further cells until every primary cell of ``suppressed`` passes the audit.
+
+    Nothing suppressed is published again; each under-protected primary cell gets the
+    cheapest complements that let it move by ``width`` in the whole system. Used when patterns
+    found for parts of a system fail the audit of the whole. Raises :class:`ProtectionFailed`
+    when ``max_rounds`` do not suffice.
+    """
+    primary = np.asarray(primary, dtype=bool)
+    seed = np.asarray(suppressed, dtype=bool) | primary
+    costs = default_cost(system.values) if cost is None else np.asarray(cost, dtype=float).copy()
+    costs[seed] = 0.0
+    worker = _Protector(system, primary, float(width), costs)
+    worker.suppressed |= seed
+    worker.fixed = seed.copy()
+    clock = time.perf_counter()
+    if report is None:
+        report = audit(system, worker.suppressed, primary, width)
+    rounds = 0
+    while not report.ok:
+        if rounds >= max_rounds:
+            raise ProtectionFailed(report.under_protected(), report)
+        bad = report.under_protected()
+        worker.forget(bad)
+        worker.build(worker.order(bad), exact=True)
+        report = audit(system, worker.suppressed, primary, width)
+        rounds += 1
+    worker.stats["repair_rounds"] = float(rounds)
+    worker.stats["repair_seconds"] = time.perf_counter() - clock
+    worker.stats["repaired_cells"] = float((worker.suppressed & ~seed).sum())
+    return Pattern(
+        system, primary, worker.suppressed.copy(), float(width), report, dict(worker.stats)
+    )
+
+
 class _Protector:
     def __init__(
         self, system: CellSystem, primary: np.ndarray, width: float, cost: np.ndarray
