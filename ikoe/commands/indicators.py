@@ -170,10 +170,8 @@ def run(args: argparse.Namespace) -> int:
             "protection",
             _(
                 "This table cannot be protected beside the survey's published tables without "
-                "changing them (%(cells)d sensitive cells would stay recomputable); choose "
-                "coarser dimensions."
-            )
-            % {"cells": exc.cells.size},
+                "changing them; choose coarser dimensions."
+            ),
             column="--by",
         ) from exc
     records = []

@@ -231,9 +231,15 @@ def compute_tables(
     benchmark: BenchmarkChoice | None = None,
     rules: PublicationRules | None = None,
     released: Pattern | None = None,
+    only: Sequence[tuple[Sequence[str], Definition]] | None = None,
     workers: int = 1,
 ) -> Publication:
-    """Estimates, representation and disclosure status for tables protected together."""
+    """Estimates, representation and disclosure status for tables protected together.
+
+    With ``only``, the other tables are protected alongside but estimated without weights
+    (their counts are all that protection needs), which saves the design-based variance.
+    """
+    detailed = None if only is None else {(normalise_by(by), d) for by, d in only}
     bench = (
         StatsBenchmark(benchmark.share, benchmark.label, benchmark.year, benchmark.definition)
         if benchmark is not None
@@ -241,7 +247,10 @@ def compute_tables(
     )
 
     def estimate(by: Sequence[str], definition: Definition) -> pl.DataFrame:
-        est = estimate_shares(data, list(by), status=f"status_{definition.value}", design=design)
+        status = f"status_{definition.value}"
+        if detailed is not None and (tuple(by), definition) not in detailed:
+            return estimate_shares(data, list(by), status=status)
+        est = estimate_shares(data, list(by), status=status, design=design)
         if bench is not None:
             est = representation_table(
                 est, bench, headcount="population" if design is not None else None
@@ -281,6 +290,7 @@ def compute_table(
         benchmark=benchmark,
         rules=rules,
         released=released,
+        only=[wanted],
         workers=workers,
     )
     return publication.tables[(wanted[0], definition.value)]

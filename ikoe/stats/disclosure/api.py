@@ -357,6 +357,10 @@ def protect_linked_estimates(
             zero_complements,
             workers,
         )
+    if pattern is None and released is not None:
+        # The search over the whole system is bound by the same released cells; with
+        # hundreds of thousands of cells it would take long to reach the same answer.
+        raise ProtectionFailed(np.flatnonzero(flags != 0), None)
     if pattern is None:
         costs = default_cost(system.values)
         costs[forbidden] = np.inf
@@ -400,9 +404,9 @@ def _protect_in_parts(
     3. the union of the parts' patterns is audited on the whole linked system with the
        attacker's linear program. Primary cells that combining the parts leaves
        under-protected get further complements found on the whole system (nothing is
-       published again), and the result is audited again. Every cell shared by two parts
-       must have one status; where that or the repair fails, the caller protects the whole
-       system at once.
+       published again), and the result is audited again. A cell suppressed by one part is
+       suppressed in all (suppressing more never weakens a protection). Where a part or the
+       repair fails, the caller protects the whole system at once.
     """
 
     def joint(part: CellSystem) -> np.ndarray:
@@ -430,18 +434,18 @@ def _protect_in_parts(
     count_suppressed = np.zeros(system.size, dtype=bool)
     count_suppressed[count_cells[first.suppressed]] = True
     # 2. parts
-    status = np.full(system.size, -1, dtype=np.int8)  # -1 not decided, 0 published, 1 suppressed
-    status[count_cells] = first.suppressed.astype(np.int8)
+    union = count_suppressed.copy()
     for part_tables in _parts(extended):
         part = _linked_system([extended[k].table for k in part_tables])
         cells = joint(part)
-        costs = default_cost(part.values)
+        primary_part = flags[cells] != 0
         fixed = (is_count[cells] & count_suppressed[cells]) | keep[cells]
+        costs = default_cost(part.values)
         costs[(is_count[cells] & ~count_suppressed[cells]) | forbidden[cells]] = np.inf
         try:
             found = protect(
                 part,
-                flags[cells] != 0,
+                primary_part,
                 width,
                 cost=costs,
                 fixed=fixed,
@@ -449,16 +453,29 @@ def _protect_in_parts(
                 workers=workers,
             )
         except ProtectionFailed:
-            return None
-        decided = status[cells]
-        mine = found.suppressed.astype(np.int8)
-        if np.any((decided >= 0) & (decided != mine)):
-            return None
-        status[cells] = mine
+            # The counts published in step 1 may block this part (moving a count needs its
+            # split cells to move too): try again with only what must never be suppressed.
+            costs = default_cost(part.values)
+            costs[forbidden[cells]] = np.inf
+            try:
+                found = protect(
+                    part,
+                    primary_part,
+                    width,
+                    cost=costs,
+                    fixed=fixed,
+                    zero_complements=zero_complements,
+                    workers=workers,
+                )
+            except ProtectionFailed:
+                return None
+        # Suppressing more never weakens another part's protection (the attacker learns
+        # less), so the parts' patterns are joined; the audit below checks the whole.
+        union[cells[found.suppressed]] = True
     # 3. audit of the union; what the parts left open across them (a count suppressed in
     # every definition can be narrowed by combining them) is repaired on the whole system
     primary = flags != 0
-    suppressed = status == 1
+    suppressed = union
     report = audit(system, suppressed, primary, width)
     stats = {
         "parts": float(len(extended)),
