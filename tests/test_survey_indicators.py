@@ -325,3 +325,32 @@ def test_no_cli_output_contains_a_respondent_id_or_a_raw_answer(cast, tmp_path, 
     for text in outputs:
         for secret in (SECRET_ID, "R-ODD", SECRET_COMMENT, "1953", "A-AGY-mittel-w-0"):
             assert secret not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_that_cannot_be_protected_beside_the_published_ones_is_refused(
+    cast, tmp_path, capsys
+):
+    # Published: A-AGY × höherer Dienst has 0 of 12 with a migration background (share 0 %).
+    # By gender, its 5 men have a base under 10, so their share must stay open by 3 persons,
+    # but the published 0 fixes it at 0: the table cannot be released beside the others.
+    rows = (
+        people("A-AGY", 0, 5, career="hoeher", gender="m")
+        + people("A-AGY", 0, 7, career="hoeher", gender="w")
+        + people("A-AGY", 9, 21, career="mittel", gender="w")
+        + people("A-AGY2", 9, 21, career="mittel", gender="m")
+        + people("A-AGY2", 8, 20, career="hoeher", gender="w")
+    )
+    import_survey(write_csv(tmp_path / "s.csv", rows), name="streng", year=2024)
+    code, out, err = indicators(
+        capsys, "--survey", "streng", "--by", "agency,career_group,gender", "--json"
+    )
+    assert code != 0 and out == ""
+    assert "nicht schützen, ohne diese zu ändern" in err
+    # The published tables themselves come out as they are.
+    code, records, _err = indicators(
+        capsys, "--survey", "streng", "--by", "agency,career_group", "--json"
+    )
+    assert code == 0
+    hoeher = by_key(records, "agency", "career_group")[("A-AGY", "hoeher")]
+    assert (hoeher["share"], hoeher["status"]) == (0.0, "published")
