@@ -153,9 +153,7 @@ def run(args: argparse.Namespace) -> int:
             "benchmark", _("There is no benchmark figure with ID %(id)d.") % {"id": args.benchmark}
         )
     # The rules the survey was published with, so standard tables come out as published.
-    rules = PublicationRules.from_dict(
-        (survey.diagnostics.get("disclosure") or {}).get("rules", {})
-    )
+    rules = PublicationRules.of_survey(survey.diagnostics)
     try:
         table = compute_table(
             data,

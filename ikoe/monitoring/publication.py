@@ -130,6 +130,11 @@ class PublicationRules:
     def from_dict(cls, values: Mapping[str, Any]) -> PublicationRules:
         return cls(**{k: values[k] for k in asdict(cls()) if k in values})
 
+    @classmethod
+    def of_survey(cls, diagnostics: Mapping[str, Any]) -> PublicationRules:
+        """The rules a survey's cells were protected with (the defaults when not recorded)."""
+        return cls.from_dict((diagnostics.get("disclosure") or {}).get("rules", {}))
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -163,8 +168,7 @@ def normalise_by(by: Sequence[str]) -> tuple[str, ...]:
     ('career_group',)
     """
     by = list(dict.fromkeys(by))
-    depth = max((LEVELS.index(d) for d in by if d in LEVELS), default=-1)
-    return (*LEVELS[: depth + 1], *(d for d in by if d not in LEVELS))
+    return (*LEVELS[: _depth(by) + 1], *(d for d in by if d not in LEVELS))
 
 
 def _depth(by: Sequence[str]) -> int:

@@ -217,9 +217,7 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
 
 def _disclosure_rules(survey: Survey) -> dict[str, Any]:
     """The rules the survey's cells were protected with, for the footnote."""
-    rules = PublicationRules.from_dict(
-        (survey.diagnostics.get("disclosure") or {}).get("rules", {})
-    )
+    rules = PublicationRules.of_survey(survey.diagnostics)
     return {
         "k": rules.min_count,
         "n_min": rules.share_base,

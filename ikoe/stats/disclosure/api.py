@@ -409,14 +409,11 @@ def _protect_in_parts(
        repair fails, the caller protects the whole system at once.
     """
 
-    def joint(part: CellSystem) -> np.ndarray:
-        return _embed(part, system)
-
     # 1. counts
     count_tables = [_count_table(s, e) for s, e in zip(specs, extended, strict=True)]
     try:
         counts = _linked_system(count_tables)
-        count_cells = joint(counts)
+        count_cells = _embed(counts, system)
         primary_counts = (flags[count_cells] & (Reason.FREQUENCY | Reason.ZERO)) != 0
         costs = default_cost(counts.values)
         costs[forbidden[count_cells]] = np.inf
@@ -437,26 +434,18 @@ def _protect_in_parts(
     union = count_suppressed.copy()
     for part_tables in _parts(extended):
         part = _linked_system([extended[k].table for k in part_tables])
-        cells = joint(part)
+        cells = _embed(part, system)
         primary_part = flags[cells] != 0
         fixed = (is_count[cells] & count_suppressed[cells]) | keep[cells]
-        costs = default_cost(part.values)
-        costs[(is_count[cells] & ~count_suppressed[cells]) | forbidden[cells]] = np.inf
-        try:
-            found = protect(
-                part,
-                primary_part,
-                width,
-                cost=costs,
-                fixed=fixed,
-                zero_complements=zero_complements,
-                workers=workers,
-            )
-        except ProtectionFailed:
-            # The counts published in step 1 may block this part (moving a count needs its
-            # split cells to move too): try again with only what must never be suppressed.
-            costs = default_cost(part.values)
-            costs[forbidden[cells]] = np.inf
+        # First with the counts published in step 1 barred; they may block this part (moving
+        # a count needs its split cells to move too), so then with only what must never be
+        # suppressed.
+        strict = default_cost(part.values)
+        strict[(is_count[cells] & ~count_suppressed[cells]) | forbidden[cells]] = np.inf
+        loose = default_cost(part.values)
+        loose[forbidden[cells]] = np.inf
+        found = None
+        for costs in (strict, loose):
             try:
                 found = protect(
                     part,
@@ -467,8 +456,11 @@ def _protect_in_parts(
                     zero_complements=zero_complements,
                     workers=workers,
                 )
+                break
             except ProtectionFailed:
-                return None
+                continue
+        if found is None:
+            return None
         # Suppressing more never weakens another part's protection (the attacker learns
         # less), so the parts' patterns are joined; the audit below checks the whole.
         union[cells[found.suppressed]] = True

@@ -195,15 +195,7 @@ def protect(
     clock = time.perf_counter()
     report = audit(system, worker.suppressed, primary, width)
     worker.stats["audit_seconds"] = time.perf_counter() - clock
-    rounds = 1
-    while not report.ok:
-        if rounds >= max_rounds:
-            raise ProtectionFailed(report.under_protected(), report)
-        bad = report.under_protected()
-        worker.forget(bad)
-        worker.build(worker.order(bad), exact=True)
-        report = audit(system, worker.suppressed, primary, width)
-        rounds += 1
+    report, rounds = worker.mend(report, rounds=1, max_rounds=max_rounds)
     worker.stats["audit_solves"] = float(report.lp_solves)
     worker.stats["rounds"] = float(rounds)
     return Pattern(system, primary, worker.suppressed.copy(), width, report, dict(worker.stats))
@@ -236,15 +228,7 @@ def repair(
     clock = time.perf_counter()
     if report is None:
         report = audit(system, worker.suppressed, primary, width)
-    rounds = 0
-    while not report.ok:
-        if rounds >= max_rounds:
-            raise ProtectionFailed(report.under_protected(), report)
-        bad = report.under_protected()
-        worker.forget(bad)
-        worker.build(worker.order(bad), exact=True)
-        report = audit(system, worker.suppressed, primary, width)
-        rounds += 1
+    report, rounds = worker.mend(report, rounds=0, max_rounds=max_rounds)
     worker.stats["repair_rounds"] = float(rounds)
     worker.stats["repair_seconds"] = time.perf_counter() - clock
     worker.stats["repaired_cells"] = float((worker.suppressed & ~seed).sum())
@@ -296,6 +280,21 @@ class _Protector:
 
     def forget(self, cells: np.ndarray) -> None:
         self.certified[cells] = False
+
+    def mend(self, report: AuditReport, rounds: int, max_rounds: int) -> tuple[AuditReport, int]:
+        """Protect the primary cells the audit found under-protected, exactly, until it passes.
+
+        ``rounds`` counts the audits so far; raises :class:`ProtectionFailed` at ``max_rounds``.
+        """
+        while not report.ok:
+            if rounds >= max_rounds:
+                raise ProtectionFailed(report.under_protected(), report)
+            bad = report.under_protected()
+            self.forget(bad)
+            self.build(self.order(bad), exact=True)
+            report = audit(self.system, self.suppressed, self.primary, self.width)
+            rounds += 1
+        return report, rounds
 
     # build --------------------------------------------------------------------------------
 
