@@ -303,12 +303,14 @@ def cells_from_truth(
 
 
 class _Program:
-    """``min c·x`` subject to ``lhs <= A x <= rhs``, ``x >= 0``; HiGHS kept alive between
-    solves so a changed objective starts from the last basis."""
+    """``min c·x`` subject to ``lhs <= A x <= rhs``, ``0 <= x <= upper``; HiGHS kept alive
+    between solves so a changed objective starts from the last basis."""
 
-    def __init__(self, a: sp.csr_matrix, lhs: np.ndarray, rhs: np.ndarray) -> None:
+    def __init__(
+        self, a: sp.csr_matrix, lhs: np.ndarray, rhs: np.ndarray, upper: np.ndarray
+    ) -> None:
         self.a = sp.csc_matrix(a)
-        self.lhs, self.rhs = lhs, rhs
+        self.lhs, self.rhs, self.upper = lhs, rhs, upper
         self.n = self.a.shape[1]
         self.solves = 0
         self._cost_cols = np.zeros(0, dtype=np.int32)
@@ -327,7 +329,7 @@ class _Program:
                 0.0,
                 np.zeros(self.n),
                 np.zeros(self.n),
-                np.full(self.n, inf),
+                np.ascontiguousarray(np.minimum(upper, inf), dtype=np.float64),
                 np.ascontiguousarray(np.maximum(lhs, -inf), dtype=np.float64),
                 np.ascontiguousarray(np.minimum(rhs, inf), dtype=np.float64),
                 np.ascontiguousarray(self.a.indptr, dtype=np.int32),
@@ -375,7 +377,9 @@ class _Program:
             b_eq=self.rhs[eq],
             A_ub=sp.vstack([a[up], -a[lo]]),
             b_ub=np.concatenate([self.rhs[up], -self.lhs[lo]]),
-            bounds=(0, None),
+            bounds=np.column_stack(
+                [np.zeros(self.n), np.where(np.isinf(self.upper), np.nan, self.upper)]
+            ),
             method="highs",
         )
         if res.status != 0:
@@ -526,6 +530,24 @@ class Attacker:
             lhs.append(lo)
             rhs.append(hi)
 
+        # Variables a published 0 rules out (no yes, no no, nobody unknown, nobody declared)
+        # are fixed at 0: the same program, but fewer columns for the simplex to price.
+        upper = np.full(self.size, math.inf)
+        for c in self.cells:
+            empty = []
+            if c.yes == 0:
+                empty.append("yes")
+            if c.no == 0:
+                empty.append("no")
+            if c.declared == 0:
+                empty.append("declared")
+            for block in self._containing(c.table):
+                for kind in empty:
+                    upper[self.form(kind, c.table, c.key, c.definition, block)] = 0.0
+                if c.declared is not None and c.declared == c.respondents:
+                    every = self.form("respondents", c.table, c.key, None, block)
+                    known = self.form("declared", c.table, c.key, c.definition, block)
+                    upper[np.setdiff1d(every, known)] = 0.0
         published: set[tuple] = set()
         for c in self.cells:
             known = [
@@ -570,7 +592,7 @@ class Attacker:
         a = sp.csr_matrix(
             (stacked[1], stacked[0].astype(np.int64), indptr), shape=(len(rows), self.size)
         )
-        self.program = _Program(a, np.array(lhs), np.array(rhs))
+        self.program = _Program(a, np.array(lhs), np.array(rhs), upper)
 
     # --- intervals ----------------------------------------------------------------------------
 
@@ -695,7 +717,10 @@ class Attacker:
         ax = self.program.a @ x
         over = np.maximum(ax - self.program.rhs, 0.0)
         under = np.maximum(self.program.lhs - ax, 0.0)
-        return float(max(over.max(initial=0.0), under.max(initial=0.0), -x.min(initial=0.0)))
+        above = np.maximum(x - self.program.upper, 0.0)
+        return float(
+            max(over.max(initial=0.0), under.max(initial=0.0), above.max(), -x.min(initial=0.0))
+        )
 
 
 def _sort_key(key: tuple[str | None, ...]) -> tuple:
