@@ -545,9 +545,9 @@ class Attacker:
                 for kind in empty:
                     upper[self.form(kind, c.table, c.key, c.definition, block)] = 0.0
                 if c.declared is not None and c.declared == c.respondents:
-                    every = self.form("respondents", c.table, c.key, None, block)
-                    known = self.form("declared", c.table, c.key, c.definition, block)
-                    upper[np.setdiff1d(every, known)] = 0.0
+                    everybody = self.form("respondents", c.table, c.key, None, block)
+                    answered = self.form("declared", c.table, c.key, c.definition, block)
+                    upper[np.setdiff1d(everybody, answered)] = 0.0
         published: set[tuple] = set()
         for c in self.cells:
             known = [

@@ -38,6 +38,7 @@ from tests.attacker import (
     Attacker,
     Cell,
     Count,
+    Interval,
     cells_from_api,
     cells_from_truth,
     joint_statuses,
@@ -69,6 +70,10 @@ def respondents(groups: list[tuple[dict[str, str], tuple[str, ...], int]]) -> pl
         rows += [{"land": "L", **codes, **dict(zip(("m", "e"), statuses, strict=True))}] * n
     frame = pl.DataFrame(rows)
     return frame.rename({"m": f"status_{MIGHEV}", "e": f"status_{EG}"})
+
+
+def span(interval: Interval) -> tuple[int, int]:
+    return interval.lower, interval.upper
 
 
 def two_definition_attacker(cells: list[Cell], **options: Any) -> Attacker:
@@ -107,20 +112,13 @@ def test_an_einwanderungsgeschichte_count_is_pinned_by_the_mighev_figures_of_its
     )
     hidden = {Count("yes", BY_AGENCY, ("L", a), EG) for a in "AB"}
     cells = cells_from_truth(data, [LAND, BY_AGENCY], [MIGHEV, EG], hidden)
+    a, b = (Count("yes", BY_AGENCY, ("L", agency), EG) for agency in "AB")
     nested = two_definition_attacker(cells).intervals()
-    assert (
-        nested[Count("yes", BY_AGENCY, ("L", "A"), EG)].lower,
-        nested[Count("yes", BY_AGENCY, ("L", "A"), EG)].upper,
-    ) == (0, 0)
-    assert (
-        nested[Count("yes", BY_AGENCY, ("L", "B"), EG)].lower,
-        nested[Count("yes", BY_AGENCY, ("L", "B"), EG)].upper,
-    ) == (3, 3)
+    assert span(nested[a]) == (0, 0) and span(nested[b]) == (3, 3)
     # An attacker who does not know how the definitions nest sees 0..3 for both.
     every = list(itertools.product(("yes", "no", "unknown"), repeat=2))
     naive = Attacker(cells, [MIGHEV, EG], every).intervals()
-    a = naive[Count("yes", BY_AGENCY, ("L", "A"), EG)]
-    assert (a.lower, a.upper) == (0, 3)
+    assert span(naive[a]) == (0, 3) and span(naive[b]) == (0, 3)
 
 
 def test_a_listed_row_has_at_least_one_respondent():
@@ -136,10 +134,9 @@ def test_a_listed_row_has_at_least_one_respondent():
     hidden = {Count("respondents", BY_AGENCY, ("L", a)) for a in "AB"}
     cells = cells_from_truth(data, [LAND, BY_AGENCY], [MIGHEV, EG], hidden)
     a = Count("respondents", BY_AGENCY, ("L", "A"))
-    listed = two_definition_attacker(cells).intervals()[a]
-    assert (listed.lower, listed.upper) == (1, 2)
-    unlisted = two_definition_attacker(cells, listed_at_least_one=False).intervals()[a]
-    assert (unlisted.lower, unlisted.upper) == (0, 3)
+    assert span(two_definition_attacker(cells).intervals()[a]) == (1, 2)
+    forgetful = two_definition_attacker(cells, listed_at_least_one=False)
+    assert span(forgetful.intervals()[a]) == (0, 3)
 
 
 def test_tables_meet_at_the_land_per_joint_status_not_only_per_definition():
@@ -161,11 +158,9 @@ def test_tables_meet_at_the_land_per_joint_status_not_only_per_definition():
     hidden = {Count("yes", BY_GENDER, ("L", g), MIGHEV) for g in "wm"}
     w = Count("yes", BY_GENDER, ("L", "w"), MIGHEV)
     linked = cells_from_truth(data, [LAND, BY_AGENCY, BY_GENDER], [MIGHEV, EG], hidden)
-    found = two_definition_attacker(linked).intervals()[w]
-    assert (found.lower, found.upper) == (3, 3)
+    assert span(two_definition_attacker(linked).intervals()[w]) == (3, 3)
     alone = cells_from_truth(data, [LAND, BY_GENDER], [MIGHEV, EG], hidden)
-    found = two_definition_attacker(alone).intervals()[w]
-    assert (found.lower, found.upper) == (0, 3)
+    assert span(two_definition_attacker(alone).intervals()[w]) == (0, 3)
 
 
 def test_a_share_withheld_only_as_unreliable_tells_that_at_least_k_have_no_migration_background():
@@ -186,10 +181,8 @@ def test_a_share_withheld_only_as_unreliable_tells_that_at_least_k_have_no_migra
         for c in cells_from_truth(data, [LAND, BY_AGENCY], [MIGHEV, EG], hidden)
     ]
     b = Count("yes", BY_AGENCY, ("L", "B"), MIGHEV)
-    plain = two_definition_attacker(cells).intervals()[b]
-    assert (plain.lower, plain.upper) == (0, 6)
-    read = two_definition_attacker(cells, symbols=True).intervals()[b]
-    assert (read.lower, read.upper) == (1, 6)
+    assert span(two_definition_attacker(cells).intervals()[b]) == (0, 6)
+    assert span(two_definition_attacker(cells, symbols=True).intervals()[b]) == (1, 6)
 
 
 def test_the_shortcuts_give_the_same_intervals_as_one_linprog_per_bound():
