@@ -42,8 +42,10 @@ question ("born abroad and immigrated after 1949?") and the importer stored the 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -366,3 +368,63 @@ def declaration_rate(status: pl.Series) -> float:
         return float("nan")
     known = status.cast(pl.String).is_in(["yes", "no"]).sum()
     return float(known) / status.len()
+
+
+def possible_combinations(
+    definitions: Sequence[Definition | str],
+    columns: Collection[str],
+    *,
+    assume_immigration_after_1949: bool = False,
+) -> tuple[tuple[str, ...], ...]:
+    """Every combination of statuses under ``definitions`` that some respondent can have.
+
+    Found by deriving the statuses for every pattern of answers the answer columns present
+    in a survey allow (each yes/no question answered yes, no or not at all; each year before
+    1950, since 1950 or not given), so no logical relation between the definitions can be
+    forgotten: what no pattern of answers produces cannot occur. Published tables under
+    several definitions reveal these relations to every reader, so disclosure control must
+    know them too (docs/disclosure.md).
+
+    >>> combos = possible_combinations(["mighev_short", "einwanderungsgeschichte"],
+    ...                                ["german", "born_abroad", "immigration_year",
+    ...                                 "mother_born_abroad", "father_born_abroad"])
+    >>> ("yes", "yes") in combos, ("no", "yes") in combos, ("unknown", "yes") in combos
+    (True, False, False)
+    >>> combos
+    (('yes', 'yes'), ('yes', 'no'), ('yes', 'unknown'), ('no', 'no'), ('unknown', 'no'), ('unknown', 'unknown'))
+    """
+    chosen = tuple(Definition(d) for d in definitions)
+    present = tuple(sorted(set(columns) & {*ANSWER_COLUMNS, PRECOMPUTED_COLUMN}))
+    return _combinations(chosen, present, assume_immigration_after_1949)
+
+
+@lru_cache(maxsize=32)
+def _combinations(
+    definitions: tuple[Definition, ...], present: tuple[str, ...], assume: bool
+) -> tuple[tuple[str, ...], ...]:
+    def choices(name: str) -> tuple[Any, ...]:
+        if name in YEAR_COLUMNS:
+            return (FIRST_YEAR - 1, FIRST_YEAR, None)
+        if name == PRECOMPUTED_COLUMN:
+            return ("yes", "no", None)
+        return (True, False, None)
+
+    schema = {
+        name: pl.Int32
+        if name in YEAR_COLUMNS
+        else pl.String
+        if name == PRECOMPUTED_COLUMN
+        else pl.Boolean
+        for name in present
+    }
+    patterns = list(itertools.product(*(choices(name) for name in present)))
+    frame = (
+        pl.DataFrame(patterns, schema=schema, orient="row")
+        if present
+        else pl.DataFrame({"_": [None]})
+    )
+    statuses = derive_all(
+        frame, definitions, prefix="_s_", assume_immigration_after_1949=assume
+    ).select([f"_s_{d.value}" for d in definitions])
+    found = {tuple(str(v) for v in row) for row in statuses.unique().iter_rows()}
+    return tuple(sorted(found, key=lambda c: tuple(STATUS_VALUES.index(v) for v in c)))

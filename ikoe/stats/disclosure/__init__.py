@@ -19,6 +19,7 @@ from ikoe.stats.disclosure.api import (
     EstimateCell,
     EstimateResult,
     EstimateTable,
+    JointAnswers,
     TableProtection,
     protect_estimates,
     protect_linked,
@@ -33,7 +34,7 @@ from ikoe.stats.disclosure.cellkey import (
     record_keys,
     record_keys_from_ids,
 )
-from ikoe.stats.disclosure.hierarchy import TOTAL, Hierarchy, HierarchyError
+from ikoe.stats.disclosure.hierarchy import TOTAL, Classification, Hierarchy, HierarchyError
 from ikoe.stats.disclosure.primary import Reason, Rules, count_flags, reason_names, share_flags
 from ikoe.stats.disclosure.problem import CellSystem, LinkedTables, LinkError, link_tables
 from ikoe.stats.disclosure.secondary import Pattern, ProtectionFailed, Status, protect
@@ -43,11 +44,13 @@ __all__ = [
     "TOTAL",
     "AuditReport",
     "CellSystem",
+    "Classification",
     "EstimateCell",
     "EstimateResult",
     "EstimateTable",
     "Hierarchy",
     "HierarchyError",
+    "JointAnswers",
     "LinkError",
     "LinkedTables",
     "Pattern",

@@ -14,7 +14,9 @@ relations; its cells are the corners of a (generalised) hypercube around the sen
 
 from __future__ import annotations
 
-from ikoe.stats.disclosure.hierarchy import Hierarchy
+import numpy as np
+
+from ikoe.stats.disclosure.hierarchy import Classification, Dimension, Hierarchy
 
 ANCESTOR_LEVELS = 2
 """How many levels up a move may swap an ancestor against the ancestor's sibling."""
@@ -22,6 +24,8 @@ SIBLING_PATHS = 6
 """How many paths down a sibling with children may take."""
 OWN_PATHS = 4
 """How many paths down the code itself may take when it has children."""
+SUM_MOVES = 24
+"""How many moves a code of a classification with several sums may take."""
 
 
 def down_paths(h: Hierarchy, x: int, cap: int) -> list[list[int]]:
@@ -38,8 +42,10 @@ def down_paths(h: Hierarchy, x: int, cap: int) -> list[list[int]]:
     return out
 
 
-def moves(h: Hierarchy, c: int) -> list[tuple[list[int], list[int]]]:
+def moves(h: Dimension, c: int) -> list[tuple[list[int], list[int]]]:
     """Moves of the code at position ``c``: ``(positions, signs)`` with ``positions[0] == c``."""
+    if isinstance(h, Classification):
+        return sum_moves(h, c)
     ups: list[tuple[list[int], list[int]]] = []
     if h.parents[c] >= 0:
         node = c
@@ -67,4 +73,35 @@ def moves(h: Hierarchy, c: int) -> list[tuple[list[int], list[int]]]:
     for path in down_paths(h, c, OWN_PATHS):
         for pos, signs in ups:
             out.append(([c, *pos, *path], [1, *signs, *([1] * len(path))]))
+    return out
+
+
+def sum_moves(h: Classification, c: int) -> list[tuple[list[int], list[int]]]:
+    """Moves in a classification whose codes are tied by relations: one contributor of a
+    kind that counts in ``c`` more (the total rises with it), or one such contributor instead
+    of one of another kind (the total stays). Only moves that change each code by at most one
+    are offered; flows over wider neighbourhoods find the others.
+
+    >>> c = Classification(("_T", "a", "b", "a-b"), ((1, -1, 0, 0), (0, 1, -1, -1)),
+    ...                    ((1, 1, 1, 0), (1, 1, 0, 1)))
+    >>> [(tuple(c.codes[p] for p in pos), tuple(sg)) for pos, sg in sum_moves(c, c.position("b"))]
+    [(('b', 'a-b'), (1, -1)), (('b', '_T', 'a'), (1, 1, 1))]
+    """
+    gens = [np.asarray(g, dtype=float) for g in h.generators]
+    out: list[tuple[list[int], list[int]]] = []
+    for g in gens:
+        if g[c] <= 0:
+            continue
+        for other in [*(o for o in gens if o[c] < g[c]), None]:
+            v = g if other is None else g - other
+            if v[c] != 1 or np.any(np.abs(v) > 1):
+                continue
+            rest = [p for p in np.flatnonzero(v).tolist() if p != c]
+            plus = [p for p in rest if v[p] > 0]
+            minus = [p for p in rest if v[p] < 0]
+            move = ([c, *plus, *minus], [1] * (1 + len(plus)) + [-1] * len(minus))
+            if move not in out:
+                out.append(move)
+            if len(out) >= SUM_MOVES:
+                return out
     return out

@@ -11,13 +11,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
 from ikoe.stats.disclosure.audit import audit
-from ikoe.stats.disclosure.hierarchy import TOTAL, Hierarchy
-from ikoe.stats.disclosure.primary import Reason, Rules, count_flags, reason_names, share_flags
+from ikoe.stats.disclosure.hierarchy import TOTAL, Classification, Dimension, Hierarchy
+from ikoe.stats.disclosure.joint import Facet, coordinates, facets
+from ikoe.stats.disclosure.primary import (
+    Reason,
+    Rules,
+    confidential,
+    count_flags,
+    reason_names,
+    share_flags,
+)
 from ikoe.stats.disclosure.problem import CellSystem, _is_cut, link_tables
 from ikoe.stats.disclosure.secondary import (
     Pattern,
@@ -53,7 +62,7 @@ class TableProtection:
         cell = int(self.members[i])
         if not self.pattern.suppressed[cell]:
             return None
-        return self.pattern.audit.interval(cell)
+        return self.pattern.audit.get(cell)
 
     def rows(
         self,
@@ -146,17 +155,137 @@ def protect_linked(
 
 
 @dataclass(frozen=True)
+class JointAnswers:
+    """Contributors classified by their answer under several definitions at once.
+
+    ``names`` are the definitions (of migration background, say) and ``combinations`` the
+    combinations of answers – ``yes``, ``no`` or ``unknown`` under each definition, in the
+    order of ``names`` – that can occur at all. What the published counts of one cell can be
+    is then the cone of nonnegative sums of these combinations; its facets are every linear
+    relation between the definitions a reader can infer (:func:`~ikoe.stats.disclosure.joint.
+    facets`). Besides "no count is negative", each facet becomes a never published code of
+    the attribute dimension: the number of contributors by which the relation is slack
+    (with a MighEV background but no Einwanderungsgeschichte, say), which adds up along every
+    hierarchy like any count. So the attacker's equations hold every relation between the
+    definitions without one being written down by hand.
+
+    >>> joint = JointAnswers(("m", "e"), (("yes", "yes"), ("yes", "no"), ("no", "no")))
+    >>> c = joint.classification
+    >>> c.codes
+    ('_T', 'm:yes', 'm:no', 'm:unknown', 'm:answered', 'e:yes', 'e:no', 'e:unknown', 'e:answered', '_r1')
+    >>> [c.codes[i] for i in joint.hidden]
+    ['_r1']
+    >>> joint.value({("yes", "yes"): 2, ("yes", "no"): 1}).tolist()
+    [3.0, 3.0, 0.0, 0.0, 3.0, 2.0, 1.0, 0.0, 3.0, 1.0]
+    """
+
+    names: tuple[str, ...]
+    combinations: tuple[tuple[str, ...], ...]
+
+    def __post_init__(self) -> None:
+        if not self.names or not self.combinations:
+            raise ValueError("name at least one definition and one combination")
+        for combination in self.combinations:
+            if len(combination) != len(self.names) or not set(combination) <= set(ANSWERS):
+                raise ValueError(f"combination {combination!r}: one of {ANSWERS} per definition")
+
+    @staticmethod
+    def sum_code(name: str, answer: str) -> str:
+        """The code of everyone with ``answer`` (or ``answered``) under definition ``name``."""
+        return f"{name}:{answer}"
+
+    @cached_property
+    def relations(self) -> tuple[list[Facet], list[Facet]]:
+        """The equalities and the facets (beyond "no count is negative") between definitions."""
+        return facets(self.combinations)
+
+    @cached_property
+    def classification(self) -> Classification:
+        names = self.names
+        equalities, slack = self.relations
+        codes = [TOTAL]
+        for name in names:
+            codes += [self.sum_code(name, a) for a in (*ANSWERS, ANSWERED)]
+        codes += [f"_r{k + 1}" for k in range(len(slack))]
+        at = {code: i for i, code in enumerate(codes)}
+        n = len(codes)
+
+        def coordinate(k: int) -> int:  # facets are over (yes, no) of each definition
+            return at[self.sum_code(names[k // 2], (YES, NO)[k % 2])]
+
+        rows: list[list[float]] = []
+        for name in names:
+            row = [0.0] * n
+            row[0] = 1.0
+            for a in ANSWERS:
+                row[at[self.sum_code(name, a)]] = -1.0
+            rows.append(row)
+            row = [0.0] * n
+            row[at[self.sum_code(name, ANSWERED)]] = 1.0
+            row[at[self.sum_code(name, YES)]] = row[at[self.sum_code(name, NO)]] = -1.0
+            rows.append(row)
+        for j, (coef, bound) in enumerate([*equalities, *slack]):
+            row = [0.0] * n
+            for k, weight in enumerate(coef):
+                row[coordinate(k)] += float(weight)
+            row[0] -= float(bound)
+            if j >= len(equalities):  # a.x + slack = bound * total
+                row[at[f"_r{j - len(equalities) + 1}"]] = 1.0
+            rows.append(row)
+        generators = []
+        for combination in self.combinations:
+            g = [0.0] * n
+            g[0] = 1.0
+            for name, a in zip(names, combination, strict=True):
+                g[at[self.sum_code(name, a)]] = 1.0
+                if a != UNKNOWN:
+                    g[at[self.sum_code(name, ANSWERED)]] = 1.0
+            x = coordinates(combination)
+            for k, (coef, bound) in enumerate(slack):
+                g[at[f"_r{k + 1}"]] = float(
+                    bound - sum(a * b for a, b in zip(coef, x, strict=True))
+                )
+            generators.append(tuple(g))
+        return Classification(tuple(codes), tuple(tuple(r) for r in rows), tuple(generators))
+
+    def positions(self, name: str) -> dict[str, int]:
+        """Positions of ``yes``, ``no``, ``unknown`` and ``answered`` under ``name``."""
+        c = self.classification
+        return {a: c.position(self.sum_code(name, a)) for a in (*ANSWERS, ANSWERED)}
+
+    @cached_property
+    def hidden(self) -> tuple[int, ...]:
+        """Positions of the codes no table publishes (the slack of each relation)."""
+        c = self.classification
+        return tuple(i for i, code in enumerate(c.codes) if code.startswith("_r"))
+
+    def value(self, counts: Mapping[tuple[str, ...], int]) -> np.ndarray:
+        """The codes' values of a cell with ``counts`` contributors per combination."""
+        index = {c: k for k, c in enumerate(self.combinations)}
+        unknown = set(counts) - set(index)
+        if unknown:
+            raise ValueError(f"combinations the definitions do not allow: {sorted(unknown)}")
+        return self.classification.value_of({index[c]: n for c, n in counts.items()})
+
+
+ANSWERS = (YES, NO, UNKNOWN)
+
+
+@dataclass(frozen=True)
 class EstimateCell:
     """One bottom-level cell of a survey table: contributors and their sensitive answers.
 
     ``sensitive`` counts those with the sensitive answer (e.g. with a migration background);
-    ``declared`` those who answered the question at all (default: everyone).
+    ``declared`` those who answered the question at all (default: everyone). For a table with
+    :class:`JointAnswers`, ``joint`` gives instead the count of each combination of answers
+    (missing combinations are zero).
     """
 
     key: tuple[str, ...]
     count: int
     sensitive: int | None = None
     declared: int | None = None
+    joint: Mapping[tuple[str, ...], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,13 +295,16 @@ class EstimateTable:
     ``attribute`` names the extra dimension that splits contributors by their answer. Tables of
     one survey that share an attribute describe the same answer (one definition of migration
     background, say); tables with different attributes (other definitions) still share their
-    counts of contributors, which is what links them.
+    counts of contributors, which is what links them. With ``joint`` the attribute splits
+    contributors by their answers under several definitions at once, and the results hold
+    every definition.
     """
 
     dims: tuple[str, ...]
     cells: Sequence[EstimateCell]
     hierarchies: Mapping[str, Hierarchy] | None = None
     attribute: str = SENSITIVE_DIM
+    joint: JointAnswers | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +312,8 @@ class EstimateResult:
     """Status and reasons for the count and the share of one cell of the complete table.
 
     ``declared_status`` is the status of the number of contributors who answered (the base of
-    the share); it is the count's status when everyone answered.
+    the share); it is the count's status when everyone answered. ``definition`` names the
+    definition of a table with :class:`JointAnswers` (``None`` otherwise).
     """
 
     key: tuple[str, ...]
@@ -193,19 +326,24 @@ class EstimateResult:
     share_reasons: tuple[str, ...]
     declared: float | None = None
     declared_status: Status | None = None
+    definition: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class _Extended:
-    """One table of estimates as a table of counts split by the answer, with its primary flags."""
+    """One table of estimates as a table of counts split by the answer, with its primary flags.
+
+    ``views`` holds per definition (``None`` for a table of one answer) the cells of ``yes``,
+    ``no`` and ``answered`` aligned with ``base``, the cells of all contributors (``-1`` where
+    the answer cannot occur: a known zero).
+    """
 
     table: Table
     flags: np.ndarray
     shares: bool
-    base: np.ndarray  # cells with the attribute at _T (all contributors)
-    yes: np.ndarray  # ... at "yes"
-    no: np.ndarray  # ... at "no"
-    answered: np.ndarray  # ... at "answered" (= base when everyone answered)
+    base: np.ndarray
+    views: dict[str | None, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    hidden: np.ndarray  # cells never published (combinations of answers)
 
 
 def _attribute_hierarchy(split: bool) -> Hierarchy:
@@ -217,6 +355,8 @@ def _attribute_hierarchy(split: bool) -> Hierarchy:
 
 
 def _has_shares(spec: EstimateTable) -> bool:
+    if spec.joint is not None:
+        return True
     with_share = [c.sensitive is not None for c in spec.cells]
     if any(with_share) and not all(with_share):
         raise ValueError("give the sensitive count for every cell or for none")
@@ -227,50 +367,90 @@ def _needs_split(spec: EstimateTable) -> bool:
     return any(c.declared is not None and c.declared != c.count for c in spec.cells)
 
 
+def _bottom(spec: EstimateTable, shares: bool, split: bool) -> list[tuple[tuple[str, ...], float]]:
+    """The bottom cells of the table split by the answer."""
+    bottom: list[tuple[tuple[str, ...], float]] = []
+    for c in spec.cells:
+        if len(c.key) != len(spec.dims):
+            raise ValueError(f"cell {c.key!r} does not have one code per dimension")
+        if not shares:
+            bottom.append((tuple(c.key), float(c.count)))
+        elif spec.joint is not None:
+            counts = dict(c.joint or {})
+            if sum(counts.values()) != c.count or min(counts.values(), default=0) < 0:
+                raise ValueError(f"cell {c.key!r}: the combinations must add up to the count")
+            codes = spec.joint.classification.codes
+            value = spec.joint.value(counts)
+            bottom += [((*c.key, codes[i]), float(value[i])) for i in np.flatnonzero(value)]
+        else:
+            declared = c.count if c.declared is None else c.declared
+            sensitive = int(c.sensitive or 0)
+            if not 0 <= sensitive <= declared <= c.count:
+                raise ValueError(f"cell {c.key!r}: need 0 <= sensitive <= declared <= count")
+            bottom.append(((*c.key, YES), float(sensitive)))
+            bottom.append(((*c.key, NO), float(declared - sensitive)))
+            if split:
+                bottom.append(((*c.key, UNKNOWN), float(c.count - declared)))
+    return bottom
+
+
 def _extend(spec: EstimateTable, rules: Rules, shares: bool, split: bool) -> _Extended:
     dims = tuple(spec.dims)
     if spec.attribute in dims:
         raise ValueError(f"{spec.attribute} is reserved")
-    bottom: list[tuple[tuple[str, ...], float]] = []
-    for c in spec.cells:
-        if len(c.key) != len(dims):
-            raise ValueError(f"cell {c.key!r} does not have one code per dimension")
-        if not shares:
-            bottom.append((tuple(c.key), float(c.count)))
-            continue
-        declared = c.count if c.declared is None else c.declared
-        sensitive = int(c.sensitive or 0)
-        if not 0 <= sensitive <= declared <= c.count:
-            raise ValueError(f"cell {c.key!r}: need 0 <= sensitive <= declared <= count")
-        bottom.append(((*c.key, YES), float(sensitive)))
-        bottom.append(((*c.key, NO), float(declared - sensitive)))
-        if split:
-            bottom.append(((*c.key, UNKNOWN), float(c.count - declared)))
-    given = dict(spec.hierarchies or {})
+    bottom = _bottom(spec, shares, split)
+    given: dict[str, Dimension] = dict(spec.hierarchies or {})
     if not shares:
         table = Table.from_bottom(dims, bottom, given)
         every = np.arange(table.size)
-        return _Extended(table, count_flags(table.values, rules), False, every, every, every, every)
-    given[spec.attribute] = _attribute_hierarchy(split)
+        nothing = np.zeros(table.size, dtype=bool)
+        views: dict[str | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = {
+            None: (every, every, every)
+        }
+        return _Extended(table, count_flags(table.values, rules), False, every, views, nothing)
+    attr: Dimension
+    at_answer: dict[str | None, tuple[int, int, int]]
+    if spec.joint is not None:
+        attr = spec.joint.classification
+        at_answer = {}
+        for definition in spec.joint.names:
+            where = spec.joint.positions(definition)
+            at_answer[definition] = (where[YES], where[NO], where[ANSWERED])
+        unpublished = set(spec.joint.hidden)
+    else:
+        attr = _attribute_hierarchy(split)
+        at_answer = {
+            None: (
+                attr.position(YES),
+                attr.position(NO),
+                attr.position(ANSWERED if split else TOTAL),
+            )
+        }
+        unpublished = set()
+    given[spec.attribute] = attr
     table = Table.from_bottom((*dims, spec.attribute), bottom, given)
     values = table.values
-    attr = table.hierarchies[-1]
-    code = np.array(attr.codes)[table.positions()[:, -1]]
+    code = table.positions()[:, -1]
     flags = np.zeros(table.size, dtype=np.int64)
-    is_total = code == TOTAL
-    flags[is_total] = count_flags(values[is_total], rules)
-    if rules.attribute_frequency:
-        leaf = (code == YES) | (code == NO)
-        flags[leaf] |= (
-            count_flags(values[leaf], Rules(min_count=rules.min_count)) & Reason.FREQUENCY
-        )
-    base = np.flatnonzero(is_total)
     at = attr.position(TOTAL)
-    yes = base + (attr.position(YES) - at)
-    no = base + (attr.position(NO) - at)
-    answered = base + (attr.position(ANSWERED) - at) if split else base
-    flags[yes] |= share_flags(values[base], values[yes], values[answered], rules)
-    return _Extended(table, flags, True, base, yes, no, answered)
+    base = np.flatnonzero(code == at)
+    flags[base] = count_flags(values[base], rules)
+    views = {}
+    for name, (at_yes, at_no, at_answered) in at_answer.items():
+        yes, no, answered = base + (at_yes - at), base + (at_no - at), base + (at_answered - at)
+        if rules.attribute_frequency:
+            for side in (yes, no):
+                flags[side] |= (
+                    count_flags(values[side], Rules(min_count=rules.min_count)) & Reason.FREQUENCY
+                )
+        share = share_flags(values[base], values[yes], values[answered], rules)
+        flags[yes] |= share
+        # Everyone answering alike is given away by the "no" cell (zero) as much as by the
+        # "yes" cell: both sides of the share are protected.
+        flags[no] |= share & Reason.GROUP
+        views[name] = (yes, no, answered)
+    hidden = np.isin(code, np.array(sorted(unpublished), dtype=np.int64))
+    return _Extended(table, flags, True, base, views, hidden)
 
 
 def protect_linked_estimates(
@@ -282,6 +462,7 @@ def protect_linked_estimates(
     empty_known: bool = False,
     released: Pattern | None = None,
     workers: int = 1,
+    exact_audit: bool = True,
 ) -> tuple[list[list[EstimateResult]], Pattern]:
     """Protect counts and shares of several tables of one survey together.
 
@@ -297,6 +478,10 @@ def protect_linked_estimates(
     ``released`` is a pattern released earlier for some of these tables (protected with the
     same rules): what it published stays published and what it suppressed stays suppressed,
     so a further table can be added to a publication without changing what is out already.
+
+    With ``empty_known`` every listed group (a count cell with contributors) is also known to
+    have at least one: the attacker's lower bound there is 1. ``exact_audit=False`` audits only
+    as far as the decision needs (see :func:`~ikoe.stats.disclosure.audit.audit`).
 
     >>> org = Hierarchy.from_parents([("L", ""), ("A", "L"), ("B", "L"), ("C", "L")])
     >>> by_org = EstimateTable(("org",), [EstimateCell(("A",), 20, 1), EstimateCell(("B",), 30, 9),
@@ -329,13 +514,19 @@ def protect_linked_estimates(
         linked = link_tables([e.table for e in extended])
         system, members = linked.system, linked.members
     flags = np.zeros(system.size, dtype=np.int64)
+    hidden = np.zeros(system.size, dtype=bool)
     for e, m in zip(extended, members, strict=True):
         np.bitwise_or.at(flags, m, e.flags)
+        hidden[m[e.hidden]] = True
     w = _width(rules, width)
     is_count = _count_cells(system, specs, extended)
     forbidden = np.zeros(system.size, dtype=bool)
+    lower = np.zeros(system.size)
     if empty_known:
         forbidden = system.values[_count_cell_of(system, specs, extended)] == 0
+        # only groups with contributors are listed: each of them has at least one
+        lower[is_count & (system.values > 0)] = 1.0
+    system = system.knowing(lower=lower, hidden=hidden)
     keep = np.zeros(system.size, dtype=bool)
     if released is not None:
         before = _embed(released.system, system)
@@ -344,37 +535,37 @@ def protect_linked_estimates(
         forbidden[before[~released.suppressed]] = True
     pattern = None
     if len(extended) > 1:
+        options = _Options(w, zero_complements, workers, exact_audit)
         pattern = _protect_in_parts(
-            specs,
-            extended,
-            system,
-            members,
-            flags,
-            is_count,
-            forbidden,
-            keep,
-            w,
-            zero_complements,
-            workers,
+            specs, extended, system, members, flags, is_count, forbidden, keep, options
         )
     if pattern is None and released is not None:
         # The search over the whole system is bound by the same released cells; with
         # hundreds of thousands of cells it would take long to reach the same answer.
-        raise ProtectionFailed(np.flatnonzero(flags != 0), None)
+        raise ProtectionFailed(np.flatnonzero(confidential(flags)), None)
     if pattern is None:
         costs = default_cost(system.values)
         costs[forbidden] = np.inf
         pattern = protect(
             system,
-            flags != 0,
+            confidential(flags),
             w,
             cost=costs,
             fixed=keep,
             zero_complements=zero_complements,
             workers=workers,
+            exact_audit=exact_audit,
         )
     flags[pattern.secondary] |= Reason.SECONDARY
     return [_results(e, m, pattern, flags) for e, m in zip(extended, members, strict=True)], pattern
+
+
+@dataclass(frozen=True)
+class _Options:
+    width: float
+    zero_complements: bool
+    workers: int
+    exact_audit: bool
 
 
 def _protect_in_parts(
@@ -386,9 +577,7 @@ def _protect_in_parts(
     is_count: np.ndarray,
     forbidden: np.ndarray,
     keep: np.ndarray,
-    width: float,
-    zero_complements: bool,
-    workers: int,
+    options: _Options,
 ) -> Pattern | None:
     """Protect linked tables part by part and audit the union; ``None`` when that fails.
 
@@ -409,11 +598,14 @@ def _protect_in_parts(
        repair fails, the caller protects the whole system at once.
     """
 
+    width = options.width
+    zero_complements, workers = options.zero_complements, options.workers
     # 1. counts
     count_tables = [_count_table(s, e) for s, e in zip(specs, extended, strict=True)]
     try:
         counts = _linked_system(count_tables)
         count_cells = _embed(counts, system)
+        counts = counts.knowing(lower=system.lower[count_cells])
         primary_counts = (flags[count_cells] & (Reason.FREQUENCY | Reason.ZERO)) != 0
         costs = default_cost(counts.values)
         costs[forbidden[count_cells]] = np.inf
@@ -425,6 +617,7 @@ def _protect_in_parts(
             fixed=keep[count_cells],
             zero_complements=zero_complements,
             workers=workers,
+            exact_audit=False,
         )
     except ProtectionFailed:
         return None
@@ -435,7 +628,8 @@ def _protect_in_parts(
     for part_tables in _parts(extended):
         part = _linked_system([extended[k].table for k in part_tables])
         cells = _embed(part, system)
-        primary_part = flags[cells] != 0
+        part = part.knowing(lower=system.lower[cells], hidden=system.hidden[cells])
+        primary_part = confidential(flags[cells])
         fixed = (is_count[cells] & count_suppressed[cells]) | keep[cells]
         # First with the counts published in step 1 barred; they may block this part (moving
         # a count needs its split cells to move too), so then with only what must never be
@@ -455,6 +649,7 @@ def _protect_in_parts(
                     fixed=fixed,
                     zero_complements=zero_complements,
                     workers=workers,
+                    exact_audit=False,
                 )
                 break
             except ProtectionFailed:
@@ -466,9 +661,9 @@ def _protect_in_parts(
         union[cells[found.suppressed]] = True
     # 3. audit of the union; what the parts left open across them (a count suppressed in
     # every definition can be narrowed by combining them) is repaired on the whole system
-    primary = flags != 0
+    primary = confidential(flags)
     suppressed = union
-    report = audit(system, suppressed, primary, width)
+    report = audit(system, suppressed, primary, width, exact=options.exact_audit)
     stats = {
         "parts": float(len(extended)),
         "under_protected_parts": float(report.under_protected().size),
@@ -477,7 +672,15 @@ def _protect_in_parts(
         costs = default_cost(system.values)
         costs[forbidden] = np.inf
         try:
-            repaired = repair(system, primary, suppressed, width, cost=costs, report=report)
+            repaired = repair(
+                system,
+                primary,
+                suppressed,
+                width,
+                cost=costs,
+                report=report,
+                exact_audit=options.exact_audit,
+            )
         except ProtectionFailed:
             return None
         return Pattern(
@@ -575,62 +778,59 @@ def _results(
     e: _Extended, members: np.ndarray, pattern: Pattern, flags: np.ndarray
 ) -> list[EstimateResult]:
     table, values = e.table, e.table.values
-
-    def interval(i: int) -> tuple[float, float] | None:
-        cell = int(members[i])
-        return pattern.audit.interval(cell) if pattern.suppressed[cell] else None
-
     out = []
-    for b, y, n, r in zip(
-        e.base.tolist(), e.yes.tolist(), e.no.tolist(), e.answered.tolist(), strict=True
-    ):
-        cb, cy, cn, cr = (int(members[i]) for i in (b, y, n, r))
-        key = table.key(b)[:-1] if e.shares else table.key(b)
-        count_status = pattern.status(cb)
-        count_reasons = reason_names(int(flags[cb]))
-        if not e.shares:
-            out.append(
-                EstimateResult(
-                    key,
-                    float(values[b]),
-                    count_status,
-                    count_reasons,
-                    interval(b),
-                    None,
-                    None,
-                    (),
-                    float(values[b]),
-                    count_status,
-                )
+    for name, (yes, no, answered) in e.views.items():
+        for j, b in enumerate(e.base.tolist()):
+            cb = int(members[b])
+            count = EstimateResult(
+                key=table.key(b)[:-1] if e.shares else table.key(b),
+                count=float(values[b]),
+                count_status=pattern.status(cb),
+                count_reasons=reason_names(int(flags[cb])),
+                count_interval=pattern.audit.get(cb) if pattern.suppressed[cb] else None,
+                share=None,
+                share_status=None,
+                share_reasons=(),
+                declared=float(values[b]),
+                declared_status=pattern.status(cb),
+                definition=name,
             )
-            continue
-        share = float(values[y] / values[r]) if values[r] > 0 else None
-        share_status: Status | None
-        share_reasons: tuple[str, ...] = ()
-        if share is None:
-            share_status = None
-        elif pattern.primary[cy] or pattern.primary[cn]:
-            share_status = Status.PRIMARY
-            share_reasons = reason_names((int(flags[cy]) | int(flags[cn])) & ~Reason.SECONDARY)
-        elif pattern.suppressed[cy] or pattern.suppressed[cr]:
-            share_status, share_reasons = Status.SECONDARY, ("secondary",)
-        else:
-            share_status = Status.PUBLISHED
-        out.append(
-            EstimateResult(
-                key,
-                float(values[b]),
-                count_status,
-                count_reasons,
-                interval(b),
-                share,
-                share_status,
-                share_reasons,
-                float(values[r]),
-                pattern.status(cr),
-            )
-        )
+            if e.shares:
+                y, n, r = int(members[yes[j]]), int(members[no[j]]), int(members[answered[j]])
+                count = _with_share(count, y, n, r, pattern, flags)
+            out.append(count)
     return out
+
+
+def _with_share(
+    count: EstimateResult, y: int, n: int, r: int, pattern: Pattern, flags: np.ndarray
+) -> EstimateResult:
+    """The result with the share ``yes / answered`` of its cell: withheld by a rule of its own
+    (confidential or not reliable enough), withheld because a count behind it is suppressed,
+    or published. ``y``, ``n`` and ``r`` are the cells of yes, no and answered."""
+    values = pattern.system.values
+    declared = float(values[r])
+    declared_status = pattern.status(r)
+    share = float(values[y]) / declared if declared > 0 else None
+    own = (int(flags[y]) | int(flags[n])) & ~Reason.SECONDARY
+    share_status: Status | None
+    share_reasons: tuple[str, ...] = ()
+    if share is None:
+        share_status = None
+    elif own:
+        share_status, share_reasons = Status.PRIMARY, reason_names(own)
+    elif pattern.suppressed[y] or pattern.suppressed[n] or declared_status is not Status.PUBLISHED:
+        share_status, share_reasons = Status.SECONDARY, ("secondary",)
+    else:
+        share_status = Status.PUBLISHED
+    return replace(
+        count,
+        share=share,
+        share_status=share_status,
+        share_reasons=share_reasons,
+        declared=declared,
+        declared_status=declared_status,
+    )
 
 
 def protect_estimates(

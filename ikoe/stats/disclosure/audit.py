@@ -8,10 +8,7 @@ narrower than the protection width ``W`` (``upper - lower < W``), the definition
 audits use (tau-ARGUS, sdcTable).
 
 Suppressed cells that share no relation with a suppressed cell outside their group are solved
-group by group. Within a group, interval propagation over the relations gives outer bounds
-first; a bound is exact as soon as some feasible table reaches it, so the audit collects
-feasible tables (the true one, then the optima of a few aggregated objectives) and solves
-single-cell programs only for the bounds that are still open.
+group by group (:class:`_GroupBounds`).
 
 >>> from ikoe.stats.disclosure.problem import CellSystem
 >>> from ikoe.stats.disclosure.table import Table
@@ -57,6 +54,8 @@ class AuditReport:
     upper: np.ndarray
     primary: np.ndarray  # bool per entry of ``cells``
     lp_solves: int = 0
+    exact: bool = True
+    """``False``: only primary cells, with intervals proven wide enough (see :func:`audit`)."""
 
     def rows(self) -> Iterator[tuple[int, float, float]]:
         for c, lo, hi in zip(self.cells, self.lower, self.upper, strict=True):
@@ -82,6 +81,13 @@ class AuditReport:
             raise KeyError(cell)
         return float(self.lower[at]), float(self.upper[at])
 
+    def get(self, cell: int) -> tuple[float, float] | None:
+        """The interval of ``cell``, or ``None`` when the report has none for it."""
+        try:
+            return self.interval(cell)
+        except KeyError:
+            return None
+
 
 def audit(
     system: CellSystem,
@@ -90,121 +96,188 @@ def audit(
     width: float = 3.0,
     *,
     upper_bound: float | None = None,
+    exact: bool = True,
 ) -> AuditReport:
     """Solve the attacker's linear program for every suppressed cell.
 
     ``suppressed`` and ``primary`` are boolean masks over the cells of ``system``; published
-    cells are known exactly, suppressed ones lie in ``[0, upper_bound]`` (default: the table
-    maximum) and all relations hold.
+    cells are known exactly, suppressed and hidden ones lie between their lower bound
+    (``system.lower``) and ``upper_bound`` (default: the table maximum), and all relations
+    hold. Hidden cells are unknowns of the program but get no interval of their own. When the
+    values are whole numbers, so are the bounds (rounded inwards).
+
+    With ``exact=False`` the audit only decides whether the pattern passes: it reports the
+    primary cells alone, each with an interval the attacker cannot narrow (proven by tables
+    consistent with everything published) that is at least ``width`` wide where one exists,
+    and the exact interval otherwise. That is what protection needs and much faster than
+    every exact bound.
     """
     suppressed = np.asarray(suppressed, dtype=bool)
     primary = np.zeros_like(suppressed) if primary is None else np.asarray(primary, dtype=bool)
     ub = system.upper if upper_bound is None else float(upper_bound)
     a = system.values
-    cells = np.flatnonzero(suppressed)
-    lower = np.zeros(cells.size)
-    upper = np.zeros(cells.size)
+    unknown = np.flatnonzero(suppressed | system.hidden)
+    wanted = ~system.hidden[unknown]
+    if not exact:
+        wanted &= primary[unknown]
+    lower = system.lower[unknown].copy()
+    upper = np.full(unknown.size, ub)
     solves = 0
-    if cells.size:
+    if unknown.size:
         r = system.relations_csc
-        rows, indptr, indices, data = column_block(r, cells)
-        block = sp.csc_matrix((data, indices, indptr), shape=(rows.size, cells.size))
-        # right-hand side: what the published cells leave for the suppressed ones
-        rhs = np.asarray(block @ a[cells]).ravel()
+        rows, indptr, indices, data = column_block(r, unknown)
+        block = sp.csc_matrix((data, indices, indptr), shape=(rows.size, unknown.size))
+        # right-hand side: what the published cells leave for the unknown ones
+        rhs = np.asarray(block @ a[unknown]).ravel()
         csr = block.tocsr()
-        multi = np.diff(csr.indptr) >= 2
-        link = csr[multi]
+        link = csr[np.diff(csr.indptr) >= 2]
         graph = (
-            (link.T @ link).tocsr() if link.shape[0] else sp.csr_matrix((cells.size, cells.size))
+            (link.T @ link).tocsr()
+            if link.shape[0]
+            else sp.csr_matrix((unknown.size, unknown.size))
         )
         _, labels = connected_components(graph, directed=False)
         order = np.argsort(labels, kind="stable")
-        bounds = np.flatnonzero(np.diff(labels[order])) + 1
-        for group in np.split(order, bounds):
-            lo, hi, n = _group_intervals(block, csr, rhs, group, a[cells[group]], ub)
-            lower[group] = lo
-            upper[group] = hi
-            solves += n
+        for group in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1):
+            if not wanted[group].any():
+                continue
+            bounds = _GroupBounds(block, rhs, group, a[unknown], system.lower[unknown], ub)
+            need = None if exact else width
+            lower[group], upper[group] = bounds.solve(wanted[group], need, bool(system.integral))
+            solves += bounds.solves
+    cells = unknown[wanted]
+    lower, upper = lower[wanted], upper[wanted]
+    if system.integral:
+        lower, upper = _whole(lower, upper)
     return AuditReport(
-        float(width), cells, a[cells], lower + 0.0, upper + 0.0, primary[cells], solves
+        float(width), cells, a[cells], lower + 0.0, upper + 0.0, primary[cells], solves, exact
     )
 
 
-def _group_intervals(
-    block: sp.csc_matrix,
-    csr: sp.csr_matrix,
-    rhs: np.ndarray,
-    group: np.ndarray,
-    truth: np.ndarray,
-    ub: float,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    sub = block[:, group]
-    rows = np.flatnonzero(np.diff(sub.tocsr().indptr) > 0)
-    k = group.size
-    if rows.size == 0:
-        return np.zeros(k), np.full(k, ub), 0
-    m = sp.csr_matrix(sub[rows])
-    b = rhs[rows]
-    low_out, high_out = propagate_bounds(m, b, np.zeros(k), np.full(k, ub))
-    scale = 1.0 + np.abs(high_out)
-    tol = 1e-7 * scale
-    seen_lo = truth.copy()
-    seen_hi = truth.copy()
-    exact_lo = seen_lo <= low_out + tol
-    exact_hi = seen_hi >= high_out - tol
-    lo = np.where(exact_lo, low_out, np.nan)
-    hi = np.where(exact_hi, high_out, np.nan)
-    if exact_lo.all() and exact_hi.all():
-        return lo, hi, 0
-    lp = LinearProgram(m.tocsc(), b, b, np.zeros(k), np.full(k, ub), primal=True)
-    solves = 0
+def _whole(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of whole numbers, rounded inwards (within the solver's tolerance).
 
-    def record(x: np.ndarray) -> None:
-        np.minimum(seen_lo, x, out=seen_lo)
-        np.maximum(seen_hi, x, out=seen_hi)
-        hit_lo = ~exact_lo & (seen_lo <= low_out + tol)
-        hit_hi = ~exact_hi & (seen_hi >= high_out - tol)
-        lo[hit_lo] = low_out[hit_lo]
-        hi[hit_hi] = high_out[hit_hi]
-        exact_lo[hit_lo] = True
-        exact_hi[hit_hi] = True
+    >>> _whole(np.array([0.4, 1.0000000001]), np.array([3.6, 2.9999999999]))
+    (array([1., 1.]), array([3., 3.]))
+    """
+    tol = 1e-6 * np.maximum(1.0, np.abs(upper))
+    return np.ceil(lower - tol), np.floor(upper + tol)
 
-    all_cols = np.arange(k)
-    # aggregated objectives: push every open bound at once, while that certifies new bounds
-    # (a round costs about as much as a few single-cell programs: go on while it pays)
-    # After the first round the open cells get random weights (fixed seed): other vertices,
-    # other bounds reached.
-    rng = np.random.default_rng(0)
-    for sign, exact in ((-1.0, exact_hi), (1.0, exact_lo)):
-        for round_ in range(AGGREGATED_ROUNDS):
-            open_ = ~exact
-            if not open_.any():
-                break
-            before = int(open_.sum())
-            weight = 1.0 if round_ == 0 else rng.random(k)
-            lp.set_costs(all_cols, np.where(open_, sign * weight, 0.0))
-            if not lp.solve():  # pragma: no cover - the true table is feasible
-                raise RuntimeError("attacker's program infeasible")
-            solves += 1
-            record(lp.solution())
-            if before - int((~exact).sum()) < max(3, before // 200):
-                break
-    # single-cell programs for what is left
-    lp.set_costs(all_cols, np.zeros(k))
-    for j in range(k):
-        for sign, exact, out in ((1.0, exact_lo, lo), (-1.0, exact_hi, hi)):
-            if exact[j]:
-                continue
-            lp.set_costs(np.array([j]), np.array([sign]))
-            if not lp.solve():  # pragma: no cover
-                raise RuntimeError("attacker's program infeasible")
-            solves += 1
-            x = lp.solution()
-            out[j] = sign * lp.objective()
-            exact[j] = True
-            record(x)
-            lp.set_costs(np.array([j]), np.array([0.0]))
-    return lo, hi, solves
+
+class _GroupBounds:
+    """The bounds of the unknown cells of one group of the attacker's program.
+
+    Interval propagation over the relations gives outer bounds first; a bound is exact as
+    soon as some feasible table reaches it, so feasible tables are collected (the true one,
+    then the optima of aggregated objectives) and single-cell programs are solved only for the
+    bounds still open.
+    """
+
+    def __init__(
+        self,
+        block: sp.csc_matrix,
+        rhs: np.ndarray,
+        group: np.ndarray,
+        truth: np.ndarray,
+        lb: np.ndarray,
+        ub: float,
+    ) -> None:
+        sub = block[:, group]
+        rows = np.flatnonzero(np.diff(sub.tocsr().indptr) > 0)
+        self.k = group.size
+        self.m = sp.csr_matrix(sub[rows])
+        self.b = rhs[rows]
+        self.lb = lb[group]
+        self.ub = ub
+        self.truth = truth[group]
+        self.solves = 0
+
+    def solve(
+        self, wanted: np.ndarray, need: float | None, integral: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of the ``wanted`` cells (the others: outer bounds). With ``need``, a cell is
+        done as soon as feasible tables move it by at least ``need``."""
+        k = self.k
+        if self.m.shape[0] == 0:
+            return self.lb.copy(), np.full(k, self.ub)
+        self.low_out, self.high_out = propagate_bounds(self.m, self.b, self.lb, np.full(k, self.ub))
+        self.tol = 1e-7 * (1.0 + np.abs(self.high_out))
+        self.seen_lo, self.seen_hi = self.truth.copy(), self.truth.copy()
+        self.exact_lo, self.exact_hi = ~wanted.copy(), ~wanted.copy()
+        self.lo, self.hi = self.low_out.copy(), self.high_out.copy()
+        self.need, self.integral = need, integral
+        self._record(self.truth)
+        if self.exact_lo.all() and self.exact_hi.all():
+            return self.lo, self.hi
+        self.lp = LinearProgram(
+            self.m.tocsc(), self.b, self.b, self.lb, np.full(k, self.ub), primal=True
+        )
+        self._aggregated()
+        self._single()
+        return self.lo, self.hi
+
+    def _record(self, x: np.ndarray) -> None:
+        """Take note of a feasible table: bounds it reaches are exact, moves it shows count."""
+        np.minimum(self.seen_lo, x, out=self.seen_lo)
+        np.maximum(self.seen_hi, x, out=self.seen_hi)
+        reached_lo = ~self.exact_lo & (self.seen_lo <= self.low_out + self.tol)
+        reached_hi = ~self.exact_hi & (self.seen_hi >= self.high_out - self.tol)
+        self.lo[reached_lo] = self.low_out[reached_lo]
+        self.hi[reached_hi] = self.high_out[reached_hi]
+        self.exact_lo |= reached_lo
+        self.exact_hi |= reached_hi
+        if self.need is None:
+            return
+        lo, hi = (
+            _whole(self.seen_lo, self.seen_hi) if self.integral else (self.seen_lo, self.seen_hi)
+        )
+        wide = ~(self.exact_lo & self.exact_hi) & (
+            hi - lo >= self.need - WIDTH_TOLERANCE * max(1.0, self.need)
+        )
+        self.lo[wide], self.hi[wide] = self.seen_lo[wide], self.seen_hi[wide]
+        self.exact_lo[wide] = self.exact_hi[wide] = True
+
+    def _aggregated(self) -> None:
+        """Push every open bound at once while that settles enough of them.
+
+        A round costs about as much as a few single-cell programs, so rounds go on while they
+        pay; after the first round the open cells get random weights (fixed seed): other
+        vertices, other bounds reached.
+        """
+        every = np.arange(self.k)
+        rng = np.random.default_rng(0)
+        for sign, exact in ((-1.0, self.exact_hi), (1.0, self.exact_lo)):
+            for round_ in range(AGGREGATED_ROUNDS):
+                open_ = ~exact
+                if not open_.any():
+                    break
+                before = int(open_.sum())
+                weight = 1.0 if round_ == 0 else rng.random(self.k)
+                self.lp.set_costs(every, np.where(open_, sign * weight, 0.0))
+                self._run()
+                if before - int((~exact).sum()) < max(3, before // 200):
+                    break
+
+    def _single(self) -> None:
+        """One program per bound still open."""
+        self.lp.set_costs(np.arange(self.k), np.zeros(self.k))
+        for j in range(self.k):
+            for sign, exact, out in ((1.0, self.exact_lo, self.lo), (-1.0, self.exact_hi, self.hi)):
+                if exact[j]:
+                    continue
+                self.lp.set_costs(np.array([j]), np.array([sign]))
+                self._run()
+                out[j] = sign * self.lp.objective()
+                exact[j] = True
+                self.lp.set_costs(np.array([j]), np.array([0.0]))
+
+    def _run(self) -> np.ndarray:
+        if not self.lp.solve():  # pragma: no cover - the true table is feasible
+            raise RuntimeError("attacker's program infeasible")
+        self.solves += 1
+        x = self.lp.solution()
+        self._record(x)
+        return x
 
 
 def propagate_bounds(

@@ -22,8 +22,11 @@ which tables list their cells.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
 
 TOTAL = "_T"
 """The code of a total (SDMX convention)."""
@@ -198,6 +201,28 @@ class Hierarchy:
             p = self.parents[p]
         return tuple(out)
 
+    def is_bottom(self, pos: int) -> bool:
+        """Whether the code at ``pos`` is a bottom code (a leaf: no code adds up to it)."""
+        return not self._children[pos]
+
+    def local_relations(self) -> sp.csr_matrix:
+        """One row per code with children: ``+1`` at the code and ``-1`` at each child.
+
+        >>> Hierarchy.flat(["f", "m"]).local_relations().toarray()
+        array([[ 1., -1., -1.]])
+        """
+        rows, cols, vals = [], [], []
+        for r, p in enumerate(self.internal_positions):
+            rows.append(r)
+            cols.append(p)
+            vals.append(1.0)
+            for c in self._children[p]:
+                rows.append(r)
+                cols.append(c)
+                vals.append(-1.0)
+        shape = (len(self.internal_positions), len(self.codes))
+        return sp.csr_matrix((vals, (rows, cols)), shape=shape)
+
     def leaf_positions_below(self, pos: int) -> tuple[int, ...]:
         """Positions of the leaves in the subtree of ``pos`` (itself when it is a leaf)."""
         out: list[int] = []
@@ -210,6 +235,93 @@ class Hierarchy:
             else:
                 out.append(q)
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A dimension whose codes are tied by linear relations that no tree can hold.
+
+    Respondents classified by their status under several definitions of migration background
+    at once are the example: "yes under MighEV" and "yes under Einwanderungsgeschichte" are
+    two codes, each adds up with "no" and "unknown" of its own definition to the total ``_T``,
+    and everyone with an Einwanderungsgeschichte also has a migration background under
+    MighEV, so "yes under MighEV" is "yes under Einwanderungsgeschichte" plus the (never
+    published) number of those with only the former.
+
+    Every code is given for each cell (nothing within the dimension is aggregated); the
+    ``relations`` are rows of coefficients over the codes that every cell satisfies
+    (``sum(coef * value) == 0``). ``generators`` are the vectors one contributor adds, one per
+    kind of contributor; changing a cell by differences of generators keeps every relation,
+    which is how suppression finds complements along this dimension.
+
+    >>> c = Classification(("_T", "a", "b", "a-b"), ((1, -1, 0, 0), (0, 1, -1, -1)),
+    ...                    ((1, 1, 1, 0), (1, 1, 0, 1)))
+    >>> c.local_relations().toarray()
+    array([[ 1., -1.,  0.,  0.],
+           [ 0.,  1., -1., -1.]])
+    >>> c.position("a-b"), c.is_bottom(0)
+    (3, True)
+    """
+
+    codes: tuple[str, ...]
+    relations: tuple[tuple[float, ...], ...]
+    generators: tuple[tuple[float, ...], ...]
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.codes or self.codes[0] != TOTAL:
+            raise HierarchyError("root", self.codes[0] if self.codes else "")
+        index = {code: i for i, code in enumerate(self.codes)}
+        if len(index) != len(self.codes):
+            raise HierarchyError(
+                "duplicate", next(c for c in self.codes if self.codes.count(c) > 1)
+            )
+        n = len(self.codes)
+        for row in (*self.relations, *self.generators):
+            if len(row) != n:
+                raise ValueError("one coefficient per code")
+        for g in self.generators:
+            if any(
+                abs(sum(a * b for a, b in zip(r, g, strict=True))) > 1e-9 for r in self.relations
+            ):
+                raise ValueError(f"generator {g!r} breaks a relation")
+        object.__setattr__(self, "_index", index)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._index
+
+    def position(self, code: str) -> int:
+        return self._index[code]
+
+    def is_bottom(self, pos: int) -> bool:
+        """Every code is given for each cell."""
+        return True
+
+    @property
+    def depths(self) -> tuple[int, ...]:
+        return (0,) + (1,) * (len(self.codes) - 1)
+
+    def leaf_positions_below(self, pos: int) -> tuple[int, ...]:
+        return (pos,)
+
+    def local_relations(self) -> sp.csr_matrix:
+        return sp.csr_matrix(
+            np.array(self.relations, dtype=float).reshape(len(self.relations), len(self.codes))
+        )
+
+    def value_of(self, counts: Mapping[int, float]) -> np.ndarray:
+        """The codes' values of a cell with ``counts[k]`` contributors of generator ``k``."""
+        out = np.zeros(len(self.codes))
+        for k, n in counts.items():
+            out += float(n) * np.asarray(self.generators[k], dtype=float)
+        return out
+
+
+Dimension = Hierarchy | Classification
+"""What a table dimension can be: a tree of codes, or a classification with several sums."""
 
 
 def as_hierarchies(

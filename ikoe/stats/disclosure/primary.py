@@ -39,6 +39,23 @@ class Reason(enum.IntFlag):
     SECONDARY = 32
 
 
+CONFIDENTIAL = Reason.FREQUENCY | Reason.ZERO | Reason.GROUP
+"""Rules of confidentiality: a cell they mark is protected against recomputation with width ``W``."""
+RELIABILITY = Reason.SHARE_BASE | Reason.DECLARATION
+"""Rules of reliability: a share they mark is withheld as not reliable enough (``/``), but it is
+not confidential, so it needs no protection against recomputation (as statistical offices
+handle it)."""
+
+
+def confidential(flags: np.ndarray) -> np.ndarray:
+    """Which cells a rule of confidentiality marks (the primary cells of secondary suppression).
+
+    >>> confidential(np.array([Reason.FREQUENCY, Reason.SHARE_BASE, Reason.GROUP | Reason.SHARE_BASE]))
+    array([ True, False,  True])
+    """
+    return (np.asarray(flags, dtype=np.int64) & int(CONFIDENTIAL)) != 0
+
+
 REASON_NAMES = {
     Reason.FREQUENCY: "frequency",
     Reason.ZERO: "zero",

@@ -25,7 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ikoe.stats.disclosure.hierarchy import TOTAL, Hierarchy
+from ikoe.stats.disclosure.hierarchy import (  # Hierarchy: for the doctests
+    TOTAL,
+    Classification,
+    Dimension,
+    Hierarchy,  # noqa: F401
+)
 from ikoe.stats.disclosure.table import Table
 
 
@@ -48,7 +53,7 @@ class Grid:
     """Positions of cells in the cross-product of the dimensions' hierarchies."""
 
     dims: tuple[str, ...]
-    hierarchies: tuple[Hierarchy, ...]
+    hierarchies: tuple[Dimension, ...]
     positions: np.ndarray  # (cells, dims) positions of each cell's codes
     _strides: np.ndarray = field(init=False, repr=False)
     _sorted: np.ndarray = field(init=False, repr=False)
@@ -92,12 +97,25 @@ class CellSystem:
     ``relations`` has one row per relation: ``+1`` at a subtotal, ``-1`` at each of its parts,
     so ``relations @ values == 0``. ``upper`` is the largest value any cell could have in the
     attacker's eyes (the table maximum).
+
+    What else the attacker knows about the cells:
+
+    - ``lower``: a lower bound per cell (default 0). A publication that lists only groups with
+      contributors tells that every listed group has at least one (``lower`` 1 there).
+    - ``hidden``: cells that are part of the attacker's equations but never published (the
+      combinations of statuses behind a table by several definitions, say). They are always
+      suppressed, cost nothing and are neither secondary cells nor audited for width.
+    - ``integral``: the values are whole numbers, so an interval ``[0.4, 3.6]`` is ``[1, 3]``
+      to the attacker (default: whether every value is a whole number).
     """
 
     values: np.ndarray
     relations: sp.csr_matrix
     grid: Grid
     upper: float
+    lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hidden: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    integral: bool | None = None
     _csc: sp.csc_matrix = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +123,36 @@ class CellSystem:
         values = np.asarray(self.values, dtype=float)
         values.setflags(write=False)
         object.__setattr__(self, "values", values)
+        lower = np.asarray(self.lower, dtype=float)
+        if lower.size == 0:
+            lower = np.zeros(values.size)
+        hidden = np.asarray(self.hidden, dtype=bool)
+        if hidden.size == 0:
+            hidden = np.zeros(values.size, dtype=bool)
+        if lower.shape != values.shape or hidden.shape != values.shape:
+            raise ValueError("one lower bound and one hidden flag per cell")
+        if np.any(lower > values):
+            raise ValueError("a lower bound above the cell's value")
+        for array in (lower, hidden):
+            array.setflags(write=False)
+        object.__setattr__(self, "lower", lower)
+        object.__setattr__(self, "hidden", hidden)
+        if self.integral is None:
+            object.__setattr__(self, "integral", bool(np.all(values == np.round(values))))
+
+    def knowing(
+        self, *, lower: np.ndarray | None = None, hidden: np.ndarray | None = None
+    ) -> CellSystem:
+        """The same cells with more of the attacker's knowledge (see the class)."""
+        return CellSystem(
+            self.values,
+            self.relations,
+            self.grid,
+            self.upper,
+            self.lower if lower is None else lower,
+            self.hidden if hidden is None else hidden,
+            self.integral,
+        )
 
     @property
     def size(self) -> int:
@@ -164,7 +212,7 @@ def link_tables(tables: Sequence[Table]) -> LinkedTables:
         for d in t.dims:
             if d not in dims:
                 dims.append(d)
-    masters: list[Hierarchy] = []
+    masters: list[Dimension] = []
     for d in dims:
         hs = [t.hierarchies[t.dims.index(d)] for t in tables if d in t.dims]
         master = max(hs, key=len)
@@ -212,8 +260,13 @@ def link_tables(tables: Sequence[Table]) -> LinkedTables:
     return LinkedTables(tables, CellSystem(values, relations, grid, upper), tuple(members))
 
 
-def _is_cut(h: Hierarchy, master: Hierarchy) -> bool:
-    """Whether ``h`` is ``master`` with some subtrees cut off below their roots."""
+def _is_cut(h: Dimension, master: Dimension) -> bool:
+    """Whether ``h`` is ``master`` with some subtrees cut off below their roots.
+
+    A classification with several sums is never cut: it is the same or it is another one.
+    """
+    if isinstance(h, Classification) or isinstance(master, Classification):
+        return h == master
     for i, code in enumerate(h.codes):
         if code not in master:
             return False

@@ -56,6 +56,7 @@ from scipy.sparse.csgraph import connected_components
 from ikoe.stats.disclosure._lp import INF, LinearProgram, column_block
 from ikoe.stats.disclosure._moves import moves
 from ikoe.stats.disclosure.audit import WIDTH_TOLERANCE, AuditReport, audit
+from ikoe.stats.disclosure.hierarchy import Classification, Dimension
 from ikoe.stats.disclosure.problem import CellSystem
 
 VALUE_WEIGHT = 0.05
@@ -116,7 +117,8 @@ class Pattern:
 
     @property
     def secondary(self) -> np.ndarray:
-        return self.suppressed & ~self.primary
+        """Cells suppressed to protect others (hidden cells are never published, not counted)."""
+        return self.suppressed & ~self.primary & ~self.system.hidden
 
     @property
     def secondary_count(self) -> int:
@@ -157,6 +159,7 @@ def protect(
     max_rounds: int = 3,
     workers: int = 1,
     fixed: np.ndarray | None = None,
+    exact_audit: bool = True,
 ) -> Pattern:
     """Suppress the primary cells and enough others that each primary keeps an interval ``>= width``.
 
@@ -166,6 +169,9 @@ def protect(
     independent groups of cells in that many forked processes (same result, less time on
     several cores; leave it at 1 inside a web server). ``fixed`` marks cells that are
     suppressed already (by an earlier decision) and stay suppressed; they are free complements.
+    ``exact_audit=False`` audits only as far as the decision needs (see
+    :func:`~ikoe.stats.disclosure.audit.audit`): much faster on large systems, and the
+    pattern's report then holds the primary cells alone.
     """
     primary = np.asarray(primary, dtype=bool).copy()
     if primary.shape != (system.size,):
@@ -178,10 +184,11 @@ def protect(
     keep = np.zeros(system.size, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     if keep.shape != (system.size,):
         raise ValueError("one fixed flag per cell")
+    keep = keep | system.hidden
     costs[keep] = 0.0
     if primary.any() and width > 0 and system.upper < width - WIDTH_TOLERANCE:
         raise ProtectionFailed(np.flatnonzero(primary), None)
-    worker = _Protector(system, primary, width, costs)
+    worker = _Protector(system, primary, width, costs, exact_audit)
     worker.suppressed |= keep
     worker.fixed = keep
     worker.workers = max(1, int(workers))
@@ -193,7 +200,7 @@ def protect(
     worker.cleanup()
     worker.stats["cleanup_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    report = audit(system, worker.suppressed, primary, width)
+    report = audit(system, worker.suppressed, primary, width, exact=exact_audit)
     worker.stats["audit_seconds"] = time.perf_counter() - clock
     report, rounds = worker.mend(report, rounds=1, max_rounds=max_rounds)
     worker.stats["audit_solves"] = float(report.lp_solves)
@@ -210,6 +217,7 @@ def repair(
     cost: np.ndarray | None = None,
     report: AuditReport | None = None,
     max_rounds: int = 3,
+    exact_audit: bool = True,
 ) -> Pattern:
     """Suppress further cells until every primary cell of ``suppressed`` passes the audit.
 
@@ -219,15 +227,15 @@ def repair(
     when ``max_rounds`` do not suffice.
     """
     primary = np.asarray(primary, dtype=bool)
-    seed = np.asarray(suppressed, dtype=bool) | primary
+    seed = np.asarray(suppressed, dtype=bool) | primary | system.hidden
     costs = default_cost(system.values) if cost is None else np.asarray(cost, dtype=float).copy()
     costs[seed] = 0.0
-    worker = _Protector(system, primary, float(width), costs)
+    worker = _Protector(system, primary, float(width), costs, exact_audit)
     worker.suppressed |= seed
     worker.fixed = seed.copy()
     clock = time.perf_counter()
     if report is None:
-        report = audit(system, worker.suppressed, primary, width)
+        report = audit(system, worker.suppressed, primary, width, exact=exact_audit)
     report, rounds = worker.mend(report, rounds=0, max_rounds=max_rounds)
     worker.stats["repair_rounds"] = float(rounds)
     worker.stats["repair_seconds"] = time.perf_counter() - clock
@@ -239,10 +247,17 @@ def repair(
 
 class _Protector:
     def __init__(
-        self, system: CellSystem, primary: np.ndarray, width: float, cost: np.ndarray
+        self,
+        system: CellSystem,
+        primary: np.ndarray,
+        width: float,
+        cost: np.ndarray,
+        exact_audit: bool = True,
     ) -> None:
         self.system = system
+        self.exact_audit = exact_audit
         self.a = system.values
+        self.low = system.lower
         self.upper = system.upper
         self.width = width
         self.cost = cost
@@ -292,7 +307,9 @@ class _Protector:
             bad = report.under_protected()
             self.forget(bad)
             self.build(self.order(bad), exact=True)
-            report = audit(self.system, self.suppressed, self.primary, self.width)
+            report = audit(
+                self.system, self.suppressed, self.primary, self.width, exact=self.exact_audit
+            )
             rounds += 1
         return report, rounds
 
@@ -358,12 +375,13 @@ class _Protector:
         new = valid & ~self.suppressed[safe]
         cost = np.where(new, self.cost[safe], 0.0).sum(axis=1)
         room_up = self.upper - values
+        room_down = values - self.low[safe]
         cap_up = np.minimum(
-            np.where(valid & (signs < 0), values, INF).min(axis=1),
+            np.where(valid & (signs < 0), room_down, INF).min(axis=1),
             np.where(valid & (signs > 0), room_up, INF).min(axis=1),
         )
         cap_down = np.minimum(
-            np.where(valid & (signs > 0), values, INF).min(axis=1),
+            np.where(valid & (signs > 0), room_down, INF).min(axis=1),
             np.where(valid & (signs < 0), room_up, INF).min(axis=1),
         )
         return cost, cap_up, cap_down
@@ -474,7 +492,7 @@ class _Protector:
         cols = cols[allowed]
         in_s = self.suppressed[cols]
         unit = np.where(in_s, 1e-4, self.cost[cols] / max(self.width, 1e-9))
-        model = _FlowModel(self.r, cols, p, self.a, self.upper, self.width, unit)
+        model = _FlowModel(self.r, cols, p, self.a, self.low, self.upper, self.width, unit)
         result = model.solve()
         if result is None:
             return None
@@ -695,8 +713,8 @@ class _Protector:
             cols = cols[self.suppressed[cols]]
         weight = np.where(self.primary[cols], PRIMARY_WITNESS_COST, self.cost[cols])
         pair = (
-            _DirectionModel(self.r, cols, p, self.a, self.upper, self.width, weight, 1),
-            _DirectionModel(self.r, cols, p, self.a, self.upper, self.width, weight, -1),
+            _DirectionModel(self.r, cols, p, self.a, self.low, self.upper, self.width, weight, 1),
+            _DirectionModel(self.r, cols, p, self.a, self.low, self.upper, self.width, weight, -1),
         )
         pair[0].whole = whole
         self._models[p] = pair
@@ -720,7 +738,7 @@ class _Protector:
         cells_now: list[np.ndarray] = []
         for sign in (1, -1):
             t, cells = _DirectionModel(
-                self.r, cols, p, self.a, self.upper, self.width, weight, sign
+                self.r, cols, p, self.a, self.low, self.upper, self.width, weight, sign
             ).solve()
             moves_now.append(t)
             cells_now.append(cells)
@@ -824,8 +842,11 @@ def suppressed_groups(system: CellSystem, suppressed: np.ndarray) -> np.ndarray:
     return out
 
 
-def _families(h) -> list[frozenset[int]]:  # type: ignore[no-untyped-def]
-    """For each code: itself, its parent, its siblings and its children."""
+def _families(h: Dimension) -> list[frozenset[int]]:
+    """For each code: itself, its parent, its siblings and its children (in a classification
+    with several sums, whose codes all overlap: every code)."""
+    if isinstance(h, Classification):
+        return [frozenset(range(len(h)))] * len(h)
     out = []
     for i in range(len(h)):
         s = {i, *h.child_positions(i)}
@@ -869,6 +890,7 @@ class _FlowModel:
         cols: np.ndarray,
         p: int,
         a: np.ndarray,
+        low: np.ndarray,
         upper: float,
         width: float,
         unit_cost: np.ndarray,
@@ -878,7 +900,8 @@ class _FlowModel:
         target = int(np.searchsorted(cols, p))
         matrix, m = _two_flow_matrix(r, cols, target)
         values = a[cols]
-        ub = np.concatenate([upper - values, values, values, upper - values])
+        down = values - low[cols]
+        ub = np.concatenate([upper - values, down, down, upper - values])
         lhs = np.concatenate([np.zeros(2 * m), [width]])
         rhs = np.concatenate([np.zeros(2 * m), [INF]])
         self.lp = LinearProgram(matrix, lhs, rhs, np.zeros(4 * k), ub, np.tile(unit_cost, 4))
@@ -906,6 +929,7 @@ class _DirectionModel:
         cols: np.ndarray,
         p: int,
         a: np.ndarray,
+        low: np.ndarray,
         upper: float,
         width: float,
         weight: np.ndarray,
@@ -926,13 +950,14 @@ class _DirectionModel:
             m,
         )
         values = a[cols]
-        self.ub = np.concatenate([upper - values, values])
+        down = values - low[cols]
+        self.ub = np.concatenate([upper - values, down])
         if sign > 0:
             self.ub[target] = min(width, upper - values[target])
             self.ub[k + target] = 0.0
         else:
             self.ub[target] = 0.0
-            self.ub[k + target] = min(width, values[target])
+            self.ub[k + target] = min(width, down[target])
         scale = 1e-1 / max(float(weight.max(initial=1.0)), 1e-9) / max(k, 1)
         cost = np.tile(weight * scale, 2)
         cost[target if sign > 0 else k + target] = -1.0

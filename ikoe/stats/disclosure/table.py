@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ikoe.stats.disclosure.hierarchy import TOTAL, Hierarchy
+from ikoe.stats.disclosure.hierarchy import TOTAL, Dimension, Hierarchy
 
 
 class TableError(ValueError):
@@ -50,7 +50,7 @@ class Table:
     """
 
     dims: tuple[str, ...]
-    hierarchies: tuple[Hierarchy, ...]
+    hierarchies: tuple[Dimension, ...]
     values: np.ndarray
     _shape: tuple[int, ...] = field(init=False, repr=False)
 
@@ -74,7 +74,7 @@ class Table:
         cls,
         dims: Sequence[str],
         cells: Iterable[tuple[Sequence[str], float]],
-        hierarchies: Mapping[str, Hierarchy] | None = None,
+        hierarchies: Mapping[str, Dimension] | None = None,
     ) -> Table:
         """Aggregate bottom-level cells into the complete table.
 
@@ -105,7 +105,7 @@ class Table:
             for d, code in zip(dims, codes, strict=True):
                 if d in seen:
                     seen[d].append(code)
-        hs: list[Hierarchy] = []
+        hs: list[Dimension] = []
         for d in dims:
             if d in given:
                 hs.append(given[d])
@@ -126,7 +126,7 @@ class Table:
                 if code not in h:
                     raise TableError("unknown-code", codes, i, d)
                 p = h.position(code)
-                if h.child_positions(p):
+                if not h.is_bottom(p):
                     raise TableError("not-bottom", codes, i, d)
                 pos.append(p)
             at = tuple(pos)
@@ -141,7 +141,7 @@ class Table:
         cls,
         dims: Sequence[str],
         records: Iterable[Sequence[str]],
-        hierarchies: Mapping[str, Hierarchy] | None = None,
+        hierarchies: Mapping[str, Dimension] | None = None,
         weights: Iterable[float] | None = None,
     ) -> Table:
         """Count records (or sum their weights) into the complete table.
@@ -210,24 +210,14 @@ class Table:
     def relations(self) -> sp.csr_matrix:
         """Additivity of the complete table as a sparse matrix ``R`` with ``R @ values == 0``.
 
-        One row per (dimension, code with children, codes of the other dimensions): ``+1`` at
-        the subtotal and ``-1`` at each of its children.
+        One row per (dimension, code that adds up others, codes of the other dimensions):
+        ``+1`` at the sum and ``-1`` at each of its parts.
         """
         blocks = []
         for d, h in enumerate(self.hierarchies):
-            internal = h.internal_positions
-            if not internal:
+            local = h.local_relations()
+            if local.shape[0] == 0:
                 continue
-            rows, cols, vals = [], [], []
-            for r, p in enumerate(internal):
-                rows.append(r)
-                cols.append(p)
-                vals.append(1.0)
-                for c in h.child_positions(p):
-                    rows.append(r)
-                    cols.append(c)
-                    vals.append(-1.0)
-            local = sp.csr_matrix((vals, (rows, cols)), shape=(len(internal), len(h)))
             before = int(np.prod(self._shape[:d], dtype=np.int64))
             after = int(np.prod(self._shape[d + 1 :], dtype=np.int64))
             block = sp.kron(
@@ -241,7 +231,7 @@ class Table:
         return sp.vstack(blocks, format="csr")
 
 
-def aggregate(dense: np.ndarray, hierarchies: Sequence[Hierarchy]) -> np.ndarray:
+def aggregate(dense: np.ndarray, hierarchies: Sequence[Dimension]) -> np.ndarray:
     """Fill every subtotal of a dense array whose non-leaf entries are ignored.
 
     >>> aggregate(np.array([0.0, 2.0, 3.0]), [Hierarchy.flat(["a", "b"])])
