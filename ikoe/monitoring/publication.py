@@ -23,6 +23,7 @@ everything derived from them.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,13 +34,14 @@ import polars as pl
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ikoe.stats.definitions import Definition
+from ikoe.stats.definitions import STATUS_VALUES, Definition, possible_combinations
 from ikoe.stats.disclosure import (
     TOTAL,
     EstimateCell,
     EstimateResult,
     EstimateTable,
     Hierarchy,
+    JointAnswers,
     Pattern,
     Rules,
     Status,
@@ -49,7 +51,7 @@ from ikoe.stats.disclosure import (
 SECRET = "."
 UNRELIABLE = "/"
 
-METHOD = "linked-tables-1"
+METHOD = "joint-statuses-1"
 """Recorded with every publication; a publication made with another method is redone on start."""
 
 LEVELS = ("land", "ministry", "agency", "unit")
@@ -61,16 +63,16 @@ NO_ANSWER = "\0U"
 """Code of respondents without an answer to a classifying question."""
 
 # Figures of a cell hidden when its count of respondents is suppressed ...
-COUNT_COLUMNS = ("respondents", "population")
+COUNT_COLUMNS = ("respondents",)
 # ... when the number who answered is suppressed ...
-DECLARED_COLUMNS = (
-    "declared",
-    "declaration_rate",
+DECLARED_COLUMNS = ("declared", "declaration_rate")
+# ... and when anything of the cell is suppressed: a suppressed cell shows its symbol and
+# the unweighted counts that are published anyway, nothing weighted (a weighted head count is
+# a sum of the cell's respondents with their weights, an equation about what is suppressed).
+SHARE_COLUMNS = (
+    "population",
     "population_declared",
     "declaration_rate_weighted",
-)
-# ... and when the share is suppressed.
-SHARE_COLUMNS = (
     "yes",
     "share",
     "se",
@@ -90,6 +92,18 @@ SHARE_COLUMNS = (
     "flag_z_score",
     "flag_binomial",
 )
+
+WEIGHTED_SUMS = ("population", "population_declared", "expected", "shortfall")
+"""Weighted sums of persons, published for the Land as a whole only (see :data:`LAND_TABLE`).
+
+A weighted sum is the respondents of a cell times their weights. Weights are estimable from
+what is published (they are products of a factor per organisation, career group and gender),
+so the weighted sums of a published row and of its published parts would give a second
+equation about the suppressed parts, with other coefficients than the counts: together they
+pin the suppressed counts (docs/disclosure.md). For the Land as a whole the weighted sum is
+the personnel total given with the survey, which is no information about respondents."""
+
+LAND_TABLE = ("land",)
 
 REASONS = {
     "frequency": _("too few respondents"),
@@ -229,6 +243,26 @@ def _classifying_hierarchy(data: pl.DataFrame, column: str) -> Hierarchy:
     return Hierarchy.flat(sorted(codes))
 
 
+STATUS_DIM = "_status"
+"""The dimension that splits respondents by their statuses under every definition at once."""
+
+
+def joint_answers(data: pl.DataFrame) -> JointAnswers:
+    """The survey's definitions and the combinations of statuses they allow together.
+
+    The combinations come from the rules of :mod:`ikoe.stats.definitions` applied to every
+    pattern of answers the survey's answer columns allow. Statuses that were not derived from
+    these columns (a frame that brings its statuses along) keep every combination.
+    """
+    names = [d for d in Definition if f"status_{d.value}" in data.columns]
+    statuses = [f"status_{d.value}" for d in names]
+    found = {tuple(str(v) for v in row) for row in data.select(statuses).unique().rows()}
+    combinations = possible_combinations(names, data.columns)
+    if not found <= set(combinations):
+        combinations = tuple(itertools.product(STATUS_VALUES, repeat=len(names)))
+    return JointAnswers(tuple(d.value for d in names), combinations)
+
+
 def protect_tables(
     data: pl.DataFrame,
     tables: Sequence[tuple[Sequence[str], Definition]],
@@ -246,55 +280,54 @@ def protect_tables(
     the estimates with ``status``, ``symbol`` and ``reason`` added and the figures of
     suppressed cells emptied, keyed by ``(by, definition)`` with ``by`` normalised.
     ``released`` is the pattern of a publication of some of these tables that must not change.
+
+    Each table is protected under every definition of the survey at once: its respondents are
+    split by the combination of their statuses (:func:`joint_answers`), so the engine knows
+    every relation between the definitions that a reader of the tables knows.
     """
     rules = rules or PublicationRules.from_settings()
     clock = time.perf_counter()
     requests = list(dict.fromkeys((normalise_by(by), d) for by, d in tables))
-    depth = max((_depth(by) for by, _d in requests), default=-1)
+    joint = joint_answers(data)
+    wanted: dict[tuple[str, ...], list[Definition]] = {}
+    for by, definition in requests:
+        wanted.setdefault(by, []).append(definition)
+    depth = max((_depth(by) for by in wanted), default=-1)
     orgs = _Organisations(data, depth) if depth >= 0 else None
     classifying: dict[str, Hierarchy] = {}
-    estimates: list[pl.DataFrame] = []
-    specs: list[EstimateTable] = []
-    for by, definition in requests:
-        est = estimate(by, definition)
-        estimates.append(est)
-        dims: list[str] = []
-        hierarchies: dict[str, Hierarchy] = {}
-        table_depth = _depth(by)
-        if orgs is not None and table_depth >= 0:
-            dims.append(ORG_DIM)
-            hierarchies[ORG_DIM] = orgs.hierarchy(table_depth)
-        others = [d for d in by if d not in LEVELS]
-        for d in others:
-            if d not in classifying:
-                classifying[d] = _classifying_hierarchy(data, d)
-            dims.append(d)
-            hierarchies[d] = classifying[d]
-        cells = [
-            EstimateCell(key, int(n), int(y), int(r))
-            for key, n, y, r in zip(
-                _keys(est, by, orgs, table_depth),
-                est.get_column("respondents").to_list(),
-                est.get_column("yes").to_list(),
-                est.get_column("declared").to_list(),
-                strict=True,
-            )
-        ]
-        specs.append(EstimateTable(tuple(dims), cells, hierarchies, f"_{definition.value}"))
-    # Only groups with respondents become rows, so every missing group is known to be empty.
+    specs = [_joint_table(data, by, joint, orgs, classifying) for by in wanted]
+    # Only groups with respondents become rows, so every missing group is known to be empty
+    # and every listed group to have at least one respondent.
     results, pattern = protect_linked_estimates(
-        specs, rules.engine, rules.width, empty_known=True, released=released, workers=workers
+        specs,
+        rules.engine,
+        rules.width,
+        empty_known=True,
+        released=released,
+        workers=workers,
+        exact_audit=False,
     )
     out: dict[tuple[tuple[str, ...], str], pl.DataFrame] = {}
-    for (by, definition), est, spec, found in zip(requests, estimates, specs, results, strict=True):
-        by_key = {r.key: r for r in found}
-        rows = [by_key[c.key] for c in spec.cells]
-        out[(by, definition.value)] = _apply(est, rows)
+    for (by, definitions), found in zip(wanted.items(), results, strict=True):
+        for definition in definitions:
+            est = estimate(by, definition)
+            by_key = {r.key: r for r in found if r.definition == definition.value}
+            rows = [by_key[k] for k in _keys(est, by, orgs, _depth(by))]
+            table = _apply(est, rows)
+            if by != LAND_TABLE and "weighted" in table.columns and table["weighted"].any():
+                table = table.with_columns(
+                    pl.lit(None).cast(table.schema[c]).alias(c)
+                    for c in WEIGHTED_SUMS
+                    if c in table.columns
+                )
+            out[(by, definition.value)] = table
     summary = {
         "method": METHOD,
         "rules": rules.as_dict(),
         "tables": len(requests),
-        "cells": pattern.system.size,
+        "definitions": list(joint.names),
+        "combinations": len(joint.combinations),
+        "cells": int((~pattern.system.hidden).sum()),
         "primary": int(pattern.primary.sum()),
         "secondary": pattern.secondary_count,
         "suppressed_total": pattern.suppressed_total,
@@ -305,11 +338,42 @@ def protect_tables(
     return Publication(out, summary, pattern)
 
 
+def _joint_table(
+    data: pl.DataFrame,
+    by: tuple[str, ...],
+    joint: JointAnswers,
+    orgs: _Organisations | None,
+    classifying: dict[str, Hierarchy],
+) -> EstimateTable:
+    """The table ``by`` as counts of respondents per combination of statuses."""
+    dims: list[str] = []
+    hierarchies: dict[str, Hierarchy] = {}
+    table_depth = _depth(by)
+    if orgs is not None and table_depth >= 0:
+        dims.append(ORG_DIM)
+        hierarchies[ORG_DIM] = orgs.hierarchy(table_depth)
+    for d in (d for d in by if d not in LEVELS):
+        if d not in classifying:
+            classifying[d] = _classifying_hierarchy(data, d)
+        dims.append(d)
+        hierarchies[d] = classifying[d]
+    statuses = [f"status_{name}" for name in joint.names]
+    groups = data.group_by([*by, *statuses]).len()
+    counts: dict[tuple[str, ...], dict[tuple[str, ...], int]] = {}
+    keys = _keys(groups, by, orgs, table_depth)
+    combos = groups.select(statuses).rows()
+    for key, combo, n in zip(keys, combos, groups.get_column("len").to_list(), strict=True):
+        cell = counts.setdefault(key, {})
+        cell[tuple(str(v) for v in combo)] = int(n)
+    cells = [EstimateCell(key, sum(found.values()), joint=found) for key, found in counts.items()]
+    return EstimateTable(tuple(dims), cells, hierarchies, STATUS_DIM, joint)
+
+
 def _narrowest(pattern: Pattern) -> float | None:
     widths = [
         hi - lo
         for cell in np.flatnonzero(pattern.primary).tolist()
-        if (interval := pattern.audit.interval(cell)) is not None
+        if (interval := pattern.audit.get(cell)) is not None
         for lo, hi in [interval]
     ]
     return round(min(widths), 6) if widths else None
