@@ -289,6 +289,15 @@ def test_a_second_release_of_a_released_survey_writes_nothing_and_says_so(
     assert "war bereits freigegeben; es wurde nichts geändert." in page
 
 
+def test_a_survey_released_before_the_history_was_kept_says_so_instead_of_naming_anyone(
+    survey, client_coordinator_a
+):
+    Survey.objects.filter(pk=survey.pk).update(published=True)  # as the old demo loader did
+    page = text(client_coordinator_a.get(RELEASE))
+    assert "Freigegeben, bevor die Plattform Freigaben protokolliert hat" in page
+    assert "Freigegeben von" not in page
+
+
 # ---------------------------------------------------------------------------------------------
 # Refused release
 
