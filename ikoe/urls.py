@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ikoe.api.v1 import api
-from ikoe.monitoring import survey_views, upload_views
+from ikoe.monitoring import release_views, survey_views, upload_views
 from ikoe.monitoring import views as monitoring_views
 
 urlpatterns = [
@@ -26,6 +26,11 @@ urlpatterns = [
         "befragungen/<slug:name>/diagnose/",
         survey_views.survey_diagnostics,
         name="survey-diagnostics",
+    ),
+    path(
+        "befragungen/<slug:name>/freigabe/",
+        release_views.survey_release,
+        name="survey-release",
     ),
     path("api/v1/", api.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -115,3 +115,59 @@ def test_the_career_group_ladder_is_visible_at_a_glance(demo_site, page):
     assert order == ["einfacher Dienst", "mittlerer Dienst", "gehobener Dienst", "höherer Dienst"]
     chart = section.locator("svg[role=img]")
     assert chart.bounding_box()["width"] > 300
+
+
+@pytest.fixture
+def coordinator_page(demo_site, page):
+    """The page, signed in through the login form as the coordinator of the demo Land."""
+    from django.contrib.auth import get_user_model
+
+    from ikoe.accounts.models import Membership, Role
+    from ikoe.monitoring.models import Organisation
+
+    password = "koordination-2024-demo"
+    user = get_user_model().objects.create_user("koordination", password=password)
+    Membership.objects.create(
+        user=user, role=Role.COORDINATOR, land=Organisation.objects.get(code="DE-XX")
+    )
+    page.goto(demo_site + "/login/?next=/befragungen/")
+    page.fill("#id_username", "koordination")
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    return page
+
+
+def test_a_coordinator_withdraws_and_releases_with_the_keyboard_on_an_accessible_page(
+    demo_site, coordinator_page
+):
+    page = coordinator_page
+    release = demo_site + "/befragungen/demo-musterland-2024/freigabe/"
+    page.goto(demo_site + "/befragungen/demo-musterland-2024/")
+    with page.expect_navigation():
+        page.click("a[href='/befragungen/demo-musterland-2024/freigabe/']")
+    assert page.url == release
+    # Released (the demo): the withdrawal form.
+    assert axe_violations(page) == []
+    page.focus("button[type=submit]:text('Freigabe zurückziehen')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "ist zurückgezogen" in page.locator(".messages").inner_text()
+    # Not released: the release form with its confirmation box.
+    assert axe_violations(page) == []
+    page.focus("button[type=submit]:text('Freigeben')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # Not confirmed: the error summary links to the box; the same page again, still accessible.
+    assert page.title().startswith("Fehler:")
+    assert axe_violations(page) == []
+    page.click("#error-summary a[href='#id_release-confirm']")
+    assert page.evaluate("document.activeElement.id") == "id_release-confirm"
+    page.keyboard.press("Space")
+    page.focus("button[type=submit]:text('Freigeben')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "ist freigegeben" in page.locator(".messages").inner_text()
+    history = page.locator("section[aria-labelledby=h-history] tbody tr").all_inner_texts()
+    assert len(history) == 3 and "koordination" in history[0]
+    assert page.console_errors == []

@@ -130,6 +130,9 @@ PERMISSIONS: dict[str, Rule] = {
     # LOGIN, not ROLE: the view answers 404 outside the data steward's Land, as for any
     # unreleased object of another Land.
     "survey-diagnostics": LOGIN,
+    # Release to the public: coordinators only (others get 403, or the login page); the view
+    # answers 404 outside the coordinator's Land, whether or not the survey is released.
+    "survey-release": ROLE(Role.COORDINATOR),
     # Survey upload: the views check that the file's Land is one the user is data steward for
     "survey-upload": ROLE(Role.DATA_STEWARD),
     "survey-upload-mapping": ROLE(Role.DATA_STEWARD),

@@ -41,7 +41,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ikoe.accounts.models import NATIONWIDE_ROLES, Membership, Role
-from ikoe.monitoring.models import Organisation, Survey
+from ikoe.monitoring.models import Organisation, Survey, SurveyRelease
 from ikoe.monitoring.organisations import subtree_ids
 
 M = TypeVar("M", bound=models.Model)
@@ -235,6 +235,10 @@ SCOPE_RULES: dict[type[models.Model], Callable[..., QuerySet[Any]]] = {
     Organisation: lambda qs, user, role=None: visible_organisations(user, role, qs),
     Survey: lambda qs, user, role=None: scope_queryset(
         qs, user, land_field="land", published_field="published", role=role
+    ),
+    # Who released a survey is never public, also when the survey is.
+    SurveyRelease: lambda qs, user, role=None: scope_queryset(
+        qs, user, land_field="survey__land", role=role
     ),
 }
 

@@ -68,6 +68,7 @@ def _trim(text: str) -> tuple[float, float]:
 
 def run(args: argparse.Namespace) -> int:
     from ikoe.ingest.mapping import load_mapping
+    from ikoe.monitoring.release import ended_by_import
     from ikoe.monitoring.surveys import import_survey
 
     mapping = load_mapping(args.mapping) if args.mapping else None
@@ -132,6 +133,14 @@ def run(args: argparse.Namespace) -> int:
         print(_("  Not weighted (no personnel totals given)."))
     print(_("  %(cells)d protected table cells published.") % {"cells": survey.cells.count()})
     print_disclosure(diag.get("disclosure") or {})
+    if ended_by_import(survey, list(survey.releases.all())):
+        print(
+            _(
+                "  It replaces a released survey of the same name; the new figures are not "
+                "public until they are released again (ikoe release --survey %(name)s)."
+            )
+            % {"name": survey.name}
+        )
     return 0
 
 

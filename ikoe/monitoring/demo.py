@@ -65,7 +65,12 @@ def ensure_demo_benchmark() -> None:
 
 
 def load_demo() -> Survey | None:
-    """Create the demo Land, its benchmark and its survey; ``None`` when already there."""
+    """Create the demo Land, its benchmark and its survey, released; ``None`` when already there.
+
+    The release goes through :func:`ikoe.monitoring.release.set_release` like any other, so the
+    survey's history shows it; import and release happen in one transaction.
+    """
+    from ikoe.monitoring.release import Channel, operator_name, set_release
     from ikoe.monitoring.surveys import import_survey
 
     if Survey.objects.filter(name=DEMO_SURVEY).exists():
@@ -78,14 +83,16 @@ def load_demo() -> Survey | None:
         totals = Path(tmp) / "musterland-2024-totals.parquet"
         demo.respondents.write_parquet(responses)
         demo.totals.write_parquet(totals)
-        return import_survey(
-            responses,
-            name=DEMO_SURVEY,
-            year=generator.REFERENCE_YEAR,
-            title="Beschäftigtenbefragung Musterland 2024 (synthetisch)",
-            population="Landesverwaltung Musterland (synthetisch)",
-            fieldwork="synthetisch",
-            totals=totals,
-            synthetic=True,
-            published=True,
-        )
+        with transaction.atomic():
+            survey = import_survey(
+                responses,
+                name=DEMO_SURVEY,
+                year=generator.REFERENCE_YEAR,
+                title="Beschäftigtenbefragung Musterland 2024 (synthetisch)",
+                population="Landesverwaltung Musterland (synthetisch)",
+                fieldwork="synthetisch",
+                totals=totals,
+                synthetic=True,
+            )
+            set_release(survey, True, channel=Channel.IMPORT, username=operator_name())
+        return survey

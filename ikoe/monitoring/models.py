@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -155,6 +156,8 @@ class Survey(models.Model):
         default=False,
         help_text=_("Generated data for trying the platform out."),
     )
+    # The fast flag scope reads; changed only by ikoe.monitoring.release.set_release, which
+    # records every change as a SurveyRelease.
     published = models.BooleanField(
         _("released for the public"), default=False, help_text=_("Set by the Land's coordinator.")
     )
@@ -185,6 +188,57 @@ class Survey(models.Model):
         if not self.population_size:
             return None
         return self.respondents / self.population_size
+
+
+class SurveyRelease(models.Model):
+    """One release of a survey to the public, or one withdrawal: who, when, how, why.
+
+    Written only by :mod:`ikoe.monitoring.release` together with ``Survey.published``. A record
+    outlives its survey (``survey`` becomes empty, ``survey_name`` stays); a new import under
+    the same name in the same Land takes over the history of the survey it replaces.
+    """
+
+    class Action(models.TextChoices):
+        RELEASE = "release", _("released")
+        WITHDRAW = "withdraw", _("release withdrawn")
+
+    class Channel(models.TextChoices):
+        PAGE = "page", _("release page")
+        COMMAND = "command", _("command line")
+        IMPORT = "import", _("import")
+
+    survey = models.ForeignKey(
+        Survey,
+        verbose_name=_("staff survey"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="releases",
+    )
+    survey_name = models.CharField(_("short name of the survey"), max_length=100)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    channel = models.CharField(_("done through"), max_length=16, choices=Channel.choices)
+    user = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The user name at the time, also when the account is renamed or deleted later; on the
+    # command line without --user, the operating-system account that ran the command.
+    username = models.CharField(_("who"), max_length=150, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey release")
+        verbose_name_plural = _("survey releases")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.survey_name}: {self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
 
 
 class IndicatorCell(models.Model):

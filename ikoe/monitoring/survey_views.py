@@ -212,6 +212,7 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
         "symbols_used": [],
         "disclosure_rules": _disclosure_rules(survey),
         "can_see_diagnostics": has_role(request.user, Role.DATA_STEWARD, land=survey.land),
+        "can_release": has_role(request.user, Role.COORDINATOR, land=survey.land),
     }
 
 
@@ -417,6 +418,28 @@ def _suppression_summary(
     return [per[k] for k in sorted(per)], reasons
 
 
+def survey_summary(survey: Survey) -> dict[str, Any]:
+    """What the import found and how the tables were protected, as the diagnostics page and the
+    release page show it (``monitoring/_survey_summary.html``, ``_disclosure_summary.html``):
+    respondents and response rate (from ``survey``), declared respondents and declaration rate
+    per definition, the weighting diagnostics and the summary of the disclosure control."""
+    diag = survey.diagnostics
+    declared = [
+        {
+            "definition": SURVEY_DEFINITION_LABELS.get(code, code),
+            "declared": n,
+            "rate": n / survey.respondents if survey.respondents else None,
+        }
+        for code, n in (diag.get("declared") or {}).items()
+    ]
+    return {
+        "survey": survey,
+        "declared": declared,
+        "weighting": diag.get("weighting") or {},
+        "disclosure": diag.get("disclosure") or {},
+    }
+
+
 def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
     survey = get_survey(request, name)
     if not has_role(request.user, Role.DATA_STEWARD, land=survey.land):
@@ -440,13 +463,12 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
         request,
         "monitoring/survey_diagnostics.html",
         {
-            "survey": survey,
+            **survey_summary(survey),
             "diag": diag,
             "by_org": by_org,
-            "weighting": diag.get("weighting") or {},
             "publications": publications,
             "reasons": reasons,
             "cell_count": cells.count(),
-            "disclosure": diag.get("disclosure") or {},
+            "can_release": has_role(request.user, Role.COORDINATOR, land=survey.land),
         },
     )

@@ -342,14 +342,19 @@ def import_survey(
     mapping_source: dict[str, Any] | None = None,
     user: Any = None,
     synthetic: bool = False,
-    published: bool = False,
     trim: tuple[float, float] | None = None,
 ) -> Survey:
     """Read, validate, snapshot and publish a survey; all or nothing.
 
     The snapshot is written to a temporary file first and moved into place only after the
     database transaction committed; a failure at any point leaves neither rows nor files.
+
+    The survey starts unreleased, also when it replaces a released survey of the same name:
+    new figures are public only after a coordinator released them
+    (:mod:`ikoe.monitoring.release`, which also keeps the replaced survey's history).
     """
+    from ikoe.monitoring.release import continue_history, remember_replaced
+
     _check_name_and_year(name, year, str(path))
     levels = organisation_levels()
     codes = levels.get_column("organisation").to_list()
@@ -392,6 +397,7 @@ def import_survey(
             for f in (old.snapshot, old.totals_snapshot)
             if f
         ]
+        replaced_release = remember_replaced(name)
         Survey.objects.filter(name=name).delete()
         survey = Survey.objects.create(
             name=name,
@@ -404,7 +410,7 @@ def import_survey(
             respondents=data.height,
             weighted=design is not None,
             synthetic=synthetic,
-            published=published,
+            published=False,
             snapshot=final_name,
             totals_snapshot=totals_name,
             snapshot_sha256=sha,
@@ -412,6 +418,7 @@ def import_survey(
             diagnostics=diagnostics,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
+        continue_history(survey, replaced_release, user)
         publish_cells(survey, _frame_for_tables(data), design)
         # Inside an outer transaction this runs only when that one commits.
         transaction.on_commit(lambda: _write_snapshots(folder, token, files, replaced))

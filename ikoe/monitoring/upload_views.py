@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ikoe.accounts.models import Role
-from ikoe.accounts.scope import has_role, visible_lands
+from ikoe.accounts.scope import has_role, visible, visible_lands
 from ikoe.errors import ImportFailed, Problem
 from ikoe.ingest.mapping import ORGANISATION, SurveyMapping, header_key, load_mapping
 from ikoe.ingest.survey import read_header, read_survey
@@ -44,7 +44,8 @@ from ikoe.monitoring.forms import (
     name_problem,
     shared_headers,
 )
-from ikoe.monitoring.models import Organisation
+from ikoe.monitoring.models import Organisation, SurveyRelease
+from ikoe.monitoring.release import ended_by_import
 from ikoe.monitoring.surveys import import_survey
 
 SESSION_KEY = "survey_uploads"
@@ -333,6 +334,15 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
                     _("The survey “%(title)s” was imported: %(count)d respondents.")
                     % {"title": survey.title, "count": survey.respondents},
                 )
+                records = visible(SurveyRelease.objects.filter(survey=survey), request.user)
+                if ended_by_import(survey, list(records)):
+                    messages.warning(
+                        request,
+                        _(
+                            "It replaces a released survey of the same name. The new figures "
+                            "are not public until your Land's coordination releases them."
+                        ),
+                    )
                 return redirect("survey-diagnostics", name=survey.name)
             status = 403
         except ImportFailed as exc:
