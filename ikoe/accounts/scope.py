@@ -298,6 +298,11 @@ def visible_cells(user: Any, survey: Survey) -> QuerySet[IndicatorCell]:
     return cells.none() if reach is None else reach.cells(cells)
 
 
+def manages_members(user: Any) -> bool:
+    """Whether the user manages the memberships of at least one Land (see :func:`managed_lands`)."""
+    return any(g.rank >= RANK[Role.COORDINATOR] and g.agency_id is None for g in grants(user))
+
+
 def managed_lands(user: Any) -> QuerySet[Organisation]:
     """The Länder whose memberships the user manages: coordinators of a whole Land manage theirs,
     federal coordinators and administrators every Land."""
