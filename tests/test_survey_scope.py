@@ -148,6 +148,13 @@ def test_an_agency_member_sees_the_survey_in_the_list_without_the_lands_responde
     assert '<td class="num">–</td>' in row.group(0)
 
 
+def test_the_upload_is_offered_to_data_stewards_of_a_whole_land_only(survey, cast):
+    upload = 'href="/befragungen/hochladen/"'
+
+    assert upload in client_of(cast, "data_steward_a").get("/befragungen/").content.decode()
+    assert upload not in client_of(cast, "agency_steward_a").get("/befragungen/").content.decode()
+
+
 def test_a_member_of_several_agencies_chooses_among_them(survey, cast, agency_a2):
     member = cast.users["agency_viewer_a"]
     Membership.objects.create(user=member, role=Role.VIEWER, land=agency_a2.land, agency=agency_a2)

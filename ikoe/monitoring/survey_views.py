@@ -21,7 +21,6 @@ from ikoe.accounts.models import Role
 from ikoe.accounts.scope import (
     Reach,
     get_object_for_user_or_404,
-    has_role,
     survey_reach,
     visible,
 )
@@ -39,6 +38,7 @@ from ikoe.monitoring.labels import (
 from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
 from ikoe.monitoring.publication import REASONS, PublicationRules
 from ikoe.monitoring.templatetags.ikoe import pct
+from ikoe.monitoring.upload_views import steward_lands
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.stats.representation import assess
 from ikoe.stats.trends import trend
@@ -259,7 +259,8 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         # The Land's respondent count is a Land-wide figure: only for those who reach the whole.
         s.land_totals = reach is not None and reach.whole  # type: ignore[attr-defined]
         limited = limited or not s.land_totals  # type: ignore[attr-defined]
-    can_upload = has_role(request.user, Role.DATA_STEWARD)
+    # Importing needs the data steward role for a whole Land (the file's Land).
+    can_upload = bool(steward_lands(request.user))
     return render(
         request,
         "monitoring/survey_list.html",
