@@ -280,4 +280,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_choice("IKOE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
+    # django-axes tells of every login at INFO; a paused login (a lockout) is a WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -155,6 +155,26 @@ def test_the_upload_is_offered_to_data_stewards_of_a_whole_land_only(survey, cas
     assert upload not in client_of(cast, "agency_steward_a").get("/befragungen/").content.decode()
 
 
+def test_the_upload_pages_refuse_agency_limited_members(survey, cast, tmp_path):
+    steward, viewer = client_of(cast, "agency_steward_a"), client_of(cast, "agency_viewer_a")
+    path = write_csv(tmp_path / "neu.csv", people("A-AGY", 12, 24))
+
+    page = steward.get("/befragungen/hochladen/")
+    with path.open("rb") as survey_file:
+        posted = steward.post(
+            "/befragungen/hochladen/",
+            {"survey_file": survey_file, "name": "be-neu-2024", "year": "2024"},
+        )
+
+    assert page.status_code == 200
+    assert "für ein ganzes Land" in page.content.decode()
+    assert 'type="file"' not in page.content.decode()
+    assert posted.status_code == 403
+    assert viewer.get("/befragungen/hochladen/").status_code == 403
+    assert steward.get("/befragungen/hochladen/abc/zuordnung/").status_code == 404
+    assert not Survey.objects.filter(name="be-neu-2024").exists()
+
+
 def test_a_member_of_several_agencies_chooses_among_them(survey, cast, agency_a2):
     member = cast.users["agency_viewer_a"]
     Membership.objects.create(user=member, role=Role.VIEWER, land=agency_a2.land, agency=agency_a2)
