@@ -198,6 +198,23 @@ def test_an_unknown_user_name_is_explained(client_coordinator_a):
     assert '<a href="#id_person">' in response.content.decode()
 
 
+def test_an_e_mail_address_that_cannot_be_a_user_name_is_explained(client_coordinator_a):
+    response = client_coordinator_a.post(ADD_A, {"person": "o'neill@example.org", "role": "viewer"})
+
+    assert response.status_code == 200
+    assert "This e-mail address cannot be used as a user name." in errors(response)
+    assert not get_user_model().objects.filter(email="o'neill@example.org").exists()
+
+
+def test_the_exact_user_name_wins_over_one_differing_in_case(client_coordinator_a, cast):
+    get_user_model().objects.create_user("Viewer_B", "other@example.org")
+
+    client_coordinator_a.post(ADD_A, {"person": "Viewer_B", "role": "viewer"})
+
+    added = Membership.objects.get(land__code="DE-BE", role="viewer", agency=None)
+    assert added.user.email == "other@example.org"
+
+
 def test_the_same_membership_twice_is_refused(client_coordinator_a, cast):
     response = client_coordinator_a.post(
         ADD_A, {"person": "editor_a", "role": "editor", "agency": cast.orgs["A-AGY"].pk}

@@ -118,8 +118,11 @@ class AddMembershipForm(MembershipForm):
 
     def clean_person(self) -> str:
         value = self.cleaned_data["person"].strip()
-        users = get_user_model().objects
-        by_name = list(users.filter(username__iexact=value)[:2])
+        model = get_user_model()
+        users = model.objects
+        by_name = list(users.filter(username=value)[:1]) or list(
+            users.filter(username__iexact=value)[:2]
+        )
         if len(by_name) == 1:
             self.user = by_name[0]
             return value
@@ -144,8 +147,20 @@ class AddMembershipForm(MembershipForm):
             )
         if by_email:
             self.user = by_email[0]
-        else:
-            self.new_email = value
+            return value
+        # A new account: its user name is the e-mail address.
+        try:
+            model.username_validator(value.lower())
+            if len(value) > (model._meta.get_field("username").max_length or 150):
+                raise ValidationError("too long")
+        except ValidationError:
+            raise ValidationError(
+                _(
+                    "This e-mail address cannot be used as a user name. Ask the administrators "
+                    "of the platform to create the account, then add it here by its user name."
+                )
+            ) from None
+        self.new_email = value
         return value
 
     def clean(self) -> dict[str, Any]:
