@@ -7,6 +7,8 @@ understand with a message that names the variable and what is allowed.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +60,32 @@ def env_number(name: str, default: float, low: float, high: float) -> float:
     return value
 
 
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip()
+    if not (text.isdigit() and low <= int(text) <= high):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not allowed; use a whole number from {low} to {high}."
+        )
+    return int(text)
+
+
+def env_email(name: str, default: str) -> str:
+    """An e-mail address, alone or with a name: ``ikoe@example.de`` or ``IKÖ <ikoe@example.de>``."""
+    value = os.environ.get(name, "").strip() or default
+    _name, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain and " " not in address):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an e-mail address; use e.g. ikoe@example.de or "
+            "'IKÖ-Monitor <ikoe@example.de>'."
+        )
+    return value
+
+
 DATA_DIR = Path(env_str("IKOE_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 RESTRICTED_DIR = DATA_DIR / "restricted"  # survey snapshots: never served
 MEDIA_ROOT = DATA_DIR / "uploads"
@@ -89,13 +117,14 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ikoe.accounts.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "ikoe.accounts",
     "ikoe.monitoring",
 ]
@@ -113,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ikoe.urls"
@@ -129,6 +160,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ikoe.accounts.views.navigation",
             ],
         },
     },
@@ -159,6 +191,46 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Login throttling (django-axes): after IKOE_LOGIN_FAILURE_LIMIT failed attempts for one user
+# name from one address, that combination is locked for IKOE_LOGIN_LOCKOUT_MINUTES; a successful
+# login (or a password reset) clears the count. The axes backend must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("IKOE_LOGIN_FAILURE_LIMIT", 5, 1, 100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("IKOE_LOGIN_LOCKOUT_MINUTES", 15, 1, 10080))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ikoe.accounts.login.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ikoe.accounts.login.client_ip"
+AXES_VERBOSE = False  # no banner on every start of a command; failures are still logged
+AXES_DISABLE_ACCESS_LOG = True  # keep no record of successful logins (data minimisation)
+
+# Reverse proxies in front of the platform (docs/operations.md, "Behind TLS"): with one or more,
+# the client's address comes from X-Forwarded-For and HTTPS from X-Forwarded-Proto.
+PROXY_COUNT = env_int("IKOE_PROXY_COUNT", 0, 0, 5)
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# E-mail (password reset, new accounts): SMTP when IKOE_EMAIL_HOST is set, otherwise every
+# message is printed to the console (development).
+EMAIL_HOST = env_str("IKOE_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("IKOE_EMAIL_PORT", 587, 1, 65535)
+EMAIL_HOST_USER = env_str("IKOE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("IKOE_EMAIL_PASSWORD", "")
+_email_security = env_choice("IKOE_EMAIL_SECURITY", "starttls", ("starttls", "tls", "none"))
+EMAIL_USE_TLS = _email_security == "starttls"
+EMAIL_USE_SSL = _email_security == "tls"
+EMAIL_TIMEOUT = env_int("IKOE_EMAIL_TIMEOUT", 10, 1, 300)
+DEFAULT_FROM_EMAIL = env_email("IKOE_EMAIL_FROM", "IKÖ-Monitor <ikoe@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = env_choice("IKOE_LANGUAGE", "de", ("de", "en"))
 LANGUAGES = [("de", _("Deutsch")), ("en", _("English"))]
@@ -195,6 +267,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTP Strict Transport Security, sent on HTTPS responses only; off (0) unless set.
+SECURE_HSTS_SECONDS = env_int("IKOE_HSTS_SECONDS", 0, 0, 63072000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("IKOE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("IKOE_HSTS_PRELOAD", False)
 
 LOGGING = {
     "version": 1,
@@ -204,4 +280,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_choice("IKOE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
+    # django-axes tells of every login at INFO; a paused login (a lockout) is a WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

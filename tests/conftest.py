@@ -16,16 +16,21 @@ Users (``User``; each has exactly one membership)
     ``coordinator_a``        coordinator of Land A
     ``data_steward_a``       data steward of Land A
     ``editor_a``             editor in Land A, agency A-AGY only (the “Land A agency editor”)
+    ``agency_viewer_a``      viewer in Land A, agency A-AGY only
+    ``agency_steward_a``     data steward in Land A, agency A-AGY only
     ``viewer_b``             viewer of Land B
     ``staff_admin``          administrator, nationwide, staff with all admin rights (superuser)
 
 Clients (``django.test.Client``, logged in as the user of the same name)
     ``client_federal``, ``client_coordinator_a``, ``client_data_steward_a``, ``client_editor_a``,
-    ``client_viewer_b``, ``client_staff_admin``, and ``client_anonymous`` (nobody logged in).
+    ``client_agency_viewer_a``, ``client_agency_steward_a``, ``client_viewer_b``,
+    ``client_staff_admin``, and ``client_anonymous`` (nobody logged in).
 
 ``cast`` holds all of the above (``cast.users["editor_a"]``, ``cast.clients[...]`` needs the
-client fixtures). The rule every view test checks: ``client_viewer_b`` gets 404 on Land A's
-unreleased objects. All users have the password ``cast.password``.
+client fixtures). The rules every view test checks: ``client_viewer_b`` gets 404 on Land A's
+unreleased objects, and the agency-limited members of Land A get 404 on anything of an
+unreleased survey outside A-AGY and its units (other agencies, ministries, the Land as a whole).
+All users have the password ``cast.password``.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ USERS = [
     ("coordinator_a", Role.COORDINATOR, "DE-BE", ""),
     ("data_steward_a", Role.DATA_STEWARD, "DE-BE", ""),
     ("editor_a", Role.EDITOR, "DE-BE", "A-AGY"),
+    ("agency_viewer_a", Role.VIEWER, "DE-BE", "A-AGY"),
+    ("agency_steward_a", Role.DATA_STEWARD, "DE-BE", "A-AGY"),
     ("viewer_b", Role.VIEWER, "DE-HH", ""),
     ("staff_admin", Role.ADMINISTRATOR, "", ""),
 ]
@@ -140,6 +147,8 @@ federal_coordinator = _user("federal_coordinator")
 coordinator_a = _user("coordinator_a")
 data_steward_a = _user("data_steward_a")
 editor_a = _user("editor_a")
+agency_viewer_a = _user("agency_viewer_a")
+agency_steward_a = _user("agency_steward_a")
 viewer_b = _user("viewer_b")
 staff_admin = _user("staff_admin")
 
@@ -159,6 +168,8 @@ client_federal = _client("federal_coordinator")
 client_coordinator_a = _client("coordinator_a")
 client_data_steward_a = _client("data_steward_a")
 client_editor_a = _client("editor_a")
+client_agency_viewer_a = _client("agency_viewer_a")
+client_agency_steward_a = _client("agency_steward_a")
 client_viewer_b = _client("viewer_b")
 client_staff_admin = _client("staff_admin")
 

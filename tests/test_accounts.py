@@ -71,8 +71,10 @@ READABLE_ROWS = {
     "staff_admin": {"A-MIN", "A-AGY", "A-UNIT", "A-AGY2", "B-MIN", "B-AGY", "B-UNIT"},
     "coordinator_a": {"A-MIN", "A-AGY", "A-UNIT", "A-AGY2"},
     "data_steward_a": {"A-MIN", "A-AGY", "A-UNIT", "A-AGY2"},
-    # rows of the agency and its units, the Land's own rows (no agency), and released rows
+    # rows of the agency and its units (not the Land's own rows, which belong to no agency)
     "editor_a": {"A-AGY", "A-UNIT"},
+    "agency_viewer_a": {"A-AGY", "A-UNIT"},
+    "agency_steward_a": {"A-AGY", "A-UNIT"},
     "viewer_b": {"B-MIN", "B-AGY", "B-UNIT", "A-UNIT"},
     "anonymous": {"A-UNIT"},
 }
@@ -89,15 +91,11 @@ def test_each_cast_member_reads_exactly_their_scope_and_released_rows(cast, name
     )
 
 
-def test_an_agency_member_reads_the_lands_own_rows_that_belong_to_no_agency(cast, editor_a):
+def test_an_agency_member_does_not_read_the_lands_own_rows_that_belong_to_no_agency(cast, editor_a):
     # Memberships have a Land and an optional agency: the Land-wide ones belong to no agency.
     rows = scope_queryset(Membership.objects.all(), editor_a, agency_field="agency")
 
-    assert {(m.user.username, m.agency_id) for m in rows} == {
-        ("coordinator_a", None),
-        ("data_steward_a", None),
-        ("editor_a", cast.orgs["A-AGY"].pk),
-    }
+    assert {m.user.username for m in rows} == {"editor_a", "agency_viewer_a", "agency_steward_a"}
 
 
 def test_without_an_agency_field_an_agency_member_reads_the_lands_rows(cast, editor_a):
@@ -131,6 +129,8 @@ EDITABLE_ROWS = {
     "coordinator_a": {"A-MIN", "A-AGY", "A-UNIT", "A-AGY2"},
     "data_steward_a": {"A-MIN", "A-AGY", "A-UNIT", "A-AGY2"},
     "editor_a": {"A-AGY", "A-UNIT"},
+    "agency_viewer_a": set(),
+    "agency_steward_a": {"A-AGY", "A-UNIT"},
     "viewer_b": set(),
     "anonymous": set(),
 }
@@ -169,6 +169,8 @@ VISIBLE_ORGANISATIONS = {
     "coordinator_a": {"DE-BE", "A-MIN", "A-AGY", "A-UNIT", "A-AGY2", "DE-HH"},
     "data_steward_a": {"DE-BE", "A-MIN", "A-AGY", "A-UNIT", "A-AGY2", "DE-HH"},
     "editor_a": {"DE-BE", "A-MIN", "A-AGY", "A-UNIT", "DE-HH"},
+    "agency_viewer_a": {"DE-BE", "A-MIN", "A-AGY", "A-UNIT", "DE-HH"},
+    "agency_steward_a": {"DE-BE", "A-MIN", "A-AGY", "A-UNIT", "DE-HH"},
     "viewer_b": {"DE-BE", "DE-HH", "B-MIN", "B-AGY", "B-UNIT"},
     "anonymous": {"DE-BE", "DE-HH"},
 }
@@ -357,7 +359,7 @@ def test_the_admin_lists_memberships(client_staff_admin, cast):
 
 def test_the_cast_spans_two_laender(cast):
     assert {m.land.code for m in Membership.objects.exclude(land=None)} == {"DE-BE", "DE-HH"}
-    assert get_user_model().objects.count() == 6
+    assert get_user_model().objects.count() == 8
 
 
 def test_the_login_page_signs_a_cast_member_in_and_back_to_where_they_were(cast, client_anonymous):

@@ -170,4 +170,114 @@ def test_a_coordinator_withdraws_and_releases_with_the_keyboard_on_an_accessible
     assert "ist freigegeben" in page.locator(".messages").inner_text()
     history = page.locator("section[aria-labelledby=h-history] tbody tr").all_inner_texts()
     assert len(history) == 3 and "koordination" in history[0]
+
+
+# --- accounts: password reset, lockout, membership pages, agency-limited survey pages ----------
+
+
+@pytest.fixture
+def sign_in(page, cast):
+    """Signs the browser in through the login form as a cast member (or another user)."""
+
+    def sign_in(site: str, username: str) -> None:
+        page.goto(site + "/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", cast.password)
+        with page.expect_navigation():
+            page.click(".login-form button[type=submit]")
+
+    return sign_in
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/passwort/vergessen/",
+        "/passwort/vergessen/gesendet/",
+        "/passwort/neu/MQ/kein-gueltiger-link/",
+        "/passwort/neu/fertig/",
+    ],
+)
+def test_password_reset_pages_have_no_wcag_violations(site, page, path):
+    page.goto(site + path)
+    assert page.locator("h1").count() == 1
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
+def test_the_lockout_page_has_no_wcag_violations(site, page, cast):
+    page.goto(site + "/login/")
+    for _ in range(5):
+        page.fill("#id_username", "viewer_b")
+        page.fill("#id_password", "falsch")
+        with page.expect_navigation():
+            page.click(".login-form button[type=submit]")
+    assert page.locator("h1").inner_text() == "Die Anmeldung ist pausiert"
+    assert axe_violations(page) == []
+
+
+def test_membership_pages_have_no_wcag_violations(site, page, cast, sign_in):
+    from ikoe.accounts.models import Membership
+
+    sign_in(site, "coordinator_a")
+    editor = Membership.objects.get(user=cast.users["editor_a"])
+    paths = [
+        "/mitglieder/DE-BE/",
+        "/mitglieder/DE-BE/hinzufuegen/",
+        f"/mitglieder/DE-BE/{editor.pk}/",
+        f"/mitglieder/DE-BE/{editor.pk}/entfernen/",
+    ]
+    for path in paths:
+        page.goto(site + path)
+        assert axe_violations(page) == [], path
+        assert page.console_errors == [], path
+    # the add form with its error summary, reached by keyboard
+    page.goto(site + "/mitglieder/DE-BE/hinzufuegen/")
+    page.fill("#id_person", "niemand")
+    page.focus("main form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#error-summary").count() == 1
+    assert axe_violations(page) == []
+
+
+def test_the_federal_choice_of_laender_has_no_wcag_violations(site, page, cast, sign_in):
+    sign_in(site, "federal_coordinator")
+    page.goto(site + "/mitglieder/")
+    assert axe_violations(page) == []
+
+
+@pytest.fixture
+def agency_member(demo_site, cast):
+    """An unreleased demo survey and a member limited to two of its agencies, data steward for one."""
+    from django.contrib.auth import get_user_model
+
+    from ikoe.accounts.models import Membership, Role
+    from ikoe.monitoring.models import Organisation, Survey
+
+    Survey.objects.filter(name="demo-musterland-2024").update(published=False)
+    user = get_user_model().objects.create_user("behoerde", "behoerde@example.org", cast.password)
+    land = Organisation.objects.get(code="DE-XX")
+    for code, role in (("DE-XX-01-01", Role.VIEWER), ("DE-XX-02-01", Role.DATA_STEWARD)):
+        agency = Organisation.objects.get(code=code)
+        Membership.objects.create(user=user, role=role, land=land, agency=agency)
+    return user
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/befragungen/",
+        "/befragungen/demo-musterland-2024/",
+        "/befragungen/demo-musterland-2024/organisation/DE-XX-01-01/",
+        "/befragungen/demo-musterland-2024/diagnose/",
+    ],
+)
+def test_survey_pages_of_an_agency_member_have_no_wcag_violations(
+    demo_site, page, agency_member, sign_in, path
+):
+    sign_in(demo_site, "behoerde")
+    response = page.goto(demo_site + path)
+    assert response is not None and response.status == 200
+    assert axe_violations(page) == []
     assert page.console_errors == []

@@ -399,7 +399,8 @@ def test_moving_an_agency_with_members_to_another_land_is_refused(tmp_path, cast
     problem = failure(write(tmp_path, HEADER + "A-MIN,Ministry A,DE-HH,ministry\n")).problems[0]
 
     assert problem.code == "moved_with_memberships"
-    assert problem.message.startswith("“A-MIN” would move from DE-BE to DE-HH, but 1 memberships")
+    # the agency editor, agency viewer and agency data steward of A-AGY
+    assert problem.message.startswith("“A-MIN” would move from DE-BE to DE-HH, but 3 memberships")
     assert Organisation.objects.get(code="A-AGY").land.code == "DE-BE"
     assert Membership.objects.filter(role=Role.EDITOR, agency__code="A-AGY").exists()
 
@@ -525,7 +526,8 @@ def test_the_admin_refuses_to_move_an_agency_with_members_to_another_land(
     )
 
     assert response.status_code == 200
-    assert "1 memberships name it or an organisation below it" in response.content.decode()
+    # the agency editor, agency viewer and agency data steward of A-AGY
+    assert "3 memberships name it or an organisation below it" in response.content.decode()
 
 
 def test_the_admin_shows_benchmark_datasets_and_figures_read_only(client_staff_admin):

@@ -297,20 +297,80 @@ def test_choosing_one_column_twice_or_no_organisation_is_explained_at_the_field(
     assert not Survey.objects.exists()
 
 
-def test_a_file_of_land_b_is_refused_for_the_data_steward_of_land_a(
+def import_problems(
+    client: Client, path: Path, choices: dict[str, str] = CHOICES, **fields: object
+) -> list[str]:
+    """Upload, map the columns as ``choices`` says and import; the problems listed for the file."""
+    url = mapping_url(upload(client, path, **fields))
+    html = client.get(url).content.decode()
+    response = client.post(url, mapping_post(html, choices))
+    assert response.status_code == 200, response.content.decode()[:2000]
+    page = response.content.decode()
+    assert "The survey could not be imported. Nothing was stored." in page
+    listed = re.search(r'<ol class="errorlist"[^>]*>(.*?)</ol>', page, re.S)
+    assert listed, page
+    return [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", listed.group(1))]
+
+
+def test_a_file_of_land_b_is_refused_as_if_its_codes_did_not_exist(
     client_data_steward_a, tmp_path, settings
 ):
-    rows = [HEADER] + [respondent(i, org=("B-AGY" if i % 2 else "B-UNIT")) for i in range(1, 41)]
+    rows = [HEADER] + [respondent(i, org=("B-AGY" if i % 2 else "X-NOPE")) for i in range(1, 41)]
     path = write_csv(tmp_path / "hamburg.csv", rows)
-    url = mapping_url(upload(client_data_steward_a, path))
-    html = client_data_steward_a.get(url).content.decode()
 
-    response = client_data_steward_a.post(url, mapping_post(html, CHOICES))
+    problems = import_problems(client_data_steward_a, path)
 
-    assert response.status_code == 403
-    assert "belong to Land B. You are not a data steward there" in response.content.decode()
+    text = " ".join(problems)
+    assert "“B-AGY” is not a code of the organisation hierarchy." in text
+    assert "“X-NOPE” is not a code of the organisation hierarchy." in text
+    assert {p.split(": ", 1)[1] for p in problems if "B-AGY" in p or "X-NOPE" in p} == {
+        "“B-AGY” is not a code of the organisation hierarchy.",
+        "“X-NOPE” is not a code of the organisation hierarchy.",
+    }
+    assert "Land B" not in text and "DE-HH" not in text
     assert not Survey.objects.exists()
     assert restricted_files() == []
+
+
+def test_one_code_of_land_b_among_land_as_gets_the_message_of_an_unknown_code(
+    client_data_steward_a, tmp_path
+):
+    rows = [HEADER] + [respondent(i) for i in range(1, 41)]
+    rows[3][1] = "B-UNIT"
+    rows[5][1] = "A-NOPE"
+    path = write_csv(tmp_path / "befragung.csv", rows)
+
+    problems = import_problems(client_data_steward_a, path)
+
+    assert problems[:2] == [
+        "befragung.csv, row 4, column “Dienststelle”: “B-UNIT” is not a code of the "
+        "organisation hierarchy.",
+        "befragung.csv, row 6, column “Dienststelle”: “A-NOPE” is not a code of the "
+        "organisation hierarchy.",
+    ]
+
+
+def test_personnel_totals_with_a_code_of_land_b_get_the_message_of_an_unknown_code(
+    client_data_steward_a, survey_csv, tmp_path
+):
+    totals = tmp_path / "personal.csv"
+    totals.write_text(
+        "organisation;headcount\nA-AGY;40\nA-AGY2;30\nA-UNIT;20\nB-AGY;10\nA-NOPE;5\n",
+        encoding="utf-8",
+    )
+    with totals.open("rb") as totals_file:
+        problems = import_problems(
+            client_data_steward_a,
+            survey_csv,
+            {**CHOICES, "organisation": "organisation", "headcount": "headcount"},
+            totals_file=totals_file,
+        )
+
+    assert "personal.csv, row 5, column “organisation”: “B-AGY” is not a code of the " in (
+        " ".join(problems)
+    )
+    assert "“A-NOPE” is not a code of the organisation hierarchy." in " ".join(problems)
+    assert not Survey.objects.exists()
 
 
 def test_a_survey_of_another_land_cannot_be_replaced_by_taking_its_name(
@@ -320,11 +380,45 @@ def test_a_survey_of_another_land_cannot_be_replaced_by_taking_its_name(
         name="hh-2024", title="HH", land=land_b, year=2024, respondents=50, snapshot="x.parquet"
     )
 
-    response = upload(client_data_steward_a, survey_csv, name="hh-2024", replace="on")
+    taken = upload(client_data_steward_a, survey_csv, name="hh-2024", replace="on")
+    free = upload(client_data_steward_a, survey_csv, name="hh-2023", replace="on")
 
-    assert response.status_code == 200
-    assert "This short name is taken by another survey." in response.content.decode()
+    assert taken.status_code == free.status_code == 200
+    message = (
+        "The short name begins with the abbreviation of the Land of the survey and a hyphen: be-"
+    )
+    assert message in taken.content.decode() and message in free.content.decode()
+    assert "taken" not in taken.content.decode()
     assert Survey.objects.get(name="hh-2024").land == land_b
+
+
+def test_a_name_of_the_own_form_taken_in_another_land_is_refused_without_saying_where(
+    client_data_steward_a, survey_csv, land_b
+):
+    # Imported on the command line, where the form of names is not enforced.
+    Survey.objects.create(
+        name="be-2024", title="HH", land=land_b, year=2024, respondents=50, snapshot="x.parquet"
+    )
+
+    page = upload(client_data_steward_a, survey_csv, replace="on").content.decode()
+
+    assert "This short name cannot be used. Choose another one" in page
+    assert "be-2024-2" in page
+    for hint in ("taken", "Land B", "another Land", "DE-HH"):
+        assert hint not in page, hint
+    assert Survey.objects.get(name="be-2024").land == land_b
+
+
+def test_a_short_name_without_the_lands_abbreviation_is_explained(
+    client_data_steward_a, survey_csv
+):
+    page = upload(client_data_steward_a, survey_csv, name="umfrage-2024").content.decode()
+
+    assert '<a href="#id_name">' in page
+    assert (
+        "begins with the abbreviation of the Land of the survey and a hyphen: be-, e.g. be-2024."
+        in (page)
+    )
 
 
 def test_a_broken_file_or_mapping_file_is_refused_at_the_upload_with_its_problem(

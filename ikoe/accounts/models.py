@@ -81,3 +81,7 @@ class Membership(models.Model):
             raise ValidationError({"agency": _("Choose an organisation of kind agency.")})
         if self.agency is not None and self.agency.land_id != self.land_id:
             raise ValidationError({"agency": _("The agency must belong to the chosen Land.")})
+        if self.agency is not None and self.role == Role.COORDINATOR:
+            raise ValidationError(
+                {"agency": _("A coordinator works for the whole Land; leave the agency empty.")}
+            )

@@ -90,7 +90,7 @@ class _AdminSite(Rule):
     description = "ADMIN_SITE"
 
     def allows(self, request: HttpRequest) -> bool:
-        return True  # the admin site checks is_staff and model permissions in every view
+        return True  # the admin site admits active superusers only (ikoe.accounts.admin_site)
 
 
 class _Deny(Rule):
@@ -108,7 +108,7 @@ PUBLIC_READ: Rule = _PublicRead()
 LOGIN: Rule = _Login()
 """Any logged-in user; what they see is scoped in the view."""
 ADMIN_SITE: Rule = _AdminSite()
-"""Django's admin site, which checks staff status and model permissions itself."""
+"""Django's admin site, which admits active superusers only and sends others to its login."""
 DENY: Rule = _Deny()
 """Nobody (a URL that exists but must not be reached)."""
 
@@ -139,6 +139,17 @@ PERMISSIONS: dict[str, Rule] = {
     # Accounts
     "login": PUBLIC,
     "logout": PUBLIC,
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC,
+    # Memberships: the views answer 404 for a Land the coordinator does not manage
+    # (ikoe.accounts.scope.managed_lands: their own Land; every Land for the federal level).
+    "member-lands": ROLE(Role.COORDINATOR),
+    "member-list": ROLE(Role.COORDINATOR),
+    "member-add": ROLE(Role.COORDINATOR),
+    "member-change": ROLE(Role.COORDINATOR),
+    "member-remove": ROLE(Role.COORDINATOR),
     # REST API (/api/v1/): reading is public; every endpoint scopes its rows itself.
     "api-1.0.0:*": PUBLIC_READ,
     # Django admin

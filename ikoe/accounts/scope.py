@@ -11,12 +11,19 @@ The last two always reach every Land. Reading works like this:
 
 - everyone, also the public, sees rows that a coordinator released (the ``published_field``);
 - a member of a Land sees that Land's rows;
-- an agency-scoped member sees rows of their agency and of the units below it, and the Land's
-  own rows that belong to no agency (Land-wide aggregates, Land-wide measures);
+- an agency-scoped member sees rows of their agency and of the units below it – not the Land's
+  own rows that belong to no agency, since Land-wide aggregates contain other agencies' staff;
+  rows that belong to a Land only (a model without ``agency_field``, such as a survey itself) are
+  read through the Land, and their figures are narrowed by :func:`survey_reach`;
 - federal coordinators and administrators see everything.
 
 Changing (``role=`` given) needs that role within reach; released rows grant nothing, and an
 agency-scoped member cannot change the Land's own rows.
+
+The figures of one survey (its protected cells, the pages built from them, the API) are read
+through :func:`survey_reach` and :func:`visible_cells`: the whole survey for members of its Land,
+the federal level and – once released – everyone; for an agency-scoped member of an unreleased
+survey only the cells of their agency's subtree.
 
 Use it in one of three ways:
 
@@ -41,7 +48,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ikoe.accounts.models import NATIONWIDE_ROLES, Membership, Role
-from ikoe.monitoring.models import Organisation, Survey, SurveyRelease
+from ikoe.monitoring.models import IndicatorCell, Organisation, Survey, SurveyRelease
 from ikoe.monitoring.organisations import subtree_ids
 
 M = TypeVar("M", bound=models.Model)
@@ -193,10 +200,7 @@ def scope_queryset(
             if reading:
                 allowed |= Q(**{land_field: g.land_id})
             continue
-        in_agency = Q(**{f"{agency_field}__in": g.subtree})
-        if reading:
-            in_agency |= Q(**{f"{agency_field}__isnull": True})
-        allowed |= Q(**{land_field: g.land_id}) & in_agency
+        allowed |= Q(**{land_field: g.land_id, f"{agency_field}__in": g.subtree})
     return qs.filter(allowed)
 
 
@@ -228,6 +232,85 @@ def visible_organisations(
     if ids:
         allowed |= Q(pk__in=ids)
     return qs.filter(allowed)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What of one survey a user may read: the whole survey, or the subtrees of some agencies.
+
+    ``agencies`` are the agencies of a limited reach (their pages are the ones the member may
+    open), ``codes`` the codes of these agencies and of every unit below them.
+    """
+
+    whole: bool
+    agencies: tuple[Organisation, ...] = ()
+    codes: frozenset[str] = frozenset()
+
+    def covers(self, organisation: Organisation) -> bool:
+        """Whether the figures of ``organisation`` (and everything below it) are in reach."""
+        return self.whole or organisation.code in self.codes
+
+    def cells(self, qs: QuerySet[IndicatorCell]) -> QuerySet[IndicatorCell]:
+        """The cells of ``qs`` in reach: for a limited reach, those whose agency or unit lies in
+        one of the agencies' subtrees. Cells of the Land or a ministry as a whole, and of
+        respondents counted directly at a ministry, contain staff of other agencies."""
+        if self.whole:
+            return qs
+        return qs.filter(Q(dims__agency__in=self.codes) | Q(dims__unit__in=self.codes))
+
+
+WHOLE = Reach(whole=True)
+
+
+def survey_reach(user: Any, survey: Survey, role: Role | str | None = None) -> Reach | None:
+    """What of ``survey`` the user may read (with ``role``: read as that role), or ``None``.
+
+    A released survey is whole for everyone when reading; with ``role`` (e.g. the diagnostics,
+    for data stewards) release grants nothing. Members of the survey's Land and nationwide
+    roles reach the whole survey; agency-scoped members only their agencies' subtrees.
+    """
+    if role is None and survey.published:
+        return WHOLE
+    need = RANK[Role(role or Role.VIEWER)]
+    relevant = [
+        g for g in grants(user) if g.rank >= need and (g.nationwide or g.land_id == survey.land_id)
+    ]
+    if not relevant:
+        return None
+    if any(g.agency_id is None for g in relevant):
+        return WHOLE
+    ids: set[int] = set()
+    for g in relevant:
+        ids |= g.subtree
+    agency_ids = {g.agency_id for g in relevant}
+    orgs = list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+    return Reach(
+        whole=False,
+        agencies=tuple(o for o in orgs if o.pk in agency_ids),
+        codes=frozenset(o.code for o in orgs),
+    )
+
+
+def visible_cells(user: Any, survey: Survey) -> QuerySet[IndicatorCell]:
+    """The protected cells of ``survey`` the user may read (none when the survey is out of scope)."""
+    reach = survey_reach(user, survey)
+    cells = IndicatorCell.objects.filter(survey=survey)
+    return cells.none() if reach is None else reach.cells(cells)
+
+
+def manages_members(user: Any) -> bool:
+    """Whether the user manages the memberships of at least one Land (see :func:`managed_lands`)."""
+    return any(g.rank >= RANK[Role.COORDINATOR] and g.agency_id is None for g in grants(user))
+
+
+def managed_lands(user: Any) -> QuerySet[Organisation]:
+    """The Länder whose memberships the user manages: coordinators of a whole Land manage theirs,
+    federal coordinators and administrators every Land."""
+    relevant = [g for g in grants(user) if g.rank >= RANK[Role.COORDINATOR] and g.agency_id is None]
+    lands = Organisation.objects.filter(kind=Organisation.Kind.LAND)
+    if any(g.nationwide for g in relevant):
+        return lands
+    return lands.filter(pk__in={g.land_id for g in relevant})
 
 
 # Models whose scope is not declared on their own queryset (they predate ScopedQuerySet).

@@ -3,12 +3,20 @@
 Every endpoint reads through the same scope helpers as the web pages.
 """
 
+from typing import Any
+
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from ikoe.accounts.scope import get_object_for_user_or_404, visible, visible_organisations
+from ikoe.accounts.scope import (
+    get_object_for_user_or_404,
+    survey_reach,
+    visible,
+    visible_cells,
+    visible_organisations,
+)
 from ikoe.monitoring.models import Benchmark, BenchmarkDataset, IndicatorCell, Survey
 
 api = NinjaAPI(
@@ -145,23 +153,32 @@ class SurveyOut(Schema):
     land: str
     year: int
     population: str
-    respondents: int
-    population_size: int | None
+    respondents: int | None = Field(
+        ...,
+        description="respondents in the whole Land; empty when your access is limited to an "
+        "agency and the survey is not released",
+    )
+    population_size: int | None = Field(
+        ..., description="staff in the surveyed population; empty as respondents"
+    )
     weighted: bool
     synthetic: bool
     published: bool
     definitions: list[str]
 
 
-def _survey_out(s: Survey) -> dict:
+def _survey_out(s: Survey, user: Any) -> dict:
+    reach = survey_reach(user, s)
+    # Land-wide counts only for those who reach the whole survey (they count other agencies).
+    whole = reach is not None and reach.whole
     return {
         "name": s.name,
         "title": s.title,
         "land": s.land.code,
         "year": s.year,
         "population": s.population,
-        "respondents": s.respondents,
-        "population_size": s.population_size,
+        "respondents": s.respondents if whole else None,
+        "population_size": s.population_size if whole else None,
         "weighted": s.weighted,
         "synthetic": s.synthetic,
         "published": s.published,
@@ -173,7 +190,10 @@ def _survey_out(s: Survey) -> dict:
     "/surveys", response=list[SurveyOut], tags=["surveys"], summary="Staff surveys you may see"
 )
 def list_surveys(request: HttpRequest) -> list[dict]:
-    return [_survey_out(s) for s in visible(Survey.objects.select_related("land"), request.user)]
+    return [
+        _survey_out(s, request.user)
+        for s in visible(Survey.objects.select_related("land"), request.user)
+    ]
 
 
 class CellOut(Schema):
@@ -212,7 +232,9 @@ class CellOut(Schema):
     response=list[CellOut],
     tags=["surveys"],
     summary="Protected table cells of a survey",
-    description="Only cells that went through disclosure control exist; suppressed cells carry no share.",
+    description="Only cells that went through disclosure control exist; suppressed cells carry "
+    "no share. Before a survey is released, a member whose access is limited to an agency gets "
+    "only the cells of that agency and the units below it.",
 )
 def survey_cells(
     request: HttpRequest, name: str, table: str | None = None, definition: str | None = None
@@ -220,7 +242,7 @@ def survey_cells(
     survey = get_object_for_user_or_404(
         Survey.objects.select_related("land"), request.user, name=name
     )
-    qs = IndicatorCell.objects.filter(survey=survey).order_by("table", "definition", "id")
+    qs = visible_cells(request.user, survey).order_by("table", "definition", "id")
     if table:
         qs = qs.filter(table=table)
     if definition:

@@ -30,7 +30,7 @@ from ikoe.ingest.mapping import (
     header_key,
     resolve_header,
 )
-from ikoe.monitoring.models import Survey
+from ikoe.monitoring.models import Organisation, Survey
 from ikoe.monitoring.surveys import SURVEY_YEAR_MIN, latest_survey_year
 
 SURVEY_EXTENSIONS = ["csv", "txt", "xlsx", "parquet"]
@@ -147,7 +147,8 @@ class SurveyUploadForm(forms.Form):
         label=gettext_lazy("Short name"),
         max_length=100,
         help_text=gettext_lazy(
-            "Letters without umlauts, digits, hyphens and underscores, used in the page address, e.g. be-2024."
+            "Letters without umlauts, digits, hyphens and underscores, used in the page address; "
+            "it begins with your Land's abbreviation and a hyphen, e.g. be-2024."
         ),
     )
     year = forms.IntegerField(label=gettext_lazy("Survey year"), min_value=SURVEY_YEAR_MIN)
@@ -181,9 +182,12 @@ class SurveyUploadForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, lands: Sequence[Organisation] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.lands = list(lands)  # the Länder the user may import surveys for
         year = self.fields["year"]
         assert isinstance(year, forms.IntegerField)
         year.max_value = latest_survey_year()
@@ -213,29 +217,59 @@ class SurveyUploadForm(forms.Form):
         data = super().clean() or {}
         name = data.get("name")
         if name:
-            problem = name_problem(self.user, name, bool(data.get("replace")))
+            problem = name_problem(self.user, name, bool(data.get("replace")), self.lands)
             if problem is not None:
                 field, message = problem
                 self.add_error(field, message)
         return data
 
 
-def name_problem(user: Any, name: str, replace: bool) -> tuple[str, str] | None:
+def name_prefix(land: Organisation) -> str:
+    """The beginning of the short names of a Land's uploaded surveys.
+
+    >>> name_prefix(Organisation(code="DE-BE", kind="land"))
+    'be-'
+    """
+    return land.code.rpartition("-")[2].lower() + "-"
+
+
+def name_problem(
+    user: Any, name: str, replace: bool, lands: Sequence[Organisation]
+) -> tuple[str, str] | None:
     """Why a survey may not be stored under ``name``: (field, message), or ``None``.
+
+    ``lands`` are the Länder the survey may belong to (the user's Länder, or the file's Land).
 
     :func:`ikoe.monitoring.surveys.import_survey` replaces a survey of the same name; that is
     allowed only for a survey of a Land the user is data steward for, and only when asked for.
+    Short names are unique on the whole platform, but an unreleased survey of another Land must
+    not become known through them: an uploaded survey's short name begins with its Land's
+    abbreviation (``be-2024``), so names of other Länder are refused for their form, whether a
+    survey has them or not. A name of the right form that is taken elsewhere all the same (a
+    survey imported on the command line) gets a neutral refusal that says neither where nor why.
     """
     existing = Survey.objects.filter(name=name).select_related("land").first()
-    if existing is None:
+    if existing is not None and has_role(user, Role.DATA_STEWARD, land=existing.land):
+        if not replace:
+            return "replace", _(
+                "Your Land has a survey with the short name “%(name)s” already. Tick the box to "
+                "replace it, or choose another short name."
+            ) % {"name": name}
         return None
-    if not has_role(user, Role.DATA_STEWARD, land=existing.land):
-        return "name", _("This short name is taken by another survey. Choose another one.")
-    if not replace:
-        return "replace", _(
-            "Your Land has a survey with the short name “%(name)s” already. Tick the box to "
-            "replace it, or choose another short name."
-        ) % {"name": name}
+    prefixes = sorted({name_prefix(land) for land in lands})
+    if not any(name.startswith(prefix) and len(name) > len(prefix) for prefix in prefixes):
+        return "name", _(
+            "The short name begins with the abbreviation of the Land of the survey and a "
+            "hyphen: %(prefixes)s, e.g. %(example)s."
+        ) % {
+            "prefixes": ", ".join(prefixes) or "–",
+            "example": f"{prefixes[0] if prefixes else 'be-'}2024",
+        }
+    if existing is not None:
+        return "name", _(
+            "This short name cannot be used. Choose another one, for example with a suffix "
+            "such as %(example)s."
+        ) % {"example": f"{name}-2"}
     return None
 
 

@@ -10,14 +10,20 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Role
-from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
+from ikoe.accounts.scope import (
+    Reach,
+    get_object_for_user_or_404,
+    survey_reach,
+    visible,
+)
 from ikoe.formats import fmt
 from ikoe.monitoring.labels import (
     CODE_ORDER,
@@ -32,6 +38,7 @@ from ikoe.monitoring.labels import (
 from ikoe.monitoring.models import Benchmark, IndicatorCell, Organisation, Survey
 from ikoe.monitoring.publication import REASONS, PublicationRules
 from ikoe.monitoring.templatetags.ikoe import pct
+from ikoe.monitoring.upload_views import steward_lands
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.stats.representation import assess
 from ikoe.stats.trends import trend
@@ -43,6 +50,14 @@ def visible_surveys(user: Any):  # type: ignore[no-untyped-def]
 
 def get_survey(request: HttpRequest, name: str) -> Survey:
     return get_object_for_user_or_404(visible_surveys(request.user), request.user, name=name)
+
+
+def get_reach(request: HttpRequest, survey: Survey) -> Reach:
+    """What of a survey the user may read; the survey itself was found in their scope."""
+    reach = survey_reach(request.user, survey)
+    if reach is None:  # pragma: no cover - get_survey answers 404 first
+        raise Http404
+    return reach
 
 
 # Respondents counted at the level above, e.g. staff of the ministry itself in a table of agencies.
@@ -105,23 +120,31 @@ def _represent(rows: list[Row], benchmark: float | None) -> None:
         row.flags = list(rec["flags"] or [])
 
 
-def _cells(survey: Survey, table: str, definition: str, **dims: str) -> list[IndicatorCell]:
-    cells = IndicatorCell.objects.filter(survey=survey, table=table, definition=definition)
-    return [c for c in cells if all(c.dims.get(k) == v for k, v in dims.items())]
+def _cells(
+    cells: QuerySet[IndicatorCell], table: str, definition: str, **dims: str
+) -> list[IndicatorCell]:
+    """The cells of one table from ``cells`` (the survey's cells in the user's reach)."""
+    found = cells.filter(table=table, definition=definition)
+    return [c for c in found if all(c.dims.get(k) == v for k, v in dims.items())]
 
 
 def _rows_by(
-    survey: Survey, dimension: str, table: str, definition: str, names: dict[str, str], **dims: str
+    cells: QuerySet[IndicatorCell],
+    dimension: str,
+    table: str,
+    definition: str,
+    names: dict[str, str],
+    **dims: str,
 ) -> list[Row]:
-    cells = _cells(survey, table, definition, **dims)
+    cells_of_table = _cells(cells, table, definition, **dims)
     order = CODE_ORDER.get(dimension)
     if order:
         rank = {code: i for i, code in enumerate(order)}
-        cells.sort(key=lambda c: rank.get(str(c.dims.get(dimension)).lower(), len(order)))
+        cells_of_table.sort(key=lambda c: rank.get(str(c.dims.get(dimension)).lower(), len(order)))
     else:
-        cells.sort(key=lambda c: names.get(c.dims.get(dimension) or "", "~"))
+        cells_of_table.sort(key=lambda c: names.get(c.dims.get(dimension) or "", "~"))
     rows = []
-    for c in cells:
+    for c in cells_of_table:
         code = c.dims.get(dimension)
         if dimension in ("ministry", "agency", "unit", "land"):
             label = (
@@ -147,7 +170,7 @@ def _chart(
     )
 
 
-def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
+def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, Any]:
     definitions = survey.diagnostics.get("definitions_derived", [])
     definition = request.GET.get("definition") or (definitions[0] if definitions else "")
     if definition not in definitions:
@@ -192,6 +215,8 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
     names[survey.land.code] = survey.land.name
     return {
         "survey": survey,
+        "reach": reach,
+        "cells": reach.cells(IndicatorCell.objects.filter(survey=survey)),
         "definition": definition,
         "definition_label": SURVEY_DEFINITION_LABELS.get(definition, definition),
         "definitions": [(d, SURVEY_DEFINITION_LABELS.get(d, d)) for d in definitions],
@@ -211,7 +236,7 @@ def _context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
         "names": names,
         "symbols_used": [],
         "disclosure_rules": _disclosure_rules(survey),
-        "can_see_diagnostics": has_role(request.user, Role.DATA_STEWARD, land=survey.land),
+        "can_see_diagnostics": survey_reach(request.user, survey, Role.DATA_STEWARD) is not None,
         "can_release": has_role(request.user, Role.COORDINATOR, land=survey.land),
     }
 
@@ -228,18 +253,31 @@ def _disclosure_rules(survey: Survey) -> dict[str, Any]:
 
 
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = visible_surveys(request.user).order_by("land__name", "-year")
-    can_upload = has_role(request.user, Role.DATA_STEWARD)
+    surveys = list(visible_surveys(request.user).order_by("land__name", "-year"))
+    limited = False
+    for s in surveys:
+        reach = survey_reach(request.user, s)
+        # The Land's respondent count is a Land-wide figure: only for those who reach the whole.
+        s.land_totals = reach is not None and reach.whole  # type: ignore[attr-defined]
+        limited = limited or not s.land_totals  # type: ignore[attr-defined]
+    # Importing needs the data steward role for a whole Land (the file's Land).
+    can_upload = bool(steward_lands(request.user))
     return render(
-        request, "monitoring/survey_list.html", {"surveys": surveys, "can_upload": can_upload}
+        request,
+        "monitoring/survey_list.html",
+        {"surveys": surveys, "can_upload": can_upload, "limited": limited},
     )
 
 
 def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
     survey = get_survey(request, name)
-    ctx = _context(request, survey)
+    reach = get_reach(request, survey)
+    if not reach.whole:
+        return _reach_page(request, survey, reach)
+    ctx = _context(request, survey, reach)
     d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
-    total = _rows_by(survey, "land", "land", d, names)
+    cells = ctx["cells"]
+    total = _rows_by(cells, "land", "land", d, names)
     sections = []
     for dimension, table in (
         ("career_group", "land × career_group"),
@@ -249,7 +287,7 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
         ("employment", "land × employment"),
         ("leadership", "land × leadership"),
     ):
-        rows = _rows_by(survey, dimension, table, d, names)
+        rows = _rows_by(cells, dimension, table, d, names)
         if not rows:
             continue
         _represent(rows, b)
@@ -284,11 +322,37 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
+def _reach_page(request: HttpRequest, survey: Survey, reach: Reach) -> HttpResponse:
+    """The overview for a member limited to agencies: an unreleased survey's Land-wide figures
+    contain other agencies' staff, so the member goes to their agency's page (or chooses one of
+    their agencies) instead."""
+    with_results = {
+        a.code
+        for a in reach.agencies
+        if IndicatorCell.objects.filter(
+            survey=survey, table="land × ministry × agency", dims__agency=a.code
+        ).exists()
+    }
+    if len(reach.agencies) == 1 and with_results:
+        url = reverse("survey-organisation", args=[survey.name, reach.agencies[0].code])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    return render(
+        request,
+        "monitoring/survey_reach.html",
+        {
+            "survey": survey,
+            "agencies": [(a, a.code in with_results) for a in reach.agencies],
+        },
+    )
+
+
 def _trend(
     request: HttpRequest, survey: Survey, definition: str
 ) -> tuple[list[Row], list[dict[str, Any]]]:
-    """The Land's share in every visible survey of the same population, and the changes
-    between consecutive years with their test, computed from published cells only."""
+    """The Land's share in every survey of the same population whose Land-wide figures the user
+    may read, and the changes between consecutive years with their test, computed from
+    published cells only."""
     same = (
         visible_surveys(request.user)
         .filter(land=survey.land, population=survey.population)
@@ -296,6 +360,9 @@ def _trend(
     )
     rows = []
     for other in same:
+        reach = survey_reach(request.user, other)
+        if reach is None or not reach.whole:
+            continue  # an unreleased survey the user reaches only in part
         cell = IndicatorCell.objects.filter(
             survey=other, table="land", definition=definition
         ).first()
@@ -332,25 +399,28 @@ def _trend(
 
 def organisation_page(request: HttpRequest, name: str, code: str) -> HttpResponse:
     survey = get_survey(request, name)
+    reach = get_reach(request, survey)
     org = Organisation.objects.filter(code=code, land=survey.land).first()
-    if org is None:
+    # Out of reach answers like an organisation that does not exist.
+    if org is None or not reach.covers(org):
         raise Http404
-    ctx = _context(request, survey)
+    ctx = _context(request, survey, reach)
     d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
+    cells = ctx["cells"]
     if org.kind == "ministry":
-        own = _cells(survey, "land × ministry", d, ministry=code)
-        children = _rows_by(survey, "agency", "land × ministry × agency", d, names, ministry=code)
+        own = _cells(cells, "land × ministry", d, ministry=code)
+        children = _rows_by(cells, "agency", "land × ministry × agency", d, names, ministry=code)
         ladder = _rows_by(
-            survey, "career_group", "land × ministry × career_group", d, names, ministry=code
+            cells, "career_group", "land × ministry × career_group", d, names, ministry=code
         )
         for r in children:
             if r.code:
                 r.link = f"../{r.code}/"
     elif org.kind == "agency":
-        own = _cells(survey, "land × ministry × agency", d, agency=code)
+        own = _cells(cells, "land × ministry × agency", d, agency=code)
         children = []
         ladder = _rows_by(
-            survey, "career_group", "land × ministry × agency × career_group", d, names, agency=code
+            cells, "career_group", "land × ministry × agency × career_group", d, names, agency=code
         )
     else:
         raise Http404
@@ -366,7 +436,9 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
         {
             **ctx,
             "organisation": org,
-            "parents": [o for o in org.ancestors() if o.kind != "land"],
+            # (organisation, whether its page is in reach) for the breadcrumb
+            "parents": [(o, reach.covers(o)) for o in org.ancestors() if o.kind != "land"],
+            "overview_link": reach.whole or len(reach.agencies) > 1,
             "total": total[0],
             "total_rows": total,
             "children": children,
@@ -441,8 +513,16 @@ def survey_summary(survey: Survey) -> dict[str, Any]:
 
 
 def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
+    """What the import found, for data stewards of the survey's Land (and higher roles).
+
+    A data steward limited to agencies sees only their agencies' part: the response of their
+    agencies and units and the suppression of the cells in their reach. The Land-wide parts
+    (file, rows, weighting, the protection of the whole system, answers per question) describe
+    every agency's respondents and stay with the Land's data stewards.
+    """
     survey = get_survey(request, name)
-    if not has_role(request.user, Role.DATA_STEWARD, land=survey.land):
+    reach = survey_reach(request.user, survey, Role.DATA_STEWARD)
+    if reach is None:
         raise Http404
     diag = survey.diagnostics
     names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
@@ -456,15 +536,17 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
             n / staff[code] if staff.get(code) else None,
         )
         for code, n in diag.get("respondents_by_organisation", {}).items()
+        if reach.whole or code in reach.codes
     ]
-    cells = IndicatorCell.objects.filter(survey=survey)
+    cells = reach.cells(IndicatorCell.objects.filter(survey=survey))
     publications, reasons = _suppression_summary(cells)
     return render(
         request,
         "monitoring/survey_diagnostics.html",
         {
-            **survey_summary(survey),
-            "diag": diag,
+            **(survey_summary(survey) if reach.whole else {"survey": survey}),
+            "reach": reach,
+            "diag": diag if reach.whole else {},
             "by_org": by_org,
             "publications": publications,
             "reasons": reasons,

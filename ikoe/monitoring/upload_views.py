@@ -34,7 +34,7 @@ from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role, visible, visible_lands
 from ikoe.errors import ImportFailed, Problem
 from ikoe.ingest.mapping import ORGANISATION, SurveyMapping, header_key, load_mapping
-from ikoe.ingest.survey import read_header, read_survey
+from ikoe.ingest.survey import read_header, read_survey, read_totals
 from ikoe.monitoring.forms import (
     COLUMN_LABELS,
     ColumnMappingForm,
@@ -214,12 +214,12 @@ def steward_lands(user: Any) -> list[Organisation]:
 
 def survey_upload(request: HttpRequest) -> HttpResponse:
     lands = steward_lands(request.user)
-    form = SurveyUploadForm(user=request.user)
+    form = SurveyUploadForm(user=request.user, lands=lands)
     if request.method == "POST":
         if not lands:
             raise PermissionDenied
         clean_pending()
-        form = SurveyUploadForm(request.POST, request.FILES, user=request.user)
+        form = SurveyUploadForm(request.POST, request.FILES, user=request.user, lands=lands)
         if form.is_valid():
             token = _store(request, form)
             if token is not None:
@@ -398,33 +398,26 @@ def _mapping_source(
 def _refusal(user: Any, pending: Pending, mapping: SurveyMapping) -> str:
     """Why this user may not store this survey, or ``""``.
 
-    Reads the file (nothing is stored) to find the Land of its organisations: it must be a Land
-    the user is data steward for. Raises :class:`ImportFailed` when the file has errors.
+    Reads the files (nothing is stored) against the organisation codes of the Länder the user is
+    data steward for: a code of another Land gets the same message as a code that does not exist
+    (“… is not a code of the organisation hierarchy”), so an upload reveals nothing about other
+    Länder. Raises :class:`ImportFailed` when a file has errors.
     """
     path = pending.path("survey")
     assert path is not None
-    codes = list(Organisation.objects.values_list("code", flat=True))
+    lands = steward_lands(user)
+    codes = list(Organisation.objects.filter(land__in=lands).values_list("code", flat=True))
     survey_file = read_survey(
         path, organisation_codes=codes, mapping=mapping, current_year=timezone.now().year
     )
+    totals = pending.path("totals")
+    if totals is not None:
+        read_totals(totals, codes, mapping)
     used = survey_file.data.get_column(ORGANISATION).cast(pl.String).drop_nulls().unique().to_list()
     land_ids = set(Organisation.objects.filter(code__in=used).values_list("land_id", flat=True))
-    if not land_ids or None in land_ids:
-        return _("The organisations of this file belong to no Land. Nothing was stored.")
-    refused = [
-        land_id for land_id in land_ids if not has_role(user, Role.DATA_STEWARD, land=land_id)
-    ]
-    if refused:
-        names = (
-            Organisation.objects.filter(pk__in=refused)
-            .order_by("name")
-            .values_list("name", flat=True)
-        )
-        return _(
-            "The organisations of this file belong to %(lands)s. You are not a data steward "
-            "there, so you cannot import this survey. Nothing was stored."
-        ) % {"lands": ", ".join(names)}
-    issue = name_problem(user, pending.meta["name"], pending.meta["replace"])
+    # A file with respondents in several Länder is refused by the import itself.
+    file_lands = [land for land in lands if land.pk in land_ids] if len(land_ids) == 1 else lands
+    issue = name_problem(user, pending.meta["name"], pending.meta["replace"], file_lands)
     if issue is not None:
         return _(
             "%(problem)s Start the upload again with another short name. Nothing was stored."

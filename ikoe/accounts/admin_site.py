@@ -1,0 +1,26 @@
+"""The Django admin, for superusers only.
+
+Django's admin lets staff members use every model they have a permission for, in every Land:
+a member of Berlin holding ``add_membership`` could make himself data steward of another Land.
+Its views know nothing of the scope rules (:mod:`ikoe.accounts.scope`), so the admin is reserved
+for superusers, who reach everything anyway. Coordinators manage their Land's memberships on the
+platform's own pages (:mod:`ikoe.accounts.views`), which do apply the scope rules.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
+
+
+class SuperuserAdminSite(admin.AdminSite):
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_superuser)
+
+
+class SuperuserAdminConfig(AdminConfig):
+    """Django's admin app with :class:`SuperuserAdminSite` as its site (``INSTALLED_APPS``)."""
+
+    default_site = "ikoe.accounts.admin_site.SuperuserAdminSite"
