@@ -30,7 +30,8 @@ from django.test import Client, TestCase, override_settings
 
 from ikoe.ingest import demo as generator
 from ikoe.monitoring.demo import ensure_demo_organisations, load_demo
-from ikoe.monitoring.models import IndicatorCell, Survey
+from ikoe.monitoring.models import IndicatorCell, Survey, SurveyRelease
+from ikoe.monitoring.release import set_release
 from ikoe.monitoring.surveys import import_survey, load_frame
 from ikoe.stats.definitions import ANSWER_COLUMNS
 from tests.attacker import (
@@ -298,8 +299,8 @@ def test_no_suppressed_count_of_a_generated_survey_can_be_narrowed_below_the_pro
             year=generator.REFERENCE_YEAR,
             totals=totals,
             synthetic=True,
-            published=True,
         )
+        set_release(survey, True, channel=SurveyRelease.Channel.COMMAND, username="test")
     data, _design = load_frame(survey)
     assessment = attack(client, Published(survey, data))
     assert not assessment.failures(), assessment.summary()

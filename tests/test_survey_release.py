@@ -153,7 +153,8 @@ def test_a_coordinator_limited_to_one_agency_cannot_release_a_land_wide_survey(s
     )
     client = Client()
     client.force_login(user)
-    assert client.get(OVERVIEW).status_code == 200  # reading the Land's own results: yes
+    # reading: the agency's own page (docs/roles.md: agency-limited members see their agency)
+    assert client.get(OVERVIEW).status_code == 302
     assert client.get(RELEASE).status_code == 404
     assert release_on_page(client).status_code == 404
     survey.refresh_from_db()
@@ -650,6 +651,7 @@ def test_surveys_are_read_only_in_the_administration_and_for_superusers_only(
     staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_survey"))
     client = Client()
     client.force_login(staff)
-    assert client.get("/admin/monitoring/survey/").status_code == 403
+    refused = client.get("/admin/monitoring/survey/")
+    assert refused.status_code == 302 and refused["Location"].startswith("/admin/login/")
     survey.refresh_from_db()
     assert survey.published is False

@@ -21,6 +21,7 @@ from ikoe.accounts.models import Role
 from ikoe.accounts.scope import (
     Reach,
     get_object_for_user_or_404,
+    has_role,
     survey_reach,
     visible,
 )
