@@ -305,7 +305,6 @@ def step_import(work: Path, fmt: str) -> dict[str, Any]:
         name=f"bench-{fmt}",
         year=2024,
         totals=work / "totals.csv",
-        published=True,
     )
     seconds = time.perf_counter() - start
     weighting = survey.diagnostics["weighting"]
