@@ -24,8 +24,8 @@ SIBLING_PATHS = 6
 """How many paths down a sibling with children may take."""
 OWN_PATHS = 4
 """How many paths down the code itself may take when it has children."""
-SUM_MOVES = 24
-"""How many moves a code of a classification with several sums may take."""
+SUM_MOVES = 8
+"""How many moves a code of a classification tied by relations may take (the smallest)."""
 
 
 def down_paths(h: Hierarchy, x: int, cap: int) -> list[list[int]]:
@@ -88,7 +88,7 @@ def sum_moves(h: Classification, c: int) -> list[tuple[list[int], list[int]]]:
     [(('b', 'a-b'), (1, -1)), (('b', '_T', 'a'), (1, 1, 1))]
     """
     gens = [np.asarray(g, dtype=float) for g in h.generators]
-    out: list[tuple[list[int], list[int]]] = []
+    found: list[tuple[list[int], list[int]]] = []
     for g in gens:
         if g[c] <= 0:
             continue
@@ -100,8 +100,8 @@ def sum_moves(h: Classification, c: int) -> list[tuple[list[int], list[int]]]:
             plus = [p for p in rest if v[p] > 0]
             minus = [p for p in rest if v[p] < 0]
             move = ([c, *plus, *minus], [1] * (1 + len(plus)) + [-1] * len(minus))
-            if move not in out:
-                out.append(move)
-            if len(out) >= SUM_MOVES:
-                return out
-    return out
+            if move not in found:
+                found.append(move)
+    # the moves that change the fewest codes make the smallest hypercubes
+    found.sort(key=lambda move: len(move[0]))
+    return found[:SUM_MOVES]
