@@ -131,7 +131,13 @@ def write_batch(
         rda += ['<SAFE> "S"', '<UNSAFE> "U"', '<PROTECT> "P"']
     for d, (name, h) in enumerate(zip(names, table.hierarchies, strict=True)):
         for code in h.codes:
-            if code == TAU_TOTAL or ";" in code or '"' in code or code.startswith(LEAD):
+            if (
+                code == TAU_TOTAL
+                or code != code.strip()
+                or ";" in code
+                or '"' in code
+                or code.startswith(LEAD)
+            ):
                 raise ValueError(f"code {code!r} of dimension {table.dims[d]} cannot be written")
         rda += [f"{name} ", "  <RECODEABLE>", f'  <TOTCODE> "{TAU_TOTAL}"']
         if max(h.depths) > 1:
@@ -188,7 +194,8 @@ def read_pattern(table: Table, path: Path) -> np.ndarray:
     """Status letter of every cell of ``table`` from tau-ARGUS's intermediate output.
 
     Each line is ``"code";...;value;freq;cost;status;lpl;upl`` (type 5 with ``SO+``): one code
-    per dimension, quoted, :data:`TAU_TOTAL` for a total; the status is ``S`` (safe), ``U``
+    per dimension, quoted (padded with leading spaces to the longest code of a flat
+    dimension), :data:`TAU_TOTAL` for a total; the status is ``S`` (safe), ``U``
     (primary), ``M`` (secondary), ``E`` (empty) or ``P`` (protected). Every cell of the complete
     table must be listed exactly once, with ikoe's value: otherwise the mapping would be wrong
     and ``ValueError`` is raised.
@@ -201,7 +208,8 @@ def read_pattern(table: Table, path: Path) -> np.ndarray:
         fields = line.split(";")
         if len(fields) != nd + 6:
             raise ValueError(f"line {number}: {len(fields)} fields, expected {nd + 6}")
-        codes = tuple(_unquote(f) for f in fields[:nd])
+        # tau-ARGUS pads the codes of a flat variable to one length with leading spaces
+        codes = tuple(_unquote(f).strip() for f in fields[:nd])
         key = tuple(TOTAL if c == TAU_TOTAL else c for c in codes)
         try:
             i = table.index(key)

@@ -97,6 +97,7 @@ def test_tau_argus_output_is_read_back_onto_ikoe_cells(tmp_path: Path) -> None:
     for key, value in ROWS.items():
         codes = ";".join('"' + ("Total" if c == TOTAL else c) + '"' for c in key)
         rows.append(f"{codes};{value:.0f};{value:.0f};{value:.0f};{status.get(key, 'S')};0;0")
+    rows[-1] = rows[-1].replace('"y"', '" y"')  # tau-ARGUS pads short codes of flat variables
     out.write_text("\n".join(reversed(rows)) + "\n")  # the order of the lines does not matter
     read = read_pattern(ROWS, out)
     assert keys_with(ROWS, read, "U") == {("a", "x"), ("a", TOTAL)}
@@ -186,3 +187,15 @@ def test_a_failing_batch_reports_tau_argus_error(tmp_path: Path) -> None:
     with pytest.raises(TauArgusError, match="failed"):
         run_tau_argus(ROWS, suppress="GH(1,100)", workdir=tmp_path / "run")
     assert (tmp_path / "run" / "batch.arb").exists()  # the files stay for a look
+
+
+def test_codes_that_tau_argus_pads_come_back_as_ikoe_codes() -> None:
+    pytest.importorskip("pytauargus")
+    # "no" is written back as " no" (padded to the length of "yes")
+    renamed = Table.from_bottom(
+        ["r", "migration"],
+        [((r, {"x": "yes", "y": "no"}[c]), v) for (r, c), v in ROWS.items() if TOTAL not in (r, c)],
+    )
+    result = run_tau_argus(renamed)
+    assert keys_with(renamed, result.status, "U") == {("a", "yes"), ("a", "no"), ("a", TOTAL)}
+    assert keys_with(renamed, result.status, "E") == {("c", "no")}
