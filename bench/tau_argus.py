@@ -16,9 +16,10 @@ driven in batch mode:
    the complete table with its codes and status (``S`` safe, ``U`` primary, ``M`` secondary,
    ``E`` empty);
 2. it runs the batch with ``pytauargus.engine.Engine.run_batch`` in a child process (the
-   engine is native code: a crash or a time limit must not take the benchmark with it; and
-   the engine is not meant to run twice in one process) and times the whole batch and the
-   suppression step there;
+   engine is native code: a crash or a time limit must not take the benchmark with it, and
+   pytauargus does not vouch for several engine runs in one process), in a fresh folder
+   (Modular writes its work files into the current folder and reads some back; leftovers of
+   an earlier run changed a pattern), and times the whole batch and the suppression step;
 3. it maps the codes of the output back to the cells of the ikoe table (:data:`TAU_TOTAL` is
    ikoe's ``_T``; other codes are the same) and returns the statuses in ikoe's cell order.
 
