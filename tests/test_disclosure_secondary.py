@@ -25,7 +25,7 @@ from ikoe.stats.disclosure import (
     protect_table,
 )
 
-SDC = Path("/work/shared/data/sdc")
+SDC = Path(__file__).resolve().parent / "data" / "sdc"  # see its README
 
 
 def suppressed_keys(table: Table, mask: np.ndarray) -> set[tuple[str, ...]]:
@@ -324,11 +324,10 @@ def test_trap_linked_tables_protected_apart_give_each_other_away() -> None:
 # --- the 4-dimensional staff table ---------------------------------------------------------------
 
 
-@pytest.mark.skipif(not (SDC / "synth_4d.csv").exists(), reason="shared test tables not present")
 def test_the_4d_staff_table_is_protected_at_w3() -> None:
-    with (SDC / "synth_4d_organisation_hierarchy.csv").open() as fh:
+    with (SDC / "synth_4d_organisation_hierarchy.csv").open(encoding="utf-8") as fh:
         org = Hierarchy.from_parents([(r["code"], r["parent"]) for r in csv.DictReader(fh)])
-    with (SDC / "synth_4d.csv").open() as fh:
+    with (SDC / "synth_4d.csv").open(encoding="utf-8") as fh:
         cells = [((r["agency"], r["career"], r["sex"]), float(r["n"])) for r in csv.DictReader(fh)]
     t = Table.from_bottom(["org", "career", "sex"], cells, {"org": org})
     assert t.size == 6015
