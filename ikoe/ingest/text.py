@@ -35,9 +35,22 @@ def decode_bytes(data: bytes, file: str = "") -> DecodedText:
     >>> decode_bytes("Größe".encode("cp1252"))
     DecodedText(text='Größe', encoding='cp1252')
     """
-    encoding = detect_encoding(data, file)
-    start = len(UTF8_BOM) if encoding == "utf-8-sig" else 0
-    return DecodedText(data[start:].decode(CODECS[encoding]), encoding)
+    if data.startswith(UTF8_BOM):
+        try:
+            return DecodedText(data[len(UTF8_BOM) :].decode("utf-8"), "utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _encoding_error(file, data, exc.start + len(UTF8_BOM)) from exc
+    try:
+        return DecodedText(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(file, data, exc.start) from exc
+    if "\x00" in text:
+        raise _encoding_error(file, data, text.index("\x00"))
+    return DecodedText(text, "cp1252")
 
 
 CODECS = {"utf-8-sig": "utf-8", "utf-8": "utf-8", "cp1252": "cp1252"}  # after the mark is cut off
@@ -45,8 +58,8 @@ _CHUNK = 1 << 20
 
 
 def detect_encoding(data: bytes, file: str = "") -> str:
-    """The encoding :func:`decode_bytes` reads ``data`` with, found without holding the text
-    (for reading only the first lines of a large file).
+    """The encoding :func:`decode_bytes` reads ``data`` with (the same rules), found without
+    holding the text: for reading only the first lines of a large file.
 
     >>> detect_encoding("Größe".encode("cp1252")), detect_encoding(b"plain")
     ('cp1252', 'utf-8')

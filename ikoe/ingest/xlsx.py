@@ -73,8 +73,8 @@ def _damaged(name: str) -> ImportFailed:
     return ImportFailed.single(
         "xlsx_damaged",
         _(
-            "The Excel workbook is damaged: a part of it unpacks to more than the file says. "
-            "Open it in Excel or LibreOffice, save it again as .xlsx and try again."
+            "The Excel workbook is damaged: a part of it unpacks to more than the file says, or "
+            "appears twice. Open it in Excel or LibreOffice, save it again as .xlsx and try again."
         ),
         file=name,
     )
@@ -112,6 +112,8 @@ def _open(data: bytes, name: str, limits: ImportLimits) -> zipfile.ZipFile:
 
 def _check_declared(archive: zipfile.ZipFile, name: str, limits: ImportLimits) -> None:
     infos = archive.infolist()
+    if len({info.filename for info in infos}) < len(infos):
+        raise _damaged(name)  # two parts of one name: which one a reader takes is not certain
     declared = sum(info.file_size for info in infos)
     if declared > limits.unpacked_bytes:
         raise unpacked_too_large(name, declared, limits.unpacked_bytes, _("Excel workbook"))
@@ -548,21 +550,24 @@ def read_header_row(data: bytes, name: str) -> list[str] | None:
     """
     import fastexcel
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheet = first_sheet(archive)
-        if sheet is None:
-            return None
-        with archive.open(sheet) as stream:
-            header_xml = _header_sheet(stream)  # type: ignore[arg-type]
-        if header_xml is None:
-            return None
-        copy = io.BytesIO()
-        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
-            for info in archive.infolist():
-                if info.filename == sheet:
-                    out.writestr(info.filename, header_xml)
-                elif not info.filename.startswith(("xl/worksheets/", "xl/media/")):
-                    out.writestr(info.filename, archive.read(info))
+    copy = io.BytesIO()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheet = first_sheet(archive)
+            if sheet is None:
+                return None
+            with archive.open(sheet) as stream:
+                header_xml = _header_sheet(stream)  # type: ignore[arg-type]
+            if header_xml is None:
+                return None
+            with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
+                for info in archive.infolist():
+                    if info.filename == sheet:
+                        out.writestr(info.filename, header_xml)
+                    elif not info.filename.startswith(("xl/worksheets/", "xl/media/")):
+                        out.writestr(info.filename, archive.read(info))
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
+        return None  # the full reading gives the message
     try:
         frame = (
             fastexcel.read_excel(copy.getvalue())
