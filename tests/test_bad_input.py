@@ -203,6 +203,21 @@ def test_a_part_that_unpacks_to_more_than_it_declares_is_refused_as_damaged(tmp_
     assert "beschädigt" in str(failed.value)
 
 
+def test_a_workbook_with_two_parts_of_one_name_is_refused_as_damaged(tmp_path):
+    import warnings
+
+    path = workbook(tmp_path / "doppelt.xlsx", sheet_xml(header_row(["organisation"])))
+    far = header_row(["organisation"]) + b'<row r="9"><c r="XFD9"><v>1</v></c></row>'
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml(far))
+
+    with pytest.raises(ImportFailed) as failed:
+        read_header(path)
+
+    assert failed.value.problems[0].code == "xlsx_damaged"
+
+
 def test_two_cells_far_apart_are_refused_before_the_reader_asks_for_the_cells_between(
     client_data_steward_a, tmp_path, settings
 ):
@@ -515,6 +530,17 @@ def test_a_form_with_more_fields_than_allowed_gets_a_german_page_not_a_bare_400(
     assert "Das Formular hatte mehr Felder, als der Server annimmt (höchstens 1.100)." in text
     assert "Bad Request" not in text
     assert "IKÖ-Monitor" in text  # the site's own page, with its navigation
+
+
+def test_a_form_larger_than_allowed_gets_a_german_page_too(client_data_steward_a, settings):
+    body = "name=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+
+    response = client_data_steward_a.post(
+        reverse("survey-upload"), body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert "Das Formular war größer, als der Server annimmt." in form_errors(response)
 
 
 def test_the_400_page_is_english_when_the_user_reads_english(client_data_steward_a, settings):
@@ -865,3 +891,14 @@ def test_a_file_with_a_single_column_gets_a_message_not_a_crash(tmp_path, cast, 
         read_survey(path, organisation_codes=["A-AGY", "A-AGY2"], current_year=2024)
 
     assert failed.value.problems[0].code == "missing_answers"
+
+
+def test_csv_headings_for_the_mapping_are_decoded_as_the_import_decodes_the_whole_file(tmp_path):
+    # A UTF-8 header, then a Windows-1252 "ä" further down: the whole file is Windows-1252.
+    path = tmp_path / "gemischt.csv"
+    path.write_bytes("Größe;organisation\n".encode() + b"x;A-AGY\n" * 20_000 + b"\xe4;A-AGY\n")
+
+    header, fmt = read_header(path)
+
+    assert (fmt, header) == ("csv", _read_raw(path, ProblemList()).header)
+    assert header[0] == "GrÃ¶ÃŸe"
