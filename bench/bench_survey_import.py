@@ -318,6 +318,7 @@ def step_import(work: Path, fmt: str) -> dict[str, Any]:
         "converged": weighting["converged"],
         "weight_range": [weighting["weight_min"], weighting["weight_max"]],
         "design_effect": weighting["design_effect"],
+        "disclosure": survey.diagnostics.get("disclosure", {}),
     }
 
 
@@ -450,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{', '.join(imp['definitions'])}; raking {imp['iterations']} sweeps, converged "
                 f"{imp['converged']}, weights {imp['weight_range'][0]:.2f}–{imp['weight_range'][1]:.2f}, "
                 f"deff {imp['design_effect']:.3f}"
+            )
+            sdc = imp["disclosure"]
+            print(
+                f"      disclosure control: {sdc.get('cells', 0):,} cells of the linked system, "
+                f"{sdc.get('primary', 0):,} primary, {sdc.get('secondary', 0):,} secondary, "
+                f"under-protected {sdc.get('under_protected')}, {sdc.get('seconds', 0):.1f} s"
             )
             print(
                 f"    load_frame (snapshot, levels, definitions, weights) {ind['load_frame_seconds']:.1f} s "

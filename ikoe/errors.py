@@ -2,16 +2,69 @@
 
 Imports collect every :class:`Problem` they find (up to a limit) and raise one
 :class:`ImportFailed`; nothing is stored when that happens.
+
+A message never quotes a value from a file as it is: :func:`excerpt` shortens it and makes
+invisible characters visible, so a 20 MB cell or a cell with control characters gives a short,
+readable message (``docs/imports.md``, "Messages").
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 MAX_PROBLEMS = 50
+EXCERPT_LENGTH = 60  # characters of a cell that a message quotes
+
+_LINE_BREAKS = {"\r\n": "↵", "\r": "↵", "\n": "↵", "\x85": "↵", "\u2028": "↵", "\u2029": "↵"}
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # Unicode control pictures: ␀ … ␟ (␉ for a tab)
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if 0x80 <= code <= 0x9F or unicodedata.category(char) in ("Cf", "Co", "Cs", "Cn", "Zl", "Zp"):
+        return f"[U+{code:04X}]"  # other invisible characters by their code point
+    return char
+
+
+def excerpt(value: object, limit: int = EXCERPT_LENGTH) -> str:
+    r"""A value from a file as a message quotes it: short, and without invisible characters.
+
+    At most ``limit`` characters are kept, followed by "…" when the value is longer. Line breaks
+    show as ↵, control characters as their Unicode control pictures (␀, ␉ for a tab, ␛ …), other
+    invisible characters (such as a zero-width space or a right-to-left override) as ``[U+200B]``.
+
+    >>> excerpt("Referat\t12\r\nZeile 2\x00")
+    'Referat␉12↵Zeile 2␀'
+    >>> excerpt("x" * 1000, limit=5)
+    'xxxxx…'
+    >>> excerpt("A\u202eB"), excerpt(None), excerpt(7)
+    ('A[U+202E]B', '', '7')
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    # Look at no more of a long value than can be shown (a line break may take two characters).
+    clipped = text[: 2 * limit + 2]
+    shown: list[str] = []
+    i = 0
+    while i < len(clipped) and len(shown) < limit:
+        pair = clipped[i : i + 2]
+        if pair == "\r\n":
+            shown.append(_LINE_BREAKS[pair])
+            i += 2
+            continue
+        char = clipped[i]
+        shown.append(_LINE_BREAKS.get(char) or _visible(char))
+        i += 1
+    result = "".join(shown)
+    return result + "…" if i < len(text) else result
 
 
 @dataclass(frozen=True)
@@ -33,7 +86,7 @@ class Problem:
         if self.row is not None:
             where.append(_("row %(row)s") % {"row": self.row})
         if self.column:
-            where.append(_("column “%(column)s”") % {"column": self.column})
+            where.append(_("column “%(column)s”") % {"column": excerpt(self.column)})
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 

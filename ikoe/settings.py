@@ -260,6 +260,21 @@ SDC_SHARE_BASE = int(env_number("IKOE_SDC_SHARE_BASE", 10, 1, 1000))
 SDC_MIN_DECLARATION_RATE = env_number("IKOE_SDC_MIN_DECLARATION_RATE", 60, 0, 100) / 100
 SDC_WIDTH = env_number("IKOE_SDC_WIDTH", SDC_MIN_COUNT, 0, 1000)
 
+# Limits of imported files (docs/operations.md, docs/surveys.md): a staff survey has at most some
+# hundred thousand respondents (the platform is measured with up to five million) and a few dozen,
+# at most a few hundred columns. Files beyond these limits are refused before they are read in full.
+IMPORT_MAX_COLUMNS = int(env_number("IKOE_IMPORT_MAX_COLUMNS", 500, 10, 16384))
+IMPORT_MAX_ROWS = int(env_number("IKOE_IMPORT_MAX_ROWS", 10_000_000, 100, 1_000_000_000))
+IMPORT_MAX_CELLS = int(env_number("IKOE_IMPORT_MAX_CELLS", 150_000_000, 1000, 10_000_000_000))
+IMPORT_MAX_XLSX_CELLS = int(
+    env_number("IKOE_IMPORT_MAX_XLSX_CELLS", 25_000_000, 1000, 1_000_000_000)
+)
+IMPORT_MAX_UNPACKED_MB = env_number("IKOE_IMPORT_MAX_UNPACKED_MB", 2000, 1, 1_000_000)
+IMPORT_MAX_PACKING_RATIO = env_number("IKOE_IMPORT_MAX_PACKING_RATIO", 100, 2, 100_000)
+# The column-mapping form has one field per heading of the survey file and of the personnel
+# totals; Django refuses larger forms with "400 Bad Request" (TooManyFieldsSent).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, 2 * IMPORT_MAX_COLUMNS + 100)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("IKOE_SECURE_COOKIES", False)

@@ -1,14 +1,20 @@
 """REST API, version 1, at /api/v1/ with its OpenAPI description at /api/v1/openapi.json.
 
-Every endpoint reads through the same scope helpers as the web pages.
+Every endpoint reads through the same scope helpers as the web pages. Every parameter has
+bounds (numbers a range, texts a length and no control characters); a value outside them is
+answered with 422 and a message in the user's language (``message``) besides the machine-readable
+``detail``, never with a server error.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Count
-from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Query, Schema
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Path, Query, Schema
+from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import StringConstraints
 
 from ikoe.accounts.scope import (
     get_object_for_user_or_404,
@@ -17,7 +23,16 @@ from ikoe.accounts.scope import (
     visible_cells,
     visible_organisations,
 )
+from ikoe.errors import excerpt
+from ikoe.formats import fmt
+from ikoe.monitoring.benchmarks import YEAR_MAX, YEAR_MIN
 from ikoe.monitoring.models import Benchmark, BenchmarkDataset, IndicatorCell, Survey
+
+MAX_LIMIT = 1000  # items per page
+MAX_OFFSET = 1_000_000_000  # far beyond any table, well inside the databases' integers
+TEXT_MAX = 200
+# A text parameter: at most TEXT_MAX characters, no control characters (PostgreSQL refuses NUL).
+Text = Annotated[str, StringConstraints(max_length=TEXT_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 api = NinjaAPI(
     title="IKÖ-Monitor API",
@@ -63,11 +78,49 @@ class BenchmarkOut(Schema):
 
 
 class BenchmarkFilter(Schema):
-    measure: str | None = None
-    definition: str | None = None
-    region_code: str | None = None
-    year: int | None = None
-    dataset: str | None = None
+    measure: Text | None = None
+    definition: Text | None = None
+    region_code: Text | None = None
+    year: int | None = Field(None, ge=YEAR_MIN, le=YEAR_MAX)
+    dataset: Text | None = None
+
+
+class Paging(LimitOffsetPagination):
+    """Limit and offset with bounds (django-ninja's own have none above)."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=MAX_LIMIT, description=f"items per page, 1 to {MAX_LIMIT}")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
+
+
+# What each parameter expects, for the message of a 422 answer.
+def _expected(name: str) -> str:
+    if name == "limit":
+        return _("a whole number from 1 to %(max)s") % {"max": fmt(MAX_LIMIT, 0)}
+    if name == "offset":
+        return _("a whole number from 0 to %(max)s") % {"max": fmt(MAX_OFFSET, 0)}
+    if name == "year":
+        return _("a year from %(min)d to %(max)d") % {"min": YEAR_MIN, "max": YEAR_MAX}
+    return _("a text of at most %(max)d characters without control characters") % {"max": TEXT_MAX}
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """422 with django-ninja's ``detail`` and a message naming each parameter and its range."""
+    lines = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ())]
+        name = location[-1] if location else "?"
+        if location[:1] == ["path"] and request.resolver_match is not None:
+            value = excerpt(request.resolver_match.kwargs.get(name, ""))
+        else:
+            value = excerpt(request.GET.get(name, ""))
+        lines.append(
+            _("%(name)s=%(value)s is not allowed; expected %(expected)s.")
+            % {"name": name, "value": value, "expected": _expected(name)}
+        )
+    body: dict[str, Any] = {"detail": exc.errors, "message": " ".join(dict.fromkeys(lines))}
+    return api.create_response(request, body, status=422)
 
 
 @api.get(
@@ -97,7 +150,7 @@ def list_datasets(request: HttpRequest) -> list[dict]:
     tags=["benchmarks"],
     summary="Public figures in long form",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_benchmarks(request: HttpRequest, filters: Query[BenchmarkFilter]):  # type: ignore[no-untyped-def]
     qs = Benchmark.objects.select_related("dataset")
     if filters.measure:
@@ -128,7 +181,7 @@ class OrganisationOut(Schema):
     summary="Organisations you may see",
 )
 def list_organisations(
-    request: HttpRequest, kind: str | None = None, land: str | None = None
+    request: HttpRequest, kind: Text | None = None, land: Text | None = None
 ) -> list[dict]:
     qs = visible_organisations(request.user).select_related("parent", "land")
     if kind:
@@ -237,7 +290,10 @@ class CellOut(Schema):
     "only the cells of that agency and the units below it.",
 )
 def survey_cells(
-    request: HttpRequest, name: str, table: str | None = None, definition: str | None = None
+    request: HttpRequest,
+    name: Annotated[Text, Path()],
+    table: Text | None = None,
+    definition: Text | None = None,
 ) -> list[IndicatorCell]:
     survey = get_object_for_user_or_404(
         Survey.objects.select_related("land"), request.user, name=name

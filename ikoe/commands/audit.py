@@ -27,8 +27,9 @@ from ikoe.commands.protect import (
     read_bottom_table,
     read_hierarchies,
 )
-from ikoe.errors import ImportFailed, ProblemList
+from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.text import parse_number, read_csv
+from ikoe.reports.csv import restore
 from ikoe.stats.disclosure import CellSystem, Rules, audit, count_flags
 
 HELP = gettext_lazy(
@@ -166,7 +167,8 @@ def _read_protected(path: str, table, dims, count):  # type: ignore[no-untyped-d
     marked = np.zeros(table.size, dtype=bool)
     seen = np.zeros(table.size, dtype=bool)
     for row_no, row in csv_table.rows:
-        key = tuple(_cell(row, columns[d]) for d in dims)
+        # The file was written by ikoe protect: codes that looked like formulas carry an apostrophe.
+        key = tuple(restore(_cell(row, columns[d])) for d in dims)
         try:
             cell = table.index(key)
         except KeyError:
@@ -177,7 +179,7 @@ def _read_protected(path: str, table, dims, count):  # type: ignore[no-untyped-d
             problems.add(
                 "unknown-code",
                 _("The code “%(code)s” does not occur in the original table.")
-                % {"code": key[dims.index(bad)]},
+                % {"code": excerpt(key[dims.index(bad)])},
                 row=row_no,
                 column=bad,
             )
@@ -196,7 +198,7 @@ def _read_protected(path: str, table, dims, count):  # type: ignore[no-untyped-d
         except ValueError:
             problems.add(
                 "number",
-                _("“%(value)s” is not a number.") % {"value": raw},
+                _("“%(value)s” is not a number.") % {"value": excerpt(raw)},
                 row=row_no,
                 column=count,
             )
@@ -205,7 +207,7 @@ def _read_protected(path: str, table, dims, count):  # type: ignore[no-untyped-d
             problems.add(
                 "value",
                 _("The published count %(published)s differs from the original %(original)s.")
-                % {"published": raw, "original": format_number(table.values[cell])},
+                % {"published": excerpt(raw), "original": format_number(table.values[cell])},
                 row=row_no,
                 column=count,
             )

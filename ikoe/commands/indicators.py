@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -97,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         compute_table,
         load_frame,
     )
+    from ikoe.reports.csv import write_csv
     from ikoe.stats.disclosure import ProtectionFailed
 
     by = list(dict.fromkeys(d.strip() for d in args.by.split(",") if d.strip()))
@@ -193,8 +193,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=[*by, *FIELDS])
-        writer.writeheader()
-        for record in records:
-            writer.writerow({**record, "flags": "|".join(record["flags"])})
+        columns = [*by, *FIELDS]
+        rows = [[{**r, "flags": "|".join(r["flags"])}[c] for c in columns] for r in records]
+        write_csv(sys.stdout, columns, rows, lineterminator="\r\n")
     return 0

@@ -10,7 +10,6 @@ The helpers here are shared with ``ikoe audit``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -21,8 +20,9 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ikoe.errors import ImportFailed, ProblemList
+from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.text import CsvConventions, CsvTable, parse_number, read_csv
+from ikoe.reports.csv import write_csv
 from ikoe.stats.disclosure import (
     TOTAL,
     Hierarchy,
@@ -159,7 +159,11 @@ def read_hierarchy(path: str) -> Hierarchy:
         }
         text, column = messages.get(exc.code, (_("The hierarchy is not a tree (%(code)s)."), None))
         raise ImportFailed.single(
-            "hierarchy", text % {"code": exc.item}, file=table.file, row=where, column=column
+            "hierarchy",
+            text % {"code": excerpt(exc.item)},
+            file=table.file,
+            row=where,
+            column=column,
         ) from exc
 
 
@@ -195,7 +199,7 @@ def read_bottom_table(
                     problems.add(
                         "unknown-code",
                         _("The code “%(code)s” is not in the hierarchy of “%(dim)s”.")
-                        % {"code": code, "dim": d},
+                        % {"code": excerpt(code), "dim": d},
                         row=row_no,
                         column=d,
                     )
@@ -204,7 +208,7 @@ def read_bottom_table(
                     problems.add(
                         "not-bottom",
                         _("The code “%(code)s” has sub-codes; give bottom-level cells only.")
-                        % {"code": code},
+                        % {"code": excerpt(code)},
                         row=row_no,
                         column=d,
                     )
@@ -244,7 +248,7 @@ def _columns(table: CsvTable, wanted: Sequence[str], problems: ProblemList) -> d
             problems.add(
                 "column",
                 _("The column “%(column)s” is missing (columns: %(header)s).")
-                % {"column": name, "header": ", ".join(table.header)},
+                % {"column": name, "header": ", ".join(excerpt(h) for h in table.header[:30])},
                 row=1,
                 column=name,
             )
@@ -265,13 +269,16 @@ def _number(
         value = parse_number(raw, conventions.decimal)
     except ValueError:
         problems.add(
-            "number", _("“%(value)s” is not a number.") % {"value": raw}, row=row, column=column
+            "number",
+            _("“%(value)s” is not a number.") % {"value": excerpt(raw)},
+            row=row,
+            column=column,
         )
         return None
     if not math.isfinite(value) or value < 0:
         problems.add(
             "number",
-            _("Counts cannot be negative (“%(value)s”).") % {"value": raw},
+            _("Counts cannot be negative (“%(value)s”).") % {"value": excerpt(raw)},
             row=row,
             column=column,
         )
@@ -385,12 +392,9 @@ def write_protected(
     """Every cell of the complete table: dimension columns, count (empty when suppressed), status."""
     header = [*dims, count, "status"] + (["reason"] if reasons else [])
     encoding = "utf-8-sig" if conventions.delimiter == ";" else "utf-8"
+    rows = []
+    for key, value, status, why, _interval in result.rows():
+        shown = "" if status.value != "published" else format_number(value, conventions.decimal)
+        rows.append([*key, shown, status.value, *([" ".join(why)] if reasons else [])])
     with Path(path).open("w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh, delimiter=conventions.delimiter, lineterminator="\n")
-        writer.writerow(header)
-        for key, value, status, why, _interval in result.rows():
-            shown = "" if status.value != "published" else format_number(value, conventions.decimal)
-            row = [*key, shown, status.value]
-            if reasons:
-                row.append(" ".join(why))
-            writer.writerow(row)
+        write_csv(fh, header, rows, delimiter=conventions.delimiter)

@@ -81,7 +81,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from ikoe.errors import ImportFailed, ProblemList
+from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.text import DecodedText, parse_number, read_text
 from ikoe.regions import code_for_name
 
@@ -240,7 +240,7 @@ def _cell_value(
                 "(such as 1234 or %(example)s, optionally followed by a flag p, r, s or e) or one "
                 "of the symbols -, ., /, x or ..."
             )
-            % {"value": raw, "example": "1,5" if decimal == "," else "1.5"},
+            % {"value": excerpt(raw), "example": "1,5" if decimal == "," else "1.5"},
             row=line,
             column=column,
         )

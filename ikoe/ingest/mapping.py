@@ -26,7 +26,7 @@ from typing import Literal
 import yaml
 from django.utils.translation import gettext as _
 
-from ikoe.errors import MAX_PROBLEMS, ImportFailed, ProblemList
+from ikoe.errors import MAX_PROBLEMS, ImportFailed, ProblemList, excerpt
 
 Kind = Literal["organisation", "code", "yes_no", "year", "id", "count"]
 
@@ -284,7 +284,7 @@ def load_mapping(path: str | Path, *, limit: int = MAX_PROBLEMS) -> SurveyMappin
         raise ImportFailed.single(
             "yaml",
             _("The mapping file is not valid YAML: %(reason)s")
-            % {"reason": getattr(exc, "problem", None) or exc},
+            % {"reason": excerpt(getattr(exc, "problem", None) or exc, 200)},
             file=name,
             row=mark.line + 1 if mark is not None else None,
         ) from exc
@@ -307,7 +307,7 @@ def load_mapping(path: str | Path, *, limit: int = MAX_PROBLEMS) -> SurveyMappin
             problems.add(
                 "mapping_key",
                 _("Unknown section “%(key)s”; a mapping file has only “columns:” and “values:”.")
-                % {"key": key.value},
+                % {"key": excerpt(key.value)},
                 row=_line(key),
             )
     problems.raise_if_any()
@@ -347,7 +347,7 @@ def _mapping_items(
             problems.add(
                 "mapping_duplicate",
                 _("“%(key)s” appears twice (first in line %(first)d).")
-                % {"key": text, "first": seen[text]},
+                % {"key": excerpt(text), "first": seen[text]},
                 row=_line(key),
             )
             continue
@@ -357,7 +357,7 @@ def _mapping_items(
 
 
 def _unknown_name(name: str, choices: Iterable[str]) -> str:
-    message = _("“%(name)s” is not a canonical column name.") % {"name": name}
+    message = _("“%(name)s” is not a canonical column name.") % {"name": excerpt(name)}
     close = difflib.get_close_matches(name, list(choices), n=1)
     if close:
         message += " " + _("Did you mean “%(name)s”?") % {"name": close[0]}
@@ -371,7 +371,8 @@ def _read_columns(node: yaml.Node, problems: ProblemList, columns: dict[str, str
         if not isinstance(value, yaml.ScalarNode):
             problems.add(
                 "mapping_shape",
-                _("The column “%(name)s” must be mapped to one canonical name.") % {"name": their},
+                _("The column “%(name)s” must be mapped to one canonical name.")
+                % {"name": excerpt(their)},
                 row=_line(value),
             )
             continue
@@ -385,7 +386,7 @@ def _read_columns(node: yaml.Node, problems: ProblemList, columns: dict[str, str
                 _(
                     "“%(their)s” and “%(other)s” are both mapped to “%(name)s”; map only one of them."
                 )
-                % {"their": their, "other": targets[target], "name": target},
+                % {"their": excerpt(their), "other": excerpt(targets[target]), "name": target},
                 row=_line(key),
             )
             continue
@@ -427,7 +428,8 @@ def _read_values(
             if not isinstance(target_node, yaml.ScalarNode):
                 problems.add(
                     "mapping_shape",
-                    _("The value “%(value)s” must be mapped to one value.") % {"value": their},
+                    _("The value “%(value)s” must be mapped to one value.")
+                    % {"value": excerpt(their)},
                     row=_line(target_node),
                 )
                 continue
@@ -458,4 +460,4 @@ def _target_error(column: Column, raw: str) -> str:
     return _(
         "“%(value)s” is not a value of “%(name)s”; map to one of: %(expected)s, "
         "or to “keine Angabe” for no answer."
-    ) % {"value": raw, "name": column.name, "expected": expected}
+    ) % {"value": excerpt(raw), "name": column.name, "expected": expected}

@@ -18,17 +18,23 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from xml.etree import ElementTree
 
 import polars as pl
 from django.utils.translation import gettext as _
 
-from ikoe.errors import MAX_PROBLEMS, ImportFailed, ProblemList
+from ikoe.errors import MAX_PROBLEMS, ImportFailed, ProblemList, excerpt
+from ikoe.ingest.limits import (
+    ImportLimits,
+    check_header,
+    check_shape,
+    megabytes,
+    too_many_columns,
+    unpacked_too_large,
+)
 from ikoe.ingest.mapping import (
     CLASSIFYING,
     HEADCOUNT,
@@ -50,11 +56,21 @@ from ikoe.ingest.mapping import (
     yes_no,
     yes_no_spellings,
 )
-from ikoe.ingest.text import UTF8_BOM, decode_bytes, detect_conventions, parse_number, read_bytes
+from ikoe.ingest.text import (
+    UTF8_BOM,
+    decode_bytes,
+    decode_prefix,
+    detect_conventions,
+    detect_encoding,
+    parse_number,
+    read_bytes,
+)
+from ikoe.ingest.xlsx import check_workbook, first_row, read_header_row
 from ikoe.stats.definitions import REQUIRED_COLUMNS, Definition, derivable_definitions
 
 Format = Literal["csv", "xlsx", "parquet"]
 
+MAX_LISTED = 30  # headings a message lists at most
 ROW = "__row"  # the row number a spreadsheet shows, carried through validation
 YEAR_DTYPE = pl.Int16
 HEADCOUNT_DTYPE = pl.Int64
@@ -216,12 +232,79 @@ def read_header(path: str | Path) -> tuple[list[str], Format]:
     """The header cells of a survey or totals file and its detected format; no values.
 
     For a column-mapping step: the cells of the header row (stripped, ``""`` for a column
-    without heading), in file order. Raises :class:`ImportFailed` when the file cannot be read
-    as CSV, XLSX or Parquet at all.
+    without heading), in file order. Only the header is read (and, for an XLSX file, the
+    workbook is checked against the limits first), so a file too large to import is refused
+    here, before a page is built from it. Raises :class:`ImportFailed` when the file cannot be
+    read as CSV, XLSX or Parquet at all, or goes beyond the limits.
     """
-    problems = ProblemList(file=str(path))
-    raw = _read_raw(Path(path), problems)
-    return list(raw.header), raw.format
+    name = str(path)
+    data = read_bytes(path)
+    if not data or data.isspace():
+        raise ImportFailed.single("empty", _("The file is empty."), file=name)
+    limits = ImportLimits.current()
+    fmt: Format
+    if data.startswith(b"PAR1"):
+        header, row, fmt = _parquet_columns(name, data, limits), 1, "parquet"
+    elif data.startswith(b"PK\x03\x04"):
+        check_workbook(data, name, limits)
+        found = read_header_row(data, name)
+        if found is None:  # a structure the header-only reading does not follow
+            found = _normalise(_read_excel(name, data)).header
+        if not any(found):
+            raise ImportFailed.single("empty", _("The file is empty."), file=name)
+        header, row, fmt = found, first_row(data), "xlsx"
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        raw = _normalise(_read_excel(name, data))
+        header, row, fmt = raw.header, raw.header_row, "xlsx"
+    else:
+        encoding = detect_encoding(data, name)
+        header, row = _csv_header(name, lambda size: decode_prefix(data, encoding, size), limits)
+        fmt = "csv"
+    check_header(header, name, row, limits)
+    return header, fmt
+
+
+HEADER_BYTES = 64 * 1024 * 1024  # a header row longer than this is refused
+EXACT_HEADER_BYTES = 4 * 1024 * 1024  # too many columns: counted exactly in a header up to this
+_LEADING_BLANK = re.compile(r"(?:[ \t]*\r?\n)*")
+
+
+def _csv_header(
+    name: str, prefix: Callable[[int], tuple[str, bool]], limits: ImportLimits
+) -> tuple[list[str], int]:
+    """The header record of a CSV file and its row, from as little of the text as it takes.
+
+    ``prefix(size)`` gives the text of about the first ``size`` bytes and whether that is all.
+    Leading blank lines are skipped as :func:`_read_csv` does.
+    """
+    size = 64 * 1024
+    while True:
+        text, whole = prefix(size)
+        lead = _LEADING_BLANK.match(text)
+        skipped = lead.group().count("\n") if lead else 0
+        body = text[lead.end() :] if lead else text
+        if body.strip():
+            delimiter = detect_conventions(body[:65536]).delimiter
+            stream = io.StringIO(body)
+            record = next(csv.reader(stream, delimiter=delimiter), [])
+            if whole or stream.tell() < len(body):
+                return [cell.strip() for cell in record], skipped + 1
+            if len(record) > limits.columns and size >= EXACT_HEADER_BYTES:
+                raise too_many_columns(name, None, limits.columns, skipped + 1)
+        elif whole:
+            raise ImportFailed.single("empty", _("The file is empty."), file=name)
+        if size >= HEADER_BYTES:
+            raise ImportFailed.single(
+                "header_too_long",
+                _(
+                    "The first row of the file is longer than %(size)s MB without ending; is the "
+                    "file a CSV file with one row per line?"
+                )
+                % {"size": megabytes(HEADER_BYTES)},
+                file=name,
+                row=skipped + 1,
+            )
+        size *= 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,23 +339,32 @@ def _read_raw(path: Path, problems: ProblemList) -> _Raw:
     data = read_bytes(path)
     if not data or data.isspace():
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
+    limits = ImportLimits.current()
     if data.startswith(b"PAR1"):
-        raw = _read_parquet(name, data, problems)
-    elif data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raw = _read_parquet(name, data, problems, limits)
+    elif data.startswith(b"PK\x03\x04"):
+        check_workbook(data, name, limits)
+        raw = _read_excel(name, data)
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raw = _read_excel(name, data)
     else:
-        raw = _read_csv(name, data, problems)
-    return _normalise(raw)
+        raw = _read_csv(name, data, problems, limits)
+    raw = _normalise(raw)
+    check_header(raw.header, name, raw.header_row, limits)
+    return raw
 
 
-def _read_csv(name: str, data: bytes, problems: ProblemList) -> _Raw:
+def _read_csv(name: str, data: bytes, problems: ProblemList, limits: ImportLimits) -> _Raw:
     decoded = decode_bytes(data, name)
     text = decoded.text
-    lead = re.match(r"(?:[ \t]*\r?\n)*", text)
+    lead = _LEADING_BLANK.match(text)
     skipped = lead.group().count("\n") if lead else 0
     body = text[lead.end() :] if lead else text
     if not body or body.isspace():
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
+    # A file too wide for a survey is refused before it is parsed.
+    header, header_row = _csv_header(name, lambda size: (text[:size], size >= len(text)), limits)
+    check_header(header, name, header_row, limits)
     conventions = detect_conventions(body[:65536])
     if decoded.encoding == "cp1252":
         encoded = body.encode("utf-8")
@@ -291,11 +383,13 @@ def _read_csv(name: str, data: bytes, problems: ProblemList) -> _Raw:
         if not _ragged_rows(body, conventions.delimiter, skipped, problems):
             raise ImportFailed.single(
                 "csv",
-                _("The file is not valid CSV: %(reason)s") % {"reason": str(exc).split("\n")[0]},
+                _("The file is not valid CSV: %(reason)s")
+                % {"reason": excerpt(str(exc).split("\n")[0], 200)},
                 file=name,
             ) from exc
         problems.raise_if_any()  # rows with extra non-empty fields
         frame = pl.read_csv(io.BytesIO(encoded), truncate_ragged_lines=True, **options)
+    check_shape(name, frame.height, frame.width, limits)
     frame = frame.rename({c: _pos(i) for i, c in enumerate(frame.columns)})
     frame = frame.with_row_index(ROW, offset=skipped + 1).with_columns(pl.col(ROW).cast(pl.Int64))
     return _Raw(
@@ -347,59 +441,65 @@ def _read_excel(name: str, data: bytes) -> _Raw:
     except Exception as exc:  # fastexcel raises its own errors and calamine's
         raise ImportFailed.single(
             "xlsx",
-            _("The file cannot be read as an Excel workbook (XLSX): %(reason)s") % {"reason": exc},
+            _("The file cannot be read as an Excel workbook (XLSX): %(reason)s")
+            % {"reason": excerpt(exc, 300)},
             file=name,
         ) from exc
     if frame.height == 0:
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
-    first = _xlsx_first_row(data)
+    check_shape(name, frame.height, frame.width, ImportLimits.current())
+    first = first_row(data)
     frame = frame.select(pl.all().cast(pl.String))
     frame = frame.rename({c: _pos(i) for i, c in enumerate(frame.columns)})
     frame = frame.with_row_index(ROW, offset=first).with_columns(pl.col(ROW).cast(pl.Int64))
     return _Raw(file=name, format="xlsx", frame=frame, header=[], header_row=first)
 
 
-_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+def _parquet_unreadable(name: str, exc: Exception) -> ImportFailed:
+    return ImportFailed.single(
+        "parquet",
+        _("The file cannot be read as Parquet: %(reason)s") % {"reason": excerpt(exc, 300)},
+        file=name,
+    )
 
 
-def _xlsx_first_row(data: bytes) -> int:
-    """The sheet row of the first cell with a value in the first worksheet (calamine starts there).
+def _parquet_columns(name: str, data: bytes, limits: ImportLimits) -> list[str]:
+    """The column names from the file's metadata, after checking its rows and columns there."""
+    import pyarrow.parquet as pq
 
-    1 when the workbook's structure cannot be followed (e.g. for .xls).
-    """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            first_sheet = workbook.find(f"{_SHEET_NS}sheets/{_SHEET_NS}sheet")
-            if first_sheet is None:
-                return 1
-            rel_id = first_sheet.get(f"{_REL_NS}id")
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            target = next(r.get("Target", "") for r in rels if r.get("Id") == rel_id)
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            with archive.open(member) as sheet:
-                for _event, element in ElementTree.iterparse(sheet):
-                    if element.tag == f"{_SHEET_NS}c" and (
-                        element.find(f"{_SHEET_NS}v") is not None
-                        or element.find(f"{_SHEET_NS}is") is not None
-                    ):
-                        match = re.search(r"\d+", element.get("r", ""))
-                        return int(match.group()) if match else 1
-    except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError):
-        return 1
-    return 1
+        file = pq.ParquetFile(io.BytesIO(data))
+        names = list(file.schema_arrow.names)
+        rows = file.metadata.num_rows
+    except Exception as exc:  # arrow errors of every kind
+        raise _parquet_unreadable(name, exc) from exc
+    check_shape(name, rows + 1, len(names), limits)  # rows as if exported with a header row
+    return names
 
 
-def _read_parquet(name: str, data: bytes, problems: ProblemList) -> _Raw:
+def _text_bytes(frame: pl.DataFrame) -> int:
+    """How many bytes the frame's text cells take once each is a string of its own (a Parquet
+    file stores a repeated text once: a small file may hold gigabytes of text)."""
+    total = 0
+    for column, dtype in frame.schema.items():
+        series = frame.get_column(column)
+        if dtype == pl.String:
+            total += int(series.str.len_bytes().cast(pl.UInt64).sum() or 0)
+        elif isinstance(dtype, pl.Categorical | pl.Enum):  # each distinct text times its count
+            counts = series.drop_nulls().value_counts(name="n")
+            lengths = counts.get_column(column).cast(pl.String).str.len_bytes().cast(pl.UInt64)
+            total += int((lengths * counts.get_column("n").cast(pl.UInt64)).sum() or 0)
+    return total
+
+
+def _read_parquet(name: str, data: bytes, problems: ProblemList, limits: ImportLimits) -> _Raw:
+    _parquet_columns(name, data, limits)
     try:
         frame = pl.read_parquet(io.BytesIO(data))
     except Exception as exc:  # polars and arrow errors alike
-        raise ImportFailed.single(
-            "parquet",
-            _("The file cannot be read as Parquet: %(reason)s") % {"reason": exc},
-            file=name,
-        ) from exc
+        raise _parquet_unreadable(name, exc) from exc
+    if (size := _text_bytes(frame)) > limits.unpacked_bytes:
+        raise unpacked_too_large(name, size, limits.unpacked_bytes, _("Parquet file"))
     header = list(frame.columns)
     usable = []
     for index, (column, dtype) in enumerate(frame.schema.items()):
@@ -437,9 +537,9 @@ def _normalise(raw: _Raw) -> _Raw:
         frame = frame.slice(1)
     if columns:
         head = pl.col(columns[0])
-        blank = pl.all_horizontal(pl.col(c).is_null() for c in columns[1:]) & (
-            head.is_null() | (head.str.strip_chars() == "")
-        )
+        blank = head.is_null() | (head.str.strip_chars() == "")
+        if len(columns) > 1:  # (all_horizontal of nothing is an error, not "true")
+            blank &= pl.all_horizontal(pl.col(c).is_null() for c in columns[1:])
         before = frame.height
         frame = frame.filter(~blank)
         raw.blank_rows = before - frame.height
@@ -490,8 +590,8 @@ def _resolve_columns(
                     "keep one of them or correct the mapping file."
                 )
                 % {
-                    "first": raw.header[_index(columns[canonical])],
-                    "second": header,
+                    "first": excerpt(raw.header[_index(columns[canonical])]),
+                    "second": excerpt(header),
                     "name": canonical,
                 },
                 row=raw.header_row,
@@ -503,7 +603,10 @@ def _resolve_columns(
 
 
 def _missing_column(raw: _Raw, name: str, problems: ProblemList) -> None:
-    found = ", ".join(f"“{h}”" for h in raw.header if h) or _("none")
+    named = [h for h in raw.header if h]
+    found = ", ".join(f"“{excerpt(h)}”" for h in named[:MAX_LISTED]) or _("none")
+    if len(named) > MAX_LISTED:
+        found += ", …"
     problems.add(
         "missing_column",
         _("The required column “%(name)s” is missing. Columns found: %(found)s.")
@@ -686,7 +789,7 @@ class _Checker:
 
     def _message(self, code: str, value: str | None, detail: str, header: str) -> str:
         params = {
-            "value": (value or "").strip(),
+            "value": excerpt((value or "").strip()),
             "detail": detail,
             "no_answer": no_answer_spellings(),
         }

@@ -6,6 +6,7 @@ Windows-1252 (the encoding of German Excel and of GENESIS-Online exports).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -50,6 +51,58 @@ def decode_bytes(data: bytes, file: str = "") -> DecodedText:
     if "\x00" in text:
         raise _encoding_error(file, data, text.index("\x00"))
     return DecodedText(text, "cp1252")
+
+
+CODECS = {"utf-8-sig": "utf-8", "utf-8": "utf-8", "cp1252": "cp1252"}  # after the mark is cut off
+_CHUNK = 1 << 20
+
+
+def detect_encoding(data: bytes, file: str = "") -> str:
+    """The encoding :func:`decode_bytes` reads ``data`` with (the same rules), found without
+    holding the text: for reading only the first lines of a large file.
+
+    >>> detect_encoding("Größe".encode("cp1252")), detect_encoding(b"plain")
+    ('cp1252', 'utf-8')
+    """
+    if data.startswith(UTF8_BOM):
+        if not _valid(data, len(UTF8_BOM), "utf-8"):
+            try:
+                data[len(UTF8_BOM) :].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _encoding_error(file, data, exc.start + len(UTF8_BOM)) from exc
+        return "utf-8-sig"
+    if _valid(data, 0, "utf-8"):
+        return "utf-8"
+    for start in range(0, len(data), _CHUNK):
+        chunk = data[start : start + _CHUNK]
+        try:
+            chunk.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise _encoding_error(file, data, start + exc.start) from exc
+        if (nul := chunk.find(b"\x00")) >= 0:
+            raise _encoding_error(file, data, start + nul)
+    return "cp1252"
+
+
+def _valid(data: bytes, start: int, codec: str) -> bool:
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
+    try:
+        for at in range(start, len(data), _CHUNK):
+            decoder.decode(view[at : at + _CHUNK], final=at + _CHUNK >= len(data))
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_prefix(data: bytes, encoding: str, size: int) -> tuple[str, bool]:
+    """The text of about the first ``size`` bytes (after a byte-order mark), and whether that is
+    the whole file. A character cut at the end is left out."""
+    start = len(UTF8_BOM) if encoding == "utf-8-sig" else 0
+    whole = start + size >= len(data)
+    decoder = codecs.getincrementaldecoder(CODECS[encoding])()
+    return decoder.decode(data[start : start + size], final=whole), whole
 
 
 def _encoding_error(file: str, data: bytes, offset: int) -> ImportFailed:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from ikoe.monitoring.models import Benchmark, BenchmarkDataset, Organisation, Survey, SurveyRelease
 from ikoe.monitoring.organisations import (
+    code_problem,
     land_code_problem,
     memberships_below,
     parent_kind_problem,
@@ -32,6 +33,8 @@ class OrganisationForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or self.cleaned_data
         kind, parent, code = data.get("kind"), data.get("parent"), data.get("code")
+        if code and (message := code_problem(code)):
+            self.add_error("code", message)
         if not kind:
             return data
         if kind == Organisation.Kind.LAND and code and (message := land_code_problem(code)):

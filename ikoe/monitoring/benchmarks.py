@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 import ikoe
-from ikoe.errors import ImportFailed, ProblemList
+from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest import genesis
 from ikoe.ingest.text import CsvTable, decode_bytes, read_bytes, read_csv
 from ikoe.monitoring.models import Benchmark, BenchmarkDataset
@@ -149,7 +149,7 @@ def import_benchmark_file(path: str | Path, name: str | None = None) -> Benchmar
         raise ImportFailed.single(
             "name",
             _("The dataset name must have between 1 and 200 characters; “%(name)s” has %(length)d.")
-            % {"name": dataset_name, "length": len(dataset_name)},
+            % {"name": excerpt(dataset_name), "length": len(dataset_name)},
             file=str(path),
         )
     return _store(checked, dataset_name)
@@ -259,7 +259,7 @@ def _read_reference_csv(table: CsvTable, result: BenchmarkFile, problems: Proble
             problems.add(
                 "duplicate_column",
                 _("The column “%(column)s” appears twice in the first row; keep only one.")
-                % {"column": heading},
+                % {"column": excerpt(heading)},
                 row=1,
                 column=heading,
             )
@@ -401,7 +401,7 @@ def _check_region(code: str, name: str, report: Report) -> str | None:
                 "Unknown region code “%(code)s”. Expected DE for Germany, DE-BUND for the federal "
                 "administration or the ISO code of a Land: %(codes)s."
             )
-            % {"code": code, "codes": ", ".join(LAENDER)},
+            % {"code": excerpt(code), "codes": ", ".join(LAENDER)},
             "region_code",
         )
         return None
@@ -413,7 +413,7 @@ def _check_region(code: str, name: str, report: Report) -> str | None:
             _(
                 "The region name “%(name)s” does not match the code %(code)s, which stands for %(expected)s."
             )
-            % {"name": name, "code": canonical, "expected": REGION_NAMES[canonical]},
+            % {"name": excerpt(name), "code": canonical, "expected": REGION_NAMES[canonical]},
             "region_name",
         )
     return canonical
@@ -427,7 +427,7 @@ def _check_year(text: str, report: Report) -> int | None:
         _(
             "“%(value)s” is not a valid year. Expected a four-digit year between %(min)d and %(max)d, such as 2023."
         )
-        % {"value": text, "min": YEAR_MIN, "max": YEAR_MAX},
+        % {"value": excerpt(text), "min": YEAR_MIN, "max": YEAR_MAX},
         "year",
     )
     return None
@@ -457,7 +457,7 @@ def _check_percent(text: str, german: bool, report: Report) -> tuple[float | Non
             message = _(
                 "“%(value)s” is not a number. Expected a percentage between 0 and 100, such as %(example)s."
             )
-        report("value", message % {"value": text, "example": example}, "value_percent")
+        report("value", message % {"value": excerpt(text), "example": example}, "value_percent")
         return None, ""
     value = float(text.replace(",", "."))
     if not 0 <= value <= 100:
@@ -466,7 +466,7 @@ def _check_percent(text: str, german: bool, report: Report) -> tuple[float | Non
             _(
                 "%(value)s is outside 0 to 100. Expected a percentage between 0 and 100, such as %(example)s."
             )
-            % {"value": text, "example": example},
+            % {"value": excerpt(text), "example": example},
             "value_percent",
         )
         return None, ""
@@ -482,7 +482,7 @@ def _check_derived(text: str, report: Report) -> bool:
     report(
         "derived",
         _("“%(value)s” is not understood. Expected yes or no (ja or nein; an empty cell means no).")
-        % {"value": text},
+        % {"value": excerpt(text)},
         "derived",
     )
     return False
@@ -525,7 +525,7 @@ def _from_genesis(
                     "The region “%(name)s” is not Germany or a Land, so its figures cannot be "
                     "used as benchmarks. Export the table for Germany or the Länder only."
                 )
-                % {"name": row.region_name or "—"},
+                % {"name": excerpt(row.region_name) or "—"},
                 row=row.line,
                 column=row.column,
             )
@@ -536,7 +536,7 @@ def _from_genesis(
                 _(
                     "“%(time)s” has no year. Expected a year such as 2023 or a reference date such as 31.12.2023."
                 )
-                % {"time": row.time},
+                % {"time": excerpt(row.time)},
                 row=row.line,
                 column=row.column,
             )
@@ -552,7 +552,7 @@ def _from_genesis(
                 _(
                     "The text “%(text)s” has %(length)d characters; at most %(limit)d are allowed here."
                 )
-                % {"text": text, "length": len(text), "limit": _MAX_LENGTH[f]},
+                % {"text": excerpt(text), "length": len(text), "limit": _MAX_LENGTH[f]},
                 row=row.line,
                 column=row.column,
             )

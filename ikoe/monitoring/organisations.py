@@ -19,6 +19,7 @@ and rows may come in any order.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ikoe.errors import ProblemList
+from ikoe.errors import ProblemList, excerpt
 from ikoe.ingest.text import read_csv
 from ikoe.monitoring.models import Organisation
 from ikoe.regions import LAENDER
@@ -128,9 +129,41 @@ def land_code_problem(code: str) -> str | None:
     if code in LAENDER:
         return None
     return _("“%(code)s” is not the ISO 3166-2 code of a Land; expected one of %(codes)s.") % {
-        "code": code,
+        "code": excerpt(code),
         "codes": ", ".join(LAENDER),
     }
+
+
+# A code must not start like a spreadsheet formula: codes end up in CSV exports, where a cell
+# "=…" is run as a formula when the file is opened (docs/imports.md, "Exports").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def code_problem(code: str) -> str | None:
+    r"""Why ``code`` cannot be an organisation code (start or characters), or ``None``.
+
+    >>> code_problem("A-AGY-12") is None
+    True
+    >>> from django.utils import translation
+    >>> with translation.override("en"):
+    ...     code_problem("=HYPERLINK(1)")
+    '“=HYPERLINK(1)” starts with “=”; a code must start with a letter or digit (a spreadsheet would read it as a formula).'
+    >>> with translation.override("en"):
+    ...     code_problem("A\x00B")
+    '“A␀B” contains a control character (shown as ␀ here); a code consists of letters, digits and punctuation.'
+    """
+    if code.startswith(FORMULA_STARTS):
+        return _(
+            "“%(code)s” starts with “%(start)s”; a code must start with a letter or digit "
+            "(a spreadsheet would read it as a formula)."
+        ) % {"code": excerpt(code), "start": excerpt(code[0])}
+    control = next((c for c in code if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if control is not None:
+        return _(
+            "“%(code)s” contains a control character (shown as %(shown)s here); a code consists "
+            "of letters, digits and punctuation."
+        ) % {"code": excerpt(code), "shown": excerpt(control)}
+    return None
 
 
 def ensure_laender() -> int:
@@ -262,6 +295,9 @@ def _check(rows: list[_Row], stored: dict[str, Organisation], problems: ProblemL
         if not r.code:
             problems.add("empty_code", _("The code is empty."), row=r.row, column="code")
             ok = False
+        elif message := code_problem(r.code):
+            problems.add("code_characters", message, row=r.row, column="code")
+            ok = False
         elif len(r.code) > _CODE_MAX:
             problems.add(
                 "code_too_long",
@@ -275,7 +311,7 @@ def _check(rows: list[_Row], stored: dict[str, Organisation], problems: ProblemL
             problems.add(
                 "duplicate_code",
                 _("The code “%(code)s” already appears in row %(row)d; each code may appear once.")
-                % {"code": r.code, "row": first_row[r.code]},
+                % {"code": excerpt(r.code), "row": first_row[r.code]},
                 row=r.row,
                 column="code",
             )
@@ -298,7 +334,7 @@ def _check(rows: list[_Row], stored: dict[str, Organisation], problems: ProblemL
             problems.add(
                 "unknown_kind",
                 _("“%(kind)s” is not a kind; expected one of %(kinds)s.")
-                % {"kind": r.kind, "kinds": ", ".join(kinds)},
+                % {"kind": excerpt(r.kind), "kinds": ", ".join(kinds)},
                 row=r.row,
                 column="kind",
             )
@@ -313,7 +349,7 @@ def _check(rows: list[_Row], stored: dict[str, Organisation], problems: ProblemL
                     "“%(code)s” has the kind “%(stored)s”, which cannot change to “%(kind)s”; "
                     "give the new organisation its own code."
                 )
-                % {"code": r.code, "stored": kind_of[r.code], "kind": r.kind},
+                % {"code": excerpt(r.code), "stored": kind_of[r.code], "kind": r.kind},
                 row=r.row,
                 column="kind",
             )
@@ -346,7 +382,7 @@ def _check(rows: list[_Row], stored: dict[str, Organisation], problems: ProblemL
             problems.add(
                 "unknown_parent",
                 _("No organisation has the code “%(code)s”: it is neither in this file nor stored.")
-                % {"code": r.parent},
+                % {"code": excerpt(r.parent)},
                 row=r.row,
                 column="parent",
             )
@@ -357,7 +393,8 @@ def _check(rows: list[_Row], stored: dict[str, Organisation], problems: ProblemL
         if chain := _cycle(r.code, parent_of):
             problems.add(
                 "cycle",
-                _("The parents form a cycle: %(chain)s.") % {"chain": " → ".join(chain)},
+                _("The parents form a cycle: %(chain)s.")
+                % {"chain": " → ".join(excerpt(c) for c in chain)},
                 row=r.row,
                 column="parent",
             )
@@ -416,7 +453,7 @@ def _check_moves(
                     "“%(code)s” would move from %(old)s to %(new)s, but %(count)d memberships "
                     "name it or an organisation below it; change those memberships first."
                 )
-                % {"code": r.code, "old": old_land, "new": new_land, "count": count},
+                % {"code": excerpt(r.code), "old": old_land, "new": new_land, "count": count},
                 row=r.row,
                 column="parent",
             )

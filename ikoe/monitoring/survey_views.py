@@ -400,6 +400,8 @@ def _trend(
 
 def organisation_page(request: HttpRequest, name: str, code: str) -> HttpResponse:
     survey = get_survey(request, name)
+    if "\x00" in code:  # no code has it, and PostgreSQL refuses to compare with it
+        raise Http404
     reach = get_reach(request, survey)
     org = Organisation.objects.filter(code=code, land=survey.land).first()
     # Out of reach answers like an organisation that does not exist.

@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role, visible, visible_lands
-from ikoe.errors import ImportFailed, Problem
+from ikoe.errors import ImportFailed, Problem, excerpt
 from ikoe.ingest.mapping import ORGANISATION, SurveyMapping, header_key, load_mapping
 from ikoe.ingest.survey import read_header, read_survey, read_totals
 from ikoe.monitoring.forms import (
@@ -164,7 +164,7 @@ def _problem_where(problem: Problem, labels: dict[str, str], line: bool = False)
             else (_("row %(row)s") % {"row": problem.row})
         )
     if problem.column:
-        parts.append(_("column “%(column)s”") % {"column": problem.column})
+        parts.append(_("column “%(column)s”") % {"column": excerpt(problem.column)})
     return ", ".join(parts)
 
 
