@@ -46,9 +46,9 @@ def measure(scale: float, seed: int) -> None:
     import polars as pl
 
     from ikoe.ingest import demo as generator
-    from ikoe.monitoring import surveys
-    from ikoe.monitoring.demo import ensure_demo_organisations
     from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
+    from ikoe.surveys import pipeline as surveys
+    from ikoe.surveys.demo import ensure_demo_organisations
 
     ensure_demo_organisations()
     demo = generator.generate_demo(seed, scale)

@@ -1,4 +1,4 @@
-"""Benchmark of the staff-survey import path (ikoe.monitoring.surveys), end to end.
+"""Benchmark of the staff-survey import path (ikoe.surveys.pipeline), end to end.
 
 Generates a synthetic staff survey of one fictitious Land ("Benchland (synthetisch)", code
 ``DE-ZZ``: 16 ministries, ~300 agencies of very different sizes, 5 career groups, 3 genders,
@@ -228,7 +228,8 @@ def django_setup(data_dir: Path) -> None:
 def step_setup(work: Path) -> dict[str, Any]:
     from django.core.management import call_command
 
-    from ikoe.monitoring.models import Benchmark, BenchmarkDataset, Organisation
+    from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
+    from ikoe.organisations.models import Organisation
 
     call_command("migrate", verbosity=0)
     made: dict[str, Organisation] = {}
@@ -294,7 +295,7 @@ def _timed(module: Any, name: str, spent: dict[str, float]) -> None:
 
 
 def step_import(work: Path, fmt: str) -> dict[str, Any]:
-    from ikoe.monitoring import surveys
+    from ikoe.surveys import pipeline as surveys
 
     spent: dict[str, float] = {}
     for name in ("read_survey", "read_totals", "derive_all", "build_design", "publish_cells"):
@@ -323,10 +324,10 @@ def step_import(work: Path, fmt: str) -> dict[str, Any]:
 
 
 def step_indicators(work: Path, fmt: str, custom: bool = False) -> dict[str, Any]:
-    from ikoe.monitoring.models import Survey
-    from ikoe.monitoring.surveys import benchmark_for, compute_table, load_frame
     from ikoe.stats.definitions import Definition
     from ikoe.stats.disclosure import ProtectionFailed
+    from ikoe.surveys.models import Survey
+    from ikoe.surveys.pipeline import benchmark_for, compute_table, load_frame
 
     survey = Survey.objects.select_related("land").get(name=f"bench-{fmt}")
     benchmark = benchmark_for(survey)

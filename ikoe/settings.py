@@ -125,8 +125,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "ikoe.reports",
+    "ikoe.organisations",
     "ikoe.accounts",
-    "ikoe.monitoring",
+    "ikoe.benchmarks",
+    "ikoe.surveys",
+    "ikoe.monitoring",  # only the migration history of tables that moved to the apps above
 ]
 
 MIDDLEWARE = [

@@ -13,10 +13,10 @@ logger = logging.getLogger(__name__)
 
 def load_shipped_data() -> Iterator[str]:
     """Load the shipped data idempotently and say what happened, one line per step."""
-    from ikoe.monitoring.benchmarks import load_reference_data
-    from ikoe.monitoring.demo import load_demo
-    from ikoe.monitoring.organisations import ensure_laender
-    from ikoe.monitoring.surveys import clean_restricted_storage
+    from ikoe.benchmarks.services import load_reference_data
+    from ikoe.organisations.services import ensure_laender
+    from ikoe.surveys.demo import load_demo
+    from ikoe.surveys.pipeline import clean_restricted_storage
 
     removed = clean_restricted_storage()
     if removed:
@@ -51,8 +51,8 @@ def load_shipped_data() -> Iterator[str]:
 
 def republish_outdated() -> int:
     """Protect again the surveys whose cells were made with other rules or an older method."""
-    from ikoe.monitoring.models import Survey
-    from ikoe.monitoring.surveys import needs_republishing, republish
+    from ikoe.surveys.models import Survey
+    from ikoe.surveys.pipeline import needs_republishing, republish
 
     count = 0
     for survey in Survey.objects.all():

@@ -1,6 +1,6 @@
 """An outside attacker on the published cells of a survey, written independently of the engine.
 
-Nothing here comes from :mod:`ikoe.stats.disclosure` or :mod:`ikoe.monitoring.publication`.
+Nothing here comes from :mod:`ikoe.stats.disclosure` or :mod:`ikoe.surveys.publication`.
 The attacker knows what anybody knows:
 
 * the cells ``GET /api/v1/surveys/<name>/cells`` serves (every table, every definition), and

@@ -43,7 +43,7 @@ from django.contrib.auth.models import AbstractUser
 from django.test import Client
 
 from ikoe.accounts.models import Membership, Role
-from ikoe.monitoring.models import Organisation
+from ikoe.organisations.models import Organisation
 
 PASSWORD = "cast-password-2024"
 

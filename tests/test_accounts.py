@@ -23,7 +23,8 @@ from ikoe.accounts.scope import (
     visible_lands,
     visible_organisations,
 )
-from ikoe.monitoring.models import Benchmark, Organisation
+from ikoe.benchmarks.models import Benchmark
+from ikoe.organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db
 

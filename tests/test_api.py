@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ikoe.monitoring.benchmarks import load_reference_data
-from ikoe.monitoring.models import IndicatorCell, Survey
+from ikoe.benchmarks.services import load_reference_data
+from ikoe.surveys.models import IndicatorCell, Survey
 
 pytestmark = pytest.mark.django_db
 

@@ -24,11 +24,12 @@ from ikoe import cli
 from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest import xlsx as xlsx_module
 from ikoe.ingest.survey import _read_raw, read_header, read_survey
-from ikoe.monitoring.admin import OrganisationForm
-from ikoe.monitoring.models import IndicatorCell, Organisation, Survey
-from ikoe.monitoring.organisations import import_organisations
-from ikoe.monitoring.surveys import import_survey
+from ikoe.organisations.admin import OrganisationForm
+from ikoe.organisations.models import Organisation
+from ikoe.organisations.services import import_organisations
 from ikoe.reports.csv import neutralise, restore
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.pipeline import import_survey
 from tests.test_survey_upload import (
     CHOICES,
     HEADER,
@@ -522,7 +523,7 @@ def test_a_form_with_more_fields_than_allowed_gets_a_german_page_not_a_bare_400(
 ):
     fields = {f"feld_{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
 
-    response = client_data_steward_a.post(reverse("survey-upload"), fields)
+    response = client_data_steward_a.post(reverse("surveys:upload"), fields)
 
     assert response.status_code == 400
     text = form_errors(response)
@@ -536,7 +537,7 @@ def test_a_form_larger_than_allowed_gets_a_german_page_too(client_data_steward_a
     body = "name=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
 
     response = client_data_steward_a.post(
-        reverse("survey-upload"), body, content_type="application/x-www-form-urlencoded"
+        reverse("surveys:upload"), body, content_type="application/x-www-form-urlencoded"
     )
 
     assert response.status_code == 400
@@ -547,7 +548,7 @@ def test_the_400_page_is_english_when_the_user_reads_english(client_data_steward
     client_data_steward_a.cookies["django_language"] = "en"
     fields = {f"f{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
 
-    text = form_errors(client_data_steward_a.post(reverse("survey-upload"), fields))
+    text = form_errors(client_data_steward_a.post(reverse("surveys:upload"), fields))
 
     assert "The form had more fields than the server accepts (at most 1,100)." in text
 
@@ -570,7 +571,7 @@ def test_the_404_page_is_in_the_users_language(client_anonymous, language, title
 
 
 def test_the_403_pages_are_german(client_viewer_b, data_steward_a, survey_csv_path):
-    response = client_viewer_b.get(reverse("survey-upload"))
+    response = client_viewer_b.get(reverse("surveys:upload"))
     assert response.status_code == 403
     assert "Kein Zugriff" in form_errors(response)
 
@@ -650,9 +651,9 @@ def test_every_reader_quotes_an_excerpt(tmp_path, cast):
     )
     genesis = tmp_path / "12411-0002_de_flat.csv"
     genesis.write_text(flat.replace(";10089292;", f";{huge};", 1), encoding="utf-8-sig")
+    from ikoe.benchmarks.services import read_benchmark_file
     from ikoe.ingest.genesis import read_genesis
     from ikoe.ingest.mapping import load_mapping
-    from ikoe.monitoring.benchmarks import read_benchmark_file
 
     for read in (
         lambda: import_organisations(organisations),
@@ -854,7 +855,7 @@ def test_text_parameters_with_control_characters_or_too_long_get_422(client, cas
 
 
 def test_the_largest_allowed_page_is_served(client):
-    from ikoe.monitoring.benchmarks import load_reference_data
+    from ikoe.benchmarks.services import load_reference_data
 
     load_reference_data()
     response = client.get("/api/v1/benchmarks?limit=1000&offset=1000000000")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ikoe.monitoring.benchmarks import load_reference_data
+from ikoe.benchmarks.services import load_reference_data
 from tests.browser import axe_violations, browser  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -84,7 +84,7 @@ def test_pages_fit_a_phone_screen_without_sideways_scrolling(site, browser):  # 
 
 @pytest.fixture
 def demo_site(live_server):
-    from ikoe.monitoring.demo import load_demo
+    from ikoe.surveys.demo import load_demo
 
     load_reference_data()
     load_demo()
@@ -123,7 +123,7 @@ def coordinator_page(demo_site, page):
     from django.contrib.auth import get_user_model
 
     from ikoe.accounts.models import Membership, Role
-    from ikoe.monitoring.models import Organisation
+    from ikoe.organisations.models import Organisation
 
     password = "koordination-2024-demo"
     user = get_user_model().objects.create_user("koordination", password=password)
@@ -253,7 +253,8 @@ def agency_member(demo_site, cast):
     from django.contrib.auth import get_user_model
 
     from ikoe.accounts.models import Membership, Role
-    from ikoe.monitoring.models import Organisation, Survey
+    from ikoe.organisations.models import Organisation
+    from ikoe.surveys.models import Survey
 
     Survey.objects.filter(name="demo-musterland-2024").update(published=False)
     user = get_user_model().objects.create_user("behoerde", "behoerde@example.org", cast.password)

@@ -29,11 +29,11 @@ from django.db import transaction
 from django.test import Client, TestCase, override_settings
 
 from ikoe.ingest import demo as generator
-from ikoe.monitoring.demo import ensure_demo_organisations, load_demo
-from ikoe.monitoring.models import IndicatorCell, Survey, SurveyRelease
-from ikoe.monitoring.release import set_release
-from ikoe.monitoring.surveys import import_survey, load_frame
 from ikoe.stats.definitions import ANSWER_COLUMNS
+from ikoe.surveys.demo import ensure_demo_organisations, load_demo
+from ikoe.surveys.models import IndicatorCell, Survey, SurveyRelease
+from ikoe.surveys.pipeline import import_survey, load_frame
+from ikoe.surveys.release import set_release
 from tests.attacker import (
     Assessment,
     Attacker,

@@ -13,9 +13,9 @@ import pytest
 from django.utils import translation
 
 from ikoe import cli
+from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
+from ikoe.benchmarks.services import import_benchmark_file, load_reference_data, reference_file
 from ikoe.errors import ImportFailed, Problem
-from ikoe.monitoring.benchmarks import import_benchmark_file, load_reference_data, reference_file
-from ikoe.monitoring.models import Benchmark, BenchmarkDataset
 
 pytestmark = pytest.mark.django_db
 

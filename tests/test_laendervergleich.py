@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from ikoe.monitoring.benchmarks import load_reference_data
-from ikoe.monitoring.comparison import available_series, build_comparison, default_reference
+from ikoe.benchmarks.comparison import available_series, build_comparison, default_reference
+from ikoe.benchmarks.services import load_reference_data
 from ikoe.regions import LAENDER
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,9 @@ def cells(html: str, region: str) -> list[str]:
 
 def test_it_shows_berlins_2023_population_share_as_39_4_percent_in_german(client, reference):
     series = series_for("population_share", "migrationshintergrund_weiterer_sinn")
-    response = client.get(reverse("laendervergleich"), {"series": series.key, "year": 2023})
+    response = client.get(
+        reverse("benchmarks:laendervergleich"), {"series": series.key, "year": 2023}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert cells(html, "Berlin") == ["39,4"]
@@ -45,7 +47,7 @@ def test_it_shows_berlins_2023_population_share_as_39_4_percent_in_german(client
 
 
 def test_it_lists_all_sixteen_laender_and_germany(client, reference):
-    html = client.get(reverse("laendervergleich")).content.decode()
+    html = client.get(reverse("benchmarks:laendervergleich")).content.decode()
     rows = re.findall(r'<th scope="row">([^<]+)</th>', html)
     assert len(rows) == 17
     assert rows[-1] == "Deutschland"
@@ -53,7 +55,7 @@ def test_it_lists_all_sixteen_laender_and_germany(client, reference):
 
 
 def test_it_renders_the_chart_as_inline_svg_with_a_text_alternative(client, reference):
-    html = client.get(reverse("laendervergleich")).content.decode()
+    html = client.get(reverse("benchmarks:laendervergleich")).content.decode()
     svg = re.search(r"<svg [^>]*>", html).group(0)
     assert 'role="img"' in svg and "aria-labelledby" in svg
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", html, re.S).group(1)
@@ -65,7 +67,9 @@ def test_it_renders_the_chart_as_inline_svg_with_a_text_alternative(client, refe
 def test_it_sets_public_service_shares_beside_the_population_with_the_gap(client, reference):
     series = series_for("public_service_employed_share", "migrationshintergrund_weiterer_sinn")
     assert series.years == (2019,)
-    response = client.get(reverse("laendervergleich"), {"series": series.key, "year": 2019})
+    response = client.get(
+        reverse("benchmarks:laendervergleich"), {"series": series.key, "year": 2019}
+    )
     html = response.content.decode()
     # Hamburg: 19.7 % in the public service (2019) against 33.3 % of the population (2018,
     # the nearest year with population figures): a gap of -13.6 percentage points.
@@ -80,7 +84,7 @@ def test_the_comparison_can_be_switched_to_another_population_year(client, refer
     series = series_for("public_service_employed_share", "migrationshintergrund_weiterer_sinn")
     population_2023 = series_for("population_share", "migrationshintergrund_weiterer_sinn")
     html = client.get(
-        reverse("laendervergleich"),
+        reverse("benchmarks:laendervergleich"),
         {"series": series.key, "year": 2019, "ref": population_2023.key},
     ).content.decode()
     assert cells(html, "Hamburg") == ["19,7", "39,5", "-19,8"]
@@ -99,7 +103,7 @@ def test_the_english_page_uses_english_names_and_number_format(client, reference
     series = series_for("population_share", "migrationshintergrund_weiterer_sinn")
     with translation.override("en"):
         response = client.get(
-            reverse("laendervergleich"),
+            reverse("benchmarks:laendervergleich"),
             {"series": series.key, "year": 2023},
             HTTP_ACCEPT_LANGUAGE="en",
         )
@@ -110,32 +114,34 @@ def test_the_english_page_uses_english_names_and_number_format(client, reference
 
 
 def test_an_unknown_series_or_year_falls_back_to_the_first_series(client, reference):
-    response = client.get(reverse("laendervergleich"), {"series": "nonsense", "year": "abc"})
+    response = client.get(
+        reverse("benchmarks:laendervergleich"), {"series": "nonsense", "year": "abc"}
+    )
     assert response.status_code == 200
     assert "39,4" in response.content.decode()
 
 
 def test_the_page_names_its_sources(client, reference):
-    html = client.get(reverse("laendervergleich")).content.decode()
+    html = client.get(reverse("benchmarks:laendervergleich")).content.decode()
     assert "Mikrozensus" in html or "destatis" in html.lower()
 
 
 def test_without_figures_the_page_says_how_to_load_them(client):
-    html = client.get(reverse("laendervergleich")).content.decode()
+    html = client.get(reverse("benchmarks:laendervergleich")).content.decode()
     assert "ikoe import-benchmarks" in html
 
 
 def test_an_imported_genesis_table_by_land_shows_in_the_comparison(client):
     from pathlib import Path
 
-    from ikoe.monitoring.benchmarks import import_benchmark_file
+    from ikoe.benchmarks.services import import_benchmark_file
 
     shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genesis"
     import_benchmark_file(shared / "21611-0111.csv")
     series = next(s for s in available_series() if s.measure == "Theaterbesuche")
     assert series.unit == "1000" and series.years[-1] == 2018
     html = client.get(
-        reverse("laendervergleich"), {"series": series.key, "year": 2018}
+        reverse("benchmarks:laendervergleich"), {"series": series.key, "year": 2018}
     ).content.decode()
     # Berlin 2018: 1,731 thousand theatre visits (GENESIS 21611-0111), German grouping.
     assert cells(html, "Berlin") == ["1.731"]

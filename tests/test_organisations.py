@@ -12,8 +12,8 @@ from django.utils import translation
 from ikoe import cli
 from ikoe.accounts.models import Membership, Role
 from ikoe.errors import ImportFailed
-from ikoe.monitoring.models import Organisation
-from ikoe.monitoring.organisations import ImportResult, ensure_laender, import_organisations
+from ikoe.organisations.models import Organisation
+from ikoe.organisations.services import ImportResult, ensure_laender, import_organisations
 from ikoe.regions import LAENDER
 
 pytestmark = pytest.mark.django_db
@@ -464,7 +464,7 @@ def test_the_command_refuses_a_missing_file(tmp_path, capsys):
 
 
 def test_the_admin_lists_searches_and_filters_organisations(client_staff_admin, land_a):
-    url = reverse("admin:monitoring_organisation_changelist")
+    url = reverse("admin:organisations_organisation_changelist")
 
     assert client_staff_admin.get(url, {"q": "Agency A"}).status_code == 200
     response = client_staff_admin.get(url, {"kind__exact": "agency", "land__id__exact": land_a.pk})
@@ -477,7 +477,7 @@ def test_the_admin_offers_parents_by_autocomplete(client_staff_admin, cast):
     response = client_staff_admin.get(
         reverse("admin:autocomplete"),
         {
-            "app_label": "monitoring",
+            "app_label": "organisations",
             "model_name": "organisation",
             "field_name": "parent",
             "term": "Ministry",
@@ -493,7 +493,7 @@ def test_the_admin_offers_parents_by_autocomplete(client_staff_admin, cast):
 
 def test_the_admin_refuses_an_agency_below_a_land(client_staff_admin, land_a):
     response = client_staff_admin.post(
-        reverse("admin:monitoring_organisation_add"),
+        reverse("admin:organisations_organisation_add"),
         {"code": "A-NEW", "name": "New agency", "kind": "agency", "parent": land_a.pk},
         headers=ENGLISH,
     )
@@ -508,7 +508,7 @@ def test_the_admin_refuses_an_agency_below_a_land(client_staff_admin, land_a):
 
 def test_moving_a_ministry_in_the_admin_moves_its_subtree(client_staff_admin, ministry_b, land_a):
     response = client_staff_admin.post(
-        reverse("admin:monitoring_organisation_change", args=[ministry_b.pk]),
+        reverse("admin:organisations_organisation_change", args=[ministry_b.pk]),
         {"code": "B-MIN", "name": "Ministry B", "kind": "ministry", "parent": land_a.pk},
     )
 
@@ -520,7 +520,7 @@ def test_the_admin_refuses_to_move_an_agency_with_members_to_another_land(
     client_staff_admin, ministry_a, land_b
 ):
     response = client_staff_admin.post(
-        reverse("admin:monitoring_organisation_change", args=[ministry_a.pk]),
+        reverse("admin:organisations_organisation_change", args=[ministry_a.pk]),
         {"code": "A-MIN", "name": "Ministry A", "kind": "ministry", "parent": land_b.pk},
         headers=ENGLISH,
     )
@@ -532,6 +532,6 @@ def test_the_admin_refuses_to_move_an_agency_with_members_to_another_land(
 
 def test_the_admin_shows_benchmark_datasets_and_figures_read_only(client_staff_admin):
     for name in ["benchmarkdataset", "benchmark"]:
-        url = reverse(f"admin:monitoring_{name}_changelist")
+        url = reverse(f"admin:benchmarks_{name}_changelist")
         assert client_staff_admin.get(url).status_code == 200
-        assert client_staff_admin.get(reverse(f"admin:monitoring_{name}_add")).status_code == 403
+        assert client_staff_admin.get(reverse(f"admin:benchmarks_{name}_add")).status_code == 403

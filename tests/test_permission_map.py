@@ -44,7 +44,7 @@ def test_the_walk_finds_admin_api_i18n_and_account_urls():
 
     assert {"admin:index", "admin:login", "set_language", "login", "logout"} <= names
     assert "api-1.0.0:openapi-json" in names
-    assert any(n and n.startswith("admin:monitoring_organisation") for n in names)
+    assert any(n and n.startswith("admin:organisations_organisation") for n in names)
 
 
 def test_every_url_has_a_name_and_a_rule():
@@ -177,7 +177,7 @@ def test_the_api_can_be_read_without_an_account(client_anonymous):
 
 
 def test_an_unnamed_admin_url_falls_under_the_admin_rule(client_staff_admin, land_a):
-    url = reverse("admin:monitoring_organisation_changelist") + f"{land_a.pk}/"
+    url = reverse("admin:organisations_organisation_changelist") + f"{land_a.pk}/"
 
     assert rule_for("admin:") is ADMIN_SITE
     assert client_staff_admin.get(url).status_code == 302  # the admin's redirect to the change page

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from ikoe.ingest.demo import generate_demo
-from ikoe.monitoring.demo import DEMO_SURVEY, load_demo
+from ikoe.surveys.demo import DEMO_SURVEY, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_the_diagnostics_show_the_response_rate_of_each_agency(client_staff_admi
     )
     answered = demo.respondents.filter(pl.col("organisation").cast(pl.String) == agency).height
     html = client_staff_admin.get(
-        reverse("survey-diagnostics", args=[DEMO_SURVEY])
+        reverse("surveys:diagnostics", args=[DEMO_SURVEY])
     ).content.decode()
     row = re.search(r"\(" + agency + r"\)</span></th>(.*?)</tr>", html, re.S)
     assert row

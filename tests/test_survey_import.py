@@ -1,4 +1,4 @@
-"""Importing a staff survey: ``ikoe import-survey`` and :func:`ikoe.monitoring.surveys.import_survey`.
+"""Importing a staff survey: ``ikoe import-survey`` and :func:`ikoe.surveys.pipeline.import_survey`.
 
 The files are written by hand under the test cast's organisation codes (Land A: ``A-MIN`` with
 the agencies ``A-AGY`` and ``A-AGY2``). Each respondent's raw answers are one of three patterns
@@ -28,9 +28,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from ikoe.cli import main
-from ikoe.monitoring import surveys
-from ikoe.monitoring.models import IndicatorCell, Survey
-from ikoe.monitoring.surveys import clean_restricted_storage, import_survey
+from ikoe.surveys import pipeline as surveys
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.pipeline import clean_restricted_storage, import_survey
 
 HEADER = (
     "respondent_id",

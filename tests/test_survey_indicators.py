@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.ingest import demo as demo_generator
-from ikoe.monitoring.demo import load_demo
-from ikoe.monitoring.models import Benchmark, BenchmarkDataset
-from ikoe.monitoring.surveys import import_survey
+from ikoe.surveys.demo import load_demo
+from ikoe.surveys.pipeline import import_survey
 from tests.test_survey_import import (
     HEADER,
     TINY,

@@ -19,9 +19,10 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from ikoe.accounts.models import Membership, Role
-from ikoe.monitoring.demo import DEMO_SURVEY, load_demo
-from ikoe.monitoring.models import IndicatorCell, Organisation, Survey
-from ikoe.monitoring.surveys import import_survey
+from ikoe.organisations.models import Organisation
+from ikoe.surveys.demo import DEMO_SURVEY, load_demo
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.pipeline import import_survey
 from tests.test_survey_import import HEADER, people, respondent, write_csv
 
 LADDER = ["einfacher Dienst", "mittlerer Dienst", "gehobener Dienst", "höherer Dienst"]

@@ -1,4 +1,4 @@
-"""Disclosure control of published survey tables (ikoe.monitoring.publication) on the engine.
+"""Disclosure control of published survey tables (ikoe.surveys.publication) on the engine.
 
 First hand-made respondent frames with hand-worked expectations for each primary rule, then
 imports whose cells land in the database, checked by an attacker's linear program written
@@ -18,14 +18,14 @@ import pytest
 from django.utils import translation
 from scipy.optimize import linprog
 
-from ikoe.monitoring.models import IndicatorCell
-from ikoe.monitoring.publication import (
+from ikoe.stats.definitions import Definition
+from ikoe.surveys.models import IndicatorCell
+from ikoe.surveys.pipeline import compute_tables, import_survey
+from ikoe.surveys.publication import (
     PublicationRules,
     normalise_by,
     reason_labels,
 )
-from ikoe.monitoring.surveys import compute_tables, import_survey
-from ikoe.stats.definitions import Definition
 from tests.test_survey_import import people, write_csv
 
 MIGHEV = Definition.MIGHEV_SHORT
@@ -348,7 +348,7 @@ SCENARIO = (
 def test_a_further_table_leaves_the_published_pattern_as_it_is(
     cast, tmp_path, django_capture_on_commit_callbacks
 ):
-    from ikoe.monitoring.surveys import load_frame, standard_requests
+    from ikoe.surveys.pipeline import load_frame, standard_requests
 
     with django_capture_on_commit_callbacks(execute=True):
         survey = import_survey(
@@ -379,8 +379,8 @@ def test_changed_rules_are_applied_by_ikoe_publish(
     cast, tmp_path, django_capture_on_commit_callbacks, settings, capsys
 ):
     from ikoe.cli import main
-    from ikoe.monitoring.models import Survey
-    from ikoe.monitoring.surveys import needs_republishing
+    from ikoe.surveys.models import Survey
+    from ikoe.surveys.pipeline import needs_republishing
 
     with django_capture_on_commit_callbacks(execute=True):
         survey = import_survey(
@@ -410,7 +410,7 @@ def test_data_stewards_see_per_publication_why_cells_were_suppressed(
     from django.urls import reverse
 
     survey = import_survey(write_csv(tmp_path / "s.csv", SCENARIO), name="land-a-2024", year=2024)
-    html = client_data_steward_a.get(reverse("survey-diagnostics", args=[survey.name])).content
+    html = client_data_steward_a.get(reverse("surveys:diagnostics", args=[survey.name])).content
     text = html.decode()
     cells = cells_of(survey, "land × ministry × agency × career_group")
     primary = sum(c.status == "primary" for c in cells)
@@ -432,11 +432,11 @@ def test_the_public_sees_symbols_and_the_rules_but_never_why_a_cell_is_secret(
 ):
     from django.urls import reverse
 
-    from ikoe.monitoring.models import Survey
+    from ikoe.surveys.models import Survey
 
     survey = import_survey(write_csv(tmp_path / "s.csv", SCENARIO), name="land-a-2024", year=2024)
     Survey.objects.filter(pk=survey.pk).update(published=True)
-    html = client_anonymous.get(reverse("survey-overview", args=[survey.name])).content.decode()
+    html = client_anonymous.get(reverse("surveys:overview", args=[survey.name])).content.decode()
     assert "weniger als 3 Befragten" in html and "auf weniger als 3 Personen" in html
     for code, label in REASON_LABELS_DE.items():
         assert label not in html, code

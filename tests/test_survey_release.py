@@ -18,10 +18,10 @@ from django.test import Client
 
 from ikoe.accounts.models import Membership, Role
 from ikoe.accounts.scope import visible
-from ikoe.monitoring.demo import DEMO_SURVEY, load_demo
-from ikoe.monitoring.models import Survey, SurveyRelease
-from ikoe.monitoring.release import Channel, ReleaseRefused, set_release
-from ikoe.monitoring.surveys import import_survey
+from ikoe.surveys.demo import DEMO_SURVEY, load_demo
+from ikoe.surveys.models import Survey, SurveyRelease
+from ikoe.surveys.pipeline import import_survey
+from ikoe.surveys.release import Channel, ReleaseRefused, set_release
 from tests.test_survey_import import people, run_cli, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -630,7 +630,7 @@ def test_the_command_speaks_english_when_asked(survey, capsys, settings):
 def test_surveys_are_read_only_in_the_administration_and_for_superusers_only(
     survey, client_staff_admin, cast
 ):
-    listing = client_staff_admin.get("/admin/monitoring/survey/?published__exact=0")
+    listing = client_staff_admin.get("/admin/surveys/survey/?published__exact=0")
     assert listing.status_code == 200
     assert NAME in listing.content.decode()
     html = listing.content.decode()
@@ -638,20 +638,18 @@ def test_surveys_are_read_only_in_the_administration_and_for_superusers_only(
     assert 'href="?published__exact=1"' in html
     assert 'href="?published__exact=0&amp;year=2024"' in html
     assert 'href="?published__exact=0&amp;synthetic__exact=1"' in html
-    change = f"/admin/monitoring/survey/{survey.pk}/change/"
+    change = f"/admin/surveys/survey/{survey.pk}/change/"
     page = client_staff_admin.get(change).content.decode()
     assert 'name="_save"' not in page and RELEASE in page
     assert client_staff_admin.post(change, {"published": "on"}).status_code == 403
-    assert client_staff_admin.get("/admin/monitoring/survey/add/").status_code == 403
-    assert (
-        client_staff_admin.get(f"/admin/monitoring/survey/{survey.pk}/delete/").status_code == 403
-    )
+    assert client_staff_admin.get("/admin/surveys/survey/add/").status_code == 403
+    assert client_staff_admin.get(f"/admin/surveys/survey/{survey.pk}/delete/").status_code == 403
     # Staff with model permissions are no superusers: surveys of every Land are not for them.
     staff = get_user_model().objects.create_user("staff", password=cast.password, is_staff=True)
     staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_survey"))
     client = Client()
     client.force_login(staff)
-    refused = client.get("/admin/monitoring/survey/")
+    refused = client.get("/admin/surveys/survey/")
     assert refused.status_code == 302 and refused["Location"].startswith("/admin/login/")
     survey.refresh_from_db()
     assert survey.published is False

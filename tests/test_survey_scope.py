@@ -14,9 +14,10 @@ import pytest
 from django.test import Client
 
 from ikoe.accounts.models import Membership, Role
-from ikoe.accounts.scope import forget_grants, survey_reach, visible_cells
-from ikoe.monitoring.models import IndicatorCell, Survey
-from ikoe.monitoring.surveys import import_survey
+from ikoe.accounts.scope import forget_grants
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.pipeline import import_survey
+from ikoe.surveys.scope import survey_reach, visible_cells
 from tests.test_survey_import import people, write_csv
 
 pytestmark = pytest.mark.django_db

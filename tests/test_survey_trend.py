@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from ikoe.monitoring.models import IndicatorCell, Survey
+from ikoe.surveys.models import IndicatorCell, Survey
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_the_overview_shows_the_change_between_years_with_its_test(client, land_
     survey(land_a, 2020, 150, 1000)
     survey(land_a, 2024, 217, 1000)
     survey(land_a, 2022, 1, 10, population="Polizei")  # another population: not in the trend
-    html = client.get(reverse("survey-overview", args=["a-2024"])).content.decode()
+    html = client.get(reverse("surveys:overview", args=["a-2024"])).content.decode()
     change = re.search(
         r"<caption>Veränderung zwischen den Befragungsjahren</caption>.*?</table>", html, re.S
     )
@@ -67,5 +67,5 @@ def test_the_overview_shows_the_change_between_years_with_its_test(client, land_
 
 def test_a_single_survey_has_no_trend_section(client, land_a):
     survey(land_a, 2024, 217, 1000)
-    html = client.get(reverse("survey-overview", args=["a-2024"])).content.decode()
+    html = client.get(reverse("surveys:overview", args=["a-2024"])).content.decode()
     assert "Veränderung zwischen den Befragungsjahren" not in html

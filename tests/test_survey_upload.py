@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ikoe.monitoring.models import IndicatorCell, Survey
-from ikoe.monitoring.surveys import restricted_dir
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.pipeline import restricted_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def upload(client: Client, path: Path, **fields: object):
         **fields,
     }
     with path.open("rb") as survey_file:
-        return client.post(reverse("survey-upload"), {"survey_file": survey_file, **data})
+        return client.post(reverse("surveys:upload"), {"survey_file": survey_file, **data})
 
 
 def mapping_url(response) -> str:
@@ -120,27 +120,27 @@ def restricted_files() -> list[Path]:
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client_anonymous):
-    for url in (reverse("survey-upload"), "/befragungen/hochladen/abc/zuordnung/"):
+    for url in (reverse("surveys:upload"), "/befragungen/hochladen/abc/zuordnung/"):
         response = client_anonymous.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
 
 
 def test_a_viewer_of_land_b_is_refused(client_viewer_b, survey_csv):
-    assert client_viewer_b.get(reverse("survey-upload")).status_code == 403
+    assert client_viewer_b.get(reverse("surveys:upload")).status_code == 403
     assert upload(client_viewer_b, survey_csv).status_code == 403
     assert client_viewer_b.get("/befragungen/hochladen/abc/zuordnung/").status_code == 403
     assert not Survey.objects.exists()
 
 
 def test_an_agency_editor_is_refused_too(client_editor_a):
-    assert client_editor_a.get(reverse("survey-upload")).status_code == 403
+    assert client_editor_a.get(reverse("surveys:upload")).status_code == 403
 
 
 def test_the_upload_form_is_labelled_grouped_and_names_the_lands_of_the_data_steward(
     client_data_steward_a,
 ):
-    html = client_data_steward_a.get(reverse("survey-upload")).content.decode()
+    html = client_data_steward_a.get(reverse("surveys:upload")).content.decode()
 
     assert html.count("<fieldset>") == 3 and "<legend>Files</legend>" in html
     assert '<label for="id_survey_file">Survey file</label>' in html
@@ -163,7 +163,7 @@ def test_the_data_steward_of_land_a_uploads_a_german_csv_with_own_column_names_a
     response = client_data_steward_a.post(url, {**mapping_post(html, CHOICES), "import": ""})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("survey-diagnostics", args=["be-2024"])
+    assert response["Location"] == reverse("surveys:diagnostics", args=["be-2024"])
     survey = Survey.objects.get(name="be-2024")
     assert (survey.land, survey.year, survey.respondents) == (land_a, 2024, 60)
     assert survey.title == "Beschäftigtenbefragung Berlin 2024"
@@ -450,7 +450,7 @@ def test_the_pending_upload_belongs_to_its_session_and_can_be_cancelled(
 
     assert client_coordinator_a.get(url).status_code == 404
     response = client_data_steward_a.post(url, {"cancel": ""})
-    assert response["Location"] == reverse("survey-upload")
+    assert response["Location"] == reverse("surveys:upload")
     assert pending_files(settings) == []
     assert client_data_steward_a.get(url).status_code == 404
 
@@ -476,7 +476,7 @@ def test_pending_uploads_older_than_a_day_are_deleted_on_the_next_upload(
 def test_csrf_protection_is_on(cast, data_steward_a, survey_csv):
     client = Client(enforce_csrf_checks=True)
     client.force_login(data_steward_a)
-    page = client.get(reverse("survey-upload")).content.decode()
+    page = client.get(reverse("surveys:upload")).content.decode()
 
     assert 'name="csrfmiddlewaretoken"' in page
     assert upload(client, survey_csv).status_code == 403

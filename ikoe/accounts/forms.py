@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Membership, Role
-from ikoe.monitoring.models import Organisation
+from ikoe.organisations.models import Organisation
 
 # The roles a membership of one Land can have (the nationwide ones have no Land).
 LAND_ROLES: tuple[Role, ...] = (Role.VIEWER, Role.EDITOR, Role.DATA_STEWARD, Role.COORDINATOR)

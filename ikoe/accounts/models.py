@@ -31,7 +31,7 @@ class Membership(models.Model):
         related_name="memberships",
     )
     land = models.ForeignKey(
-        "monitoring.Organisation",
+        "organisations.Organisation",
         verbose_name=_("Land"),
         null=True,
         blank=True,
@@ -41,7 +41,7 @@ class Membership(models.Model):
         help_text=_("Empty only for federal coordinators and administrators."),
     )
     agency = models.ForeignKey(
-        "monitoring.Organisation",
+        "organisations.Organisation",
         verbose_name=_("agency"),
         null=True,
         blank=True,

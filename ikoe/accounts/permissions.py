@@ -8,7 +8,7 @@ without a rule.
 
 Register a new URL by adding one line here, e.g.::
 
-    "monitoring:survey-detail": LOGIN,
+    "surveys:overview": PUBLIC,
     "measures:measure-edit": ROLE(Role.EDITOR),
 
 The rule decides who may reach the view at all. Which rows a user then sees is decided inside the
@@ -121,21 +121,21 @@ def ROLE(role: Role | str) -> Rule:  # noqa: N802 - reads like the other rule co
 PERMISSIONS: dict[str, Rule] = {
     # Public pages
     "home": PUBLIC,
-    "laendervergleich": PUBLIC,
+    "benchmarks:laendervergleich": PUBLIC,
     "set_language": PUBLIC,
     # Staff surveys: pages scope their rows (the public sees released surveys only)
-    "survey-list": PUBLIC,
-    "survey-overview": PUBLIC,
-    "survey-organisation": PUBLIC,
+    "surveys:list": PUBLIC,
+    "surveys:overview": PUBLIC,
+    "surveys:organisation": PUBLIC,
     # LOGIN, not ROLE: the view answers 404 outside the data steward's Land, as for any
     # unreleased object of another Land.
-    "survey-diagnostics": LOGIN,
+    "surveys:diagnostics": LOGIN,
     # Release to the public: coordinators only (others get 403, or the login page); the view
     # answers 404 outside the coordinator's Land, whether or not the survey is released.
-    "survey-release": ROLE(Role.COORDINATOR),
+    "surveys:release": ROLE(Role.COORDINATOR),
     # Survey upload: the views check that the file's Land is one the user is data steward for
-    "survey-upload": ROLE(Role.DATA_STEWARD),
-    "survey-upload-mapping": ROLE(Role.DATA_STEWARD),
+    "surveys:upload": ROLE(Role.DATA_STEWARD),
+    "surveys:upload-mapping": ROLE(Role.DATA_STEWARD),
     # Accounts
     "login": PUBLIC,
     "logout": PUBLIC,
@@ -145,11 +145,11 @@ PERMISSIONS: dict[str, Rule] = {
     "password_reset_complete": PUBLIC,
     # Memberships: the views answer 404 for a Land the coordinator does not manage
     # (ikoe.accounts.scope.managed_lands: their own Land; every Land for the federal level).
-    "member-lands": ROLE(Role.COORDINATOR),
-    "member-list": ROLE(Role.COORDINATOR),
-    "member-add": ROLE(Role.COORDINATOR),
-    "member-change": ROLE(Role.COORDINATOR),
-    "member-remove": ROLE(Role.COORDINATOR),
+    "accounts:member-lands": ROLE(Role.COORDINATOR),
+    "accounts:member-list": ROLE(Role.COORDINATOR),
+    "accounts:member-add": ROLE(Role.COORDINATOR),
+    "accounts:member-change": ROLE(Role.COORDINATOR),
+    "accounts:member-remove": ROLE(Role.COORDINATOR),
     # REST API (/api/v1/): reading is public; every endpoint scopes its rows itself.
     "api-1.0.0:*": PUBLIC_READ,
     # Django admin

@@ -14,14 +14,14 @@ The last two always reach every Land. Reading works like this:
 - an agency-scoped member sees rows of their agency and of the units below it – not the Land's
   own rows that belong to no agency, since Land-wide aggregates contain other agencies' staff;
   rows that belong to a Land only (a model without ``agency_field``, such as a survey itself) are
-  read through the Land, and their figures are narrowed by :func:`survey_reach`;
+  read through the Land, and their figures are narrowed by :func:`ikoe.surveys.scope.survey_reach`;
 - federal coordinators and administrators see everything.
 
 Changing (``role=`` given) needs that role within reach; released rows grant nothing, and an
 agency-scoped member cannot change the Land's own rows.
 
 The figures of one survey (its protected cells, the pages built from them, the API) are read
-through :func:`survey_reach` and :func:`visible_cells`: the whole survey for members of its Land,
+through :func:`ikoe.surveys.scope.survey_reach` and :func:`ikoe.surveys.scope.visible_cells`: the whole survey for members of its Land,
 the federal level and – once released – everyone; for an agency-scoped member of an unreleased
 survey only the cells of their agency's subtree.
 
@@ -48,8 +48,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ikoe.accounts.models import NATIONWIDE_ROLES, Membership, Role
-from ikoe.monitoring.models import IndicatorCell, Organisation, Survey, SurveyRelease
-from ikoe.monitoring.organisations import subtree_ids
+from ikoe.organisations.models import Organisation
+from ikoe.organisations.services import subtree_ids
 
 M = TypeVar("M", bound=models.Model)
 
@@ -234,70 +234,6 @@ def visible_organisations(
     return qs.filter(allowed)
 
 
-@dataclass(frozen=True)
-class Reach:
-    """What of one survey a user may read: the whole survey, or the subtrees of some agencies.
-
-    ``agencies`` are the agencies of a limited reach (their pages are the ones the member may
-    open), ``codes`` the codes of these agencies and of every unit below them.
-    """
-
-    whole: bool
-    agencies: tuple[Organisation, ...] = ()
-    codes: frozenset[str] = frozenset()
-
-    def covers(self, organisation: Organisation) -> bool:
-        """Whether the figures of ``organisation`` (and everything below it) are in reach."""
-        return self.whole or organisation.code in self.codes
-
-    def cells(self, qs: QuerySet[IndicatorCell]) -> QuerySet[IndicatorCell]:
-        """The cells of ``qs`` in reach: for a limited reach, those whose agency or unit lies in
-        one of the agencies' subtrees. Cells of the Land or a ministry as a whole, and of
-        respondents counted directly at a ministry, contain staff of other agencies."""
-        if self.whole:
-            return qs
-        return qs.filter(Q(dims__agency__in=self.codes) | Q(dims__unit__in=self.codes))
-
-
-WHOLE = Reach(whole=True)
-
-
-def survey_reach(user: Any, survey: Survey, role: Role | str | None = None) -> Reach | None:
-    """What of ``survey`` the user may read (with ``role``: read as that role), or ``None``.
-
-    A released survey is whole for everyone when reading; with ``role`` (e.g. the diagnostics,
-    for data stewards) release grants nothing. Members of the survey's Land and nationwide
-    roles reach the whole survey; agency-scoped members only their agencies' subtrees.
-    """
-    if role is None and survey.published:
-        return WHOLE
-    need = RANK[Role(role or Role.VIEWER)]
-    relevant = [
-        g for g in grants(user) if g.rank >= need and (g.nationwide or g.land_id == survey.land_id)
-    ]
-    if not relevant:
-        return None
-    if any(g.agency_id is None for g in relevant):
-        return WHOLE
-    ids: set[int] = set()
-    for g in relevant:
-        ids |= g.subtree
-    agency_ids = {g.agency_id for g in relevant}
-    orgs = list(Organisation.objects.filter(pk__in=ids).order_by("name"))
-    return Reach(
-        whole=False,
-        agencies=tuple(o for o in orgs if o.pk in agency_ids),
-        codes=frozenset(o.code for o in orgs),
-    )
-
-
-def visible_cells(user: Any, survey: Survey) -> QuerySet[IndicatorCell]:
-    """The protected cells of ``survey`` the user may read (none when the survey is out of scope)."""
-    reach = survey_reach(user, survey)
-    cells = IndicatorCell.objects.filter(survey=survey)
-    return cells.none() if reach is None else reach.cells(cells)
-
-
 def manages_members(user: Any) -> bool:
     """Whether the user manages the memberships of at least one Land (see :func:`managed_lands`)."""
     return any(g.rank >= RANK[Role.COORDINATOR] and g.agency_id is None for g in grants(user))
@@ -313,16 +249,10 @@ def managed_lands(user: Any) -> QuerySet[Organisation]:
     return lands.filter(pk__in={g.land_id for g in relevant})
 
 
-# Models whose scope is not declared on their own queryset (they predate ScopedQuerySet).
+# Models whose scope is not declared on their own queryset (organisations sit below accounts,
+# so their model cannot use ScopedQuerySet).
 SCOPE_RULES: dict[type[models.Model], Callable[..., QuerySet[Any]]] = {
     Organisation: lambda qs, user, role=None: visible_organisations(user, role, qs),
-    Survey: lambda qs, user, role=None: scope_queryset(
-        qs, user, land_field="land", published_field="published", role=role
-    ),
-    # Who released a survey is never public, also when the survey is.
-    SurveyRelease: lambda qs, user, role=None: scope_queryset(
-        qs, user, land_field="survey__land", role=role
-    ),
 }
 
 

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from ikoe.accounts.forms import AddMembershipForm, ChangeMembershipForm
 from ikoe.accounts.models import Membership
 from ikoe.accounts.scope import managed_lands, manages_members
-from ikoe.monitoring.models import Organisation
-from ikoe.monitoring.upload_views import form_error_summary
+from ikoe.organisations.models import Organisation
+from ikoe.surveys.upload_views import form_error_summary
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def _membership(request: HttpRequest, land: Organisation, pk: int) -> Membership
 def member_lands(request: HttpRequest) -> HttpResponse:
     lands = managed_lands(request.user).annotate(members=Count("land_memberships"))
     if len(lands) == 1:
-        return redirect("member-list", land=lands[0].code)
+        return redirect("accounts:member-list", land=lands[0].code)
     return render(request, "accounts/member_lands.html", {"lands": lands.order_by("name")})
 
 
@@ -111,7 +111,7 @@ def member_add(request: HttpRequest, land: str) -> HttpResponse:
                 _("%(person)s now has the role %(role)s.")
                 % {"person": _person(user), "role": membership.get_role_display()},
             )
-        return redirect("member-list", land=organisation.code)
+        return redirect("accounts:member-list", land=organisation.code)
     return render(
         request,
         "accounts/member_form.html",
@@ -138,7 +138,7 @@ def member_change(request: HttpRequest, land: str, pk: int) -> HttpResponse:
             _("The membership of %(person)s was changed: %(membership)s.")
             % {"person": _person(membership.user), "membership": _describe(membership)},
         )
-        return redirect("member-list", land=organisation.code)
+        return redirect("accounts:member-list", land=organisation.code)
     return render(
         request,
         "accounts/member_form.html",
@@ -164,7 +164,7 @@ def member_remove(request: HttpRequest, land: str, pk: int) -> HttpResponse:
             _("The membership of %(person)s (%(membership)s) was removed.")
             % {"person": person, "membership": description},
         )
-        return redirect("member-list", land=organisation.code)
+        return redirect("accounts:member-list", land=organisation.code)
     return render(
         request,
         "accounts/member_remove.html",

@@ -16,17 +16,13 @@ from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints
 
-from ikoe.accounts.scope import (
-    get_object_for_user_or_404,
-    survey_reach,
-    visible,
-    visible_cells,
-    visible_organisations,
-)
+from ikoe.accounts.scope import get_object_for_user_or_404, visible, visible_organisations
+from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
+from ikoe.benchmarks.services import YEAR_MAX, YEAR_MIN
 from ikoe.errors import excerpt
 from ikoe.formats import fmt
-from ikoe.monitoring.benchmarks import YEAR_MAX, YEAR_MIN
-from ikoe.monitoring.models import Benchmark, BenchmarkDataset, IndicatorCell, Survey
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.scope import survey_reach, visible_cells
 
 MAX_LIMIT = 1000  # items per page
 MAX_OFFSET = 1_000_000_000  # far beyond any table, well inside the databases' integers

@@ -44,7 +44,7 @@ def _years(years: list[int]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ikoe.monitoring.benchmarks import import_benchmark_file, summarise
+    from ikoe.benchmarks.services import import_benchmark_file, summarise
 
     try:
         dataset = import_benchmark_file(args.file, name=args.name)

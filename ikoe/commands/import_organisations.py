@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ikoe.monitoring.organisations import import_organisations
+    from ikoe.organisations.services import import_organisations
 
     try:
         result = import_organisations(args.file)

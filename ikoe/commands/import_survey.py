@@ -68,8 +68,8 @@ def _trim(text: str) -> tuple[float, float]:
 
 def run(args: argparse.Namespace) -> int:
     from ikoe.ingest.mapping import load_mapping
-    from ikoe.monitoring.release import ended_by_import
-    from ikoe.monitoring.surveys import import_survey
+    from ikoe.surveys.pipeline import import_survey
+    from ikoe.surveys.release import ended_by_import
 
     mapping = load_mapping(args.mapping) if args.mapping else None
     trim = _trim(args.trim) if args.trim else None

@@ -86,9 +86,10 @@ def _clean(value: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from ikoe.errors import ImportFailed
-    from ikoe.monitoring.models import Survey
-    from ikoe.monitoring.publication import PublicationRules
-    from ikoe.monitoring.surveys import (
+    from ikoe.reports.csv import write_csv
+    from ikoe.stats.disclosure import ProtectionFailed
+    from ikoe.surveys.models import Survey
+    from ikoe.surveys.pipeline import (
         DEFINITION_CODES,
         DIMENSIONS,
         BenchmarkChoice,
@@ -96,8 +97,7 @@ def run(args: argparse.Namespace) -> int:
         compute_table,
         load_frame,
     )
-    from ikoe.reports.csv import write_csv
-    from ikoe.stats.disclosure import ProtectionFailed
+    from ikoe.surveys.publication import PublicationRules
 
     by = list(dict.fromkeys(d.strip() for d in args.by.split(",") if d.strip()))
     unknown = [d for d in by if d not in DIMENSIONS]

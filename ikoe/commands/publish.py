@@ -26,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ikoe.commands.import_survey import print_disclosure
     from ikoe.errors import ImportFailed
-    from ikoe.monitoring.models import Survey
-    from ikoe.monitoring.surveys import needs_republishing, republish
+    from ikoe.surveys.models import Survey
+    from ikoe.surveys.pipeline import needs_republishing, republish
 
     surveys = list(Survey.objects.select_related("land").order_by("name"))
     if args.survey:

@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ikoe.accounts.models import Role
     from ikoe.accounts.scope import has_role
-    from ikoe.monitoring.models import Survey
-    from ikoe.monitoring.release import Channel, ReleaseRefused, operator_name, set_release
+    from ikoe.surveys.models import Survey
+    from ikoe.surveys.release import Channel, ReleaseRefused, operator_name, set_release
 
     survey = Survey.objects.select_related("land").filter(name=args.survey).first()
     if survey is None:

@@ -1,0 +1,47 @@
+"""The Ländervergleich: one measure and year for all Länder, as a table and a chart."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ikoe.benchmarks.comparison import (
+    available_series,
+    build_comparison,
+    comparison_chart,
+    default_reference,
+    pick,
+)
+
+
+def laendervergleich(request: HttpRequest) -> HttpResponse:
+    all_series = available_series()
+    if not all_series:
+        return render(request, "benchmarks/laendervergleich.html", {"all_series": []})
+    series = pick(all_series, request.GET.get("series")) or all_series[0]
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = series.years[-1]
+    if year not in series.years:
+        year = series.years[-1]
+    population = [s for s in all_series if s.is_population]
+    ref_key = request.GET.get("ref", "")
+    if ref_key == "none" or not series.is_public_service:
+        reference = None
+    else:
+        reference = pick(population, ref_key) or default_reference(series, year, all_series)
+    comparison = build_comparison(series, year, reference)
+    chart, chart_title = comparison_chart(series, year, comparison)
+    context = {
+        "all_series": all_series,
+        "population_series": population,
+        "series": series,
+        "year": year,
+        "comparison": comparison,
+        "chart": chart,
+        "chart_title": chart_title,
+        "is_percent": series.unit == "%",
+        "ref_key": reference.key if reference else "none",
+    }
+    return render(request, "benchmarks/laendervergleich.html", context)

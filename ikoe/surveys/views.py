@@ -1,0 +1,556 @@
+"""Survey pages: Land overview, organisation page, diagnostics for data stewards, upload.
+
+Every page reads protected cells (IndicatorCell) only; nothing here touches respondent rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ikoe.accounts.models import Role
+from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
+from ikoe.benchmarks.models import Benchmark
+from ikoe.formats import fmt
+from ikoe.labels import (
+    CODE_ORDER,
+    DIMENSION_LABELS,
+    FLAG_LABELS,
+    FLAG_SHORT,
+    SURVEY_DEFINITION_LABELS,
+    code_label,
+    definition_label,
+    measure_label,
+)
+from ikoe.organisations.models import Organisation
+from ikoe.reports.charts import Bar, bar_chart
+from ikoe.reports.templatetags.ikoe import pct
+from ikoe.stats.representation import assess
+from ikoe.stats.trends import trend
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.publication import REASONS, PublicationRules
+from ikoe.surveys.scope import Reach, survey_reach
+from ikoe.surveys.upload_views import steward_lands
+
+
+def visible_surveys(user: Any):  # type: ignore[no-untyped-def]
+    return visible(Survey.objects.select_related("land"), user)
+
+
+def get_survey(request: HttpRequest, name: str) -> Survey:
+    return get_object_for_user_or_404(visible_surveys(request.user), request.user, name=name)
+
+
+def get_reach(request: HttpRequest, survey: Survey) -> Reach:
+    """What of a survey the user may read; the survey itself was found in their scope."""
+    reach = survey_reach(request.user, survey)
+    if reach is None:  # pragma: no cover - get_survey answers 404 first
+        raise Http404
+    return reach
+
+
+# Respondents counted at the level above, e.g. staff of the ministry itself in a table of agencies.
+UNASSIGNED = {
+    "ministry": gettext_lazy("directly at Land level (no ministry given)"),
+    "agency": gettext_lazy("directly at the ministry (no agency given)"),
+    "unit": gettext_lazy("directly at the agency (no unit given)"),
+}
+
+
+@dataclass
+class Row:
+    """One cell as a table row, with representation against the benchmark."""
+
+    label: str
+    cell: IndicatorCell
+    code: str | None = None
+    link: str = ""
+    gap_pp: float | None = None
+    index: float | None = None
+    shortfall: float | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def flag_labels(self) -> list[tuple[str, str]]:
+        """(short name, explanation) of each flag."""
+        return [(str(FLAG_SHORT.get(f, f)), str(FLAG_LABELS.get(f, f))) for f in self.flags]
+
+
+def _benchmarks(survey: Survey) -> list[Benchmark]:
+    return list(
+        Benchmark.objects.filter(
+            region_code__in=[survey.land.code, "DE"], unit="%", value__isnull=False
+        )
+        .exclude(measure__in=["administration_staff_survey_share"])
+        .order_by("region_code", "measure", "-year")
+    )
+
+
+def _represent(rows: list[Row], benchmark: float | None) -> None:
+    published = [r for r in rows if r.cell.status == "published" and r.cell.share is not None]
+    if not benchmark or not published:
+        return
+    cells = [r.cell for r in published]
+    weighted = cells[0].weighted
+    table = assess(
+        np.array([c.share for c in cells], dtype=float),
+        benchmark,
+        yes=None if weighted else np.array([c.yes for c in cells], dtype=float),
+        declared=np.array(
+            [(c.effective_n if weighted else c.declared) or 0 for c in cells], dtype=float
+        ),
+        basis=np.array(
+            [(c.headcount if weighted else c.declared) or 0 for c in cells], dtype=float
+        ),
+        exact_counts=not weighted,
+    )
+    for row, rec in zip(published, table.iter_rows(named=True), strict=True):
+        row.gap_pp, row.index, row.shortfall = rec["gap_pp"], rec["index"], rec["shortfall"]
+        row.flags = list(rec["flags"] or [])
+
+
+def _cells(
+    cells: QuerySet[IndicatorCell], table: str, definition: str, **dims: str
+) -> list[IndicatorCell]:
+    """The cells of one table from ``cells`` (the survey's cells in the user's reach)."""
+    found = cells.filter(table=table, definition=definition)
+    return [c for c in found if all(c.dims.get(k) == v for k, v in dims.items())]
+
+
+def _rows_by(
+    cells: QuerySet[IndicatorCell],
+    dimension: str,
+    table: str,
+    definition: str,
+    names: dict[str, str],
+    **dims: str,
+) -> list[Row]:
+    cells_of_table = _cells(cells, table, definition, **dims)
+    order = CODE_ORDER.get(dimension)
+    if order:
+        rank = {code: i for i, code in enumerate(order)}
+        cells_of_table.sort(key=lambda c: rank.get(str(c.dims.get(dimension)).lower(), len(order)))
+    else:
+        cells_of_table.sort(key=lambda c: names.get(c.dims.get(dimension) or "", "~"))
+    rows = []
+    for c in cells_of_table:
+        code = c.dims.get(dimension)
+        if dimension in ("ministry", "agency", "unit", "land"):
+            label = (
+                names.get(code, code) if code else str(UNASSIGNED.get(dimension, _("not assigned")))
+            )
+        else:
+            label = code_label(dimension, code)
+        rows.append(Row(label=label, cell=c, code=code))
+    return rows
+
+
+def _chart(
+    rows: list[Row], title: str, ident: str, benchmark: float | None, benchmark_label: str
+) -> str:
+    bars = [Bar(r.label, 100 * (r.cell.share or 0)) for r in rows if r.cell.share is not None]
+    if benchmark:
+        bars.append(Bar(benchmark_label, 100 * benchmark, highlight=True))
+    if not bars:
+        return ""
+    description = "; ".join(f"{b.label}: {pct(b.value / 100)} %" for b in bars)
+    return bar_chart(
+        bars, title=title, description=description, value_title=_("Share in %"), ident=ident
+    )
+
+
+def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, Any]:
+    definitions = survey.diagnostics.get("definitions_derived", [])
+    definition = request.GET.get("definition") or (definitions[0] if definitions else "")
+    if definition not in definitions:
+        definition = definitions[0] if definitions else ""
+    benchmarks = _benchmarks(survey)
+    chosen = None
+    try:
+        wanted = int(request.GET.get("benchmark", ""))
+        chosen = next((b for b in benchmarks if b.pk == wanted), None)
+    except ValueError:
+        pass
+    if chosen is None:
+        chosen = next(
+            (
+                b
+                for b in benchmarks
+                if b.region_code == survey.land.code and b.measure == "population_share"
+            ),
+            None,
+        )
+    share = (chosen.value or 0) / 100 if chosen else None
+    label = _("Benchmark: %(what)s %(year)s") % {
+        "what": measure_label(chosen.measure, chosen.measure_label) if chosen else "",
+        "year": chosen.year if chosen else "",
+    }
+    short = _("Benchmark (%(year)s)") % {"year": chosen.year if chosen else ""}
+    custom_text = request.GET.get("custom", "").strip()
+    custom_error = ""
+    if custom_text:
+        try:
+            value = float(custom_text.replace(",", "."))
+        except ValueError:
+            value = -1.0
+        if 0 < value < 100:
+            share, chosen = value / 100, None
+            label = short = _("Own benchmark")
+        else:
+            custom_error = _("Enter a percentage between 0 and 100, such as %(example)s.") % {
+                "example": fmt(25.5, 1)
+            }
+    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
+    names[survey.land.code] = survey.land.name
+    return {
+        "survey": survey,
+        "reach": reach,
+        "cells": reach.cells(IndicatorCell.objects.filter(survey=survey)),
+        "definition": definition,
+        "definition_label": SURVEY_DEFINITION_LABELS.get(definition, definition),
+        "definitions": [(d, SURVEY_DEFINITION_LABELS.get(d, d)) for d in definitions],
+        "benchmarks": [
+            (
+                b,
+                f"{b.region_name}: {measure_label(b.measure, b.measure_label)}, {definition_label(b.definition)}, {b.year} ({fmt(b.value, 1)} %)",
+            )
+            for b in benchmarks
+        ],
+        "benchmark": chosen,
+        "benchmark_share": share,
+        "benchmark_label": label,
+        "benchmark_short": short,
+        "custom": custom_text,
+        "custom_error": custom_error,
+        "names": names,
+        "symbols_used": [],
+        "disclosure_rules": _disclosure_rules(survey),
+        "can_see_diagnostics": survey_reach(request.user, survey, Role.DATA_STEWARD) is not None,
+        "can_release": has_role(request.user, Role.COORDINATOR, land=survey.land),
+    }
+
+
+def _disclosure_rules(survey: Survey) -> dict[str, Any]:
+    """The rules the survey's cells were protected with, for the footnote."""
+    rules = PublicationRules.of_survey(survey.diagnostics)
+    return {
+        "k": rules.min_count,
+        "n_min": rules.share_base,
+        "rate": fmt(100 * rules.min_declaration_rate, 0),
+        "width": fmt(rules.width, 0),
+    }
+
+
+def survey_list(request: HttpRequest) -> HttpResponse:
+    surveys = list(visible_surveys(request.user).order_by("land__name", "-year"))
+    limited = False
+    for s in surveys:
+        reach = survey_reach(request.user, s)
+        # The Land's respondent count is a Land-wide figure: only for those who reach the whole.
+        s.land_totals = reach is not None and reach.whole  # type: ignore[attr-defined]
+        limited = limited or not s.land_totals  # type: ignore[attr-defined]
+    # Importing needs the data steward role for a whole Land (the file's Land).
+    can_upload = bool(steward_lands(request.user))
+    return render(
+        request,
+        "surveys/survey_list.html",
+        {"surveys": surveys, "can_upload": can_upload, "limited": limited},
+    )
+
+
+def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
+    survey = get_survey(request, name)
+    reach = get_reach(request, survey)
+    if not reach.whole:
+        return _reach_page(request, survey, reach)
+    ctx = _context(request, survey, reach)
+    d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
+    cells = ctx["cells"]
+    total = _rows_by(cells, "land", "land", d, names)
+    sections = []
+    for dimension, table in (
+        ("career_group", "land × career_group"),
+        ("ministry", "land × ministry"),
+        ("gender", "land × gender"),
+        ("age_group", "land × age_group"),
+        ("employment", "land × employment"),
+        ("leadership", "land × leadership"),
+    ):
+        rows = _rows_by(cells, dimension, table, d, names)
+        if not rows:
+            continue
+        _represent(rows, b)
+        if dimension == "ministry":
+            for r in rows:
+                if r.code:
+                    r.link = f"organisation/{r.code}/"
+        title = _("Share with a migration background by %(dimension)s") % {
+            "dimension": DIMENSION_LABELS[dimension]
+        }
+        sections.append(
+            {
+                "id": dimension,
+                "heading": DIMENSION_LABELS[dimension],
+                "rows": rows,
+                "chart": _chart(rows, title, f"chart-{dimension}", b, ctx["benchmark_short"]),
+                "chart_title": title,
+            }
+        )
+    _represent(total, b)
+    trend_rows, changes = _trend(request, survey, d)
+    return render(
+        request,
+        "surveys/survey_overview.html",
+        {
+            **ctx,
+            "total": total[0] if total else None,
+            "sections": sections,
+            "trend": trend_rows,
+            "changes": changes,
+        },
+    )
+
+
+def _reach_page(request: HttpRequest, survey: Survey, reach: Reach) -> HttpResponse:
+    """The overview for a member limited to agencies: an unreleased survey's Land-wide figures
+    contain other agencies' staff, so the member goes to their agency's page (or chooses one of
+    their agencies) instead."""
+    with_results = {
+        a.code
+        for a in reach.agencies
+        if IndicatorCell.objects.filter(
+            survey=survey, table="land × ministry × agency", dims__agency=a.code
+        ).exists()
+    }
+    if len(reach.agencies) == 1 and with_results:
+        url = reverse("surveys:organisation", args=[survey.name, reach.agencies[0].code])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    return render(
+        request,
+        "surveys/survey_reach.html",
+        {
+            "survey": survey,
+            "agencies": [(a, a.code in with_results) for a in reach.agencies],
+        },
+    )
+
+
+def _trend(
+    request: HttpRequest, survey: Survey, definition: str
+) -> tuple[list[Row], list[dict[str, Any]]]:
+    """The Land's share in every survey of the same population whose Land-wide figures the user
+    may read, and the changes between consecutive years with their test, computed from
+    published cells only."""
+    same = (
+        visible_surveys(request.user)
+        .filter(land=survey.land, population=survey.population)
+        .order_by("year")
+    )
+    rows = []
+    for other in same:
+        reach = survey_reach(request.user, other)
+        if reach is None or not reach.whole:
+            continue  # an unreleased survey the user reaches only in part
+        cell = IndicatorCell.objects.filter(
+            survey=other, table="land", definition=definition
+        ).first()
+        if cell is not None:
+            link = "" if other.pk == survey.pk else reverse("surveys:overview", args=[other.name])
+            rows.append(Row(label=str(other.year), cell=cell, link=link))
+    if len(rows) < 2:
+        return [], []
+    # A published share always comes with its published counts.
+    published = [
+        r for r in rows if r.cell.share is not None and r.cell.declared and r.cell.respondents
+    ]
+    changes: list[dict[str, Any]] = []
+    if len(published) >= 2:
+        table = trend(
+            pl.DataFrame(
+                {
+                    "year": [int(r.label) for r in published],
+                    "share": [r.cell.share for r in published],
+                    "se": [r.cell.se for r in published],
+                    "yes": [r.cell.yes for r in published],
+                    "declared": [r.cell.declared for r in published],
+                    "ci_method": ["logit" if r.cell.weighted else "wilson" for r in published],
+                    "declaration_rate": [
+                        (r.cell.declared or 0) / (r.cell.respondents or 1) for r in published
+                    ],
+                },
+                schema_overrides={"se": pl.Float64, "yes": pl.Int64},
+            )
+        )
+        changes = list(table.iter_rows(named=True))
+    return rows, changes
+
+
+def organisation_page(request: HttpRequest, name: str, code: str) -> HttpResponse:
+    survey = get_survey(request, name)
+    if "\x00" in code:  # no code has it, and PostgreSQL refuses to compare with it
+        raise Http404
+    reach = get_reach(request, survey)
+    org = Organisation.objects.filter(code=code, land=survey.land).first()
+    # Out of reach answers like an organisation that does not exist.
+    if org is None or not reach.covers(org):
+        raise Http404
+    ctx = _context(request, survey, reach)
+    d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
+    cells = ctx["cells"]
+    if org.kind == "ministry":
+        own = _cells(cells, "land × ministry", d, ministry=code)
+        children = _rows_by(cells, "agency", "land × ministry × agency", d, names, ministry=code)
+        ladder = _rows_by(
+            cells, "career_group", "land × ministry × career_group", d, names, ministry=code
+        )
+        for r in children:
+            if r.code:
+                r.link = f"../{r.code}/"
+    elif org.kind == "agency":
+        own = _cells(cells, "land × ministry × agency", d, agency=code)
+        children = []
+        ladder = _rows_by(
+            cells, "career_group", "land × ministry × agency × career_group", d, names, agency=code
+        )
+    else:
+        raise Http404
+    if not own:
+        raise Http404
+    total = [Row(label=org.name, cell=own[0])]
+    for rows in (total, children, ladder):
+        _represent(rows, b)
+    title = _("Share with a migration background by career group")
+    return render(
+        request,
+        "surveys/survey_organisation.html",
+        {
+            **ctx,
+            "organisation": org,
+            # (organisation, whether its page is in reach) for the breadcrumb
+            "parents": [(o, reach.covers(o)) for o in org.ancestors() if o.kind != "land"],
+            "overview_link": reach.whole or len(reach.agencies) > 1,
+            "total": total[0],
+            "total_rows": total,
+            "children": children,
+            "ladder": ladder,
+            "ladder_chart": _chart(ladder, title, "chart-ladder", b, ctx["benchmark_short"]),
+            "ladder_title": title,
+            "children_chart": _chart(
+                children,
+                _("Share with a migration background by agency"),
+                "chart-agencies",
+                b,
+                ctx["benchmark_short"],
+            ),
+        },
+    )
+
+
+def _suppression_summary(
+    cells: Any,
+) -> tuple[list[dict[str, Any]], list[tuple[str, int]]]:
+    """Per published table and definition: cells, published, primary, secondary; and how
+    often each reason occurs (a cell with two reasons counts for both)."""
+    per: dict[tuple[str, str], dict[str, Any]] = {}
+    by_reason: dict[str, int] = {}
+    for table, definition, status, reason in cells.values_list(
+        "table", "definition", "status", "reason"
+    ):
+        row = per.setdefault(
+            (table, definition),
+            {
+                "table": " × ".join(str(DIMENSION_LABELS.get(d, d)) for d in table.split(" × ")),
+                "definition": SURVEY_DEFINITION_LABELS.get(definition, definition),
+                "cells": 0,
+                "published": 0,
+                "primary": 0,
+                "secondary": 0,
+            },
+        )
+        row["cells"] += 1
+        row[status] = row.get(status, 0) + 1
+        for code in reason.split(","):
+            if code:
+                by_reason[code] = by_reason.get(code, 0) + 1
+    order = {name: i for i, name in enumerate(REASONS)}
+    reasons = [
+        (str(REASONS.get(code, code)), n)
+        for code, n in sorted(by_reason.items(), key=lambda item: order.get(item[0], 99))
+    ]
+    return [per[k] for k in sorted(per)], reasons
+
+
+def survey_summary(survey: Survey) -> dict[str, Any]:
+    """What the import found and how the tables were protected, as the diagnostics page and the
+    release page show it (``surveys/_survey_summary.html``, ``_disclosure_summary.html``):
+    respondents and response rate (from ``survey``), declared respondents and declaration rate
+    per definition, the weighting diagnostics and the summary of the disclosure control."""
+    diag = survey.diagnostics
+    declared = [
+        {
+            "definition": SURVEY_DEFINITION_LABELS.get(code, code),
+            "declared": n,
+            "rate": n / survey.respondents if survey.respondents else None,
+        }
+        for code, n in (diag.get("declared") or {}).items()
+    ]
+    return {
+        "survey": survey,
+        "declared": declared,
+        "weighting": diag.get("weighting") or {},
+        "disclosure": diag.get("disclosure") or {},
+    }
+
+
+def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
+    """What the import found, for data stewards of the survey's Land (and higher roles).
+
+    A data steward limited to agencies sees only their agencies' part: the response of their
+    agencies and units and the suppression of the cells in their reach. The Land-wide parts
+    (file, rows, weighting, the protection of the whole system, answers per question) describe
+    every agency's respondents and stay with the Land's data stewards.
+    """
+    survey = get_survey(request, name)
+    reach = survey_reach(request.user, survey, Role.DATA_STEWARD)
+    if reach is None:
+        raise Http404
+    diag = survey.diagnostics
+    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
+    staff = diag.get("staff_by_organisation") or {}
+    by_org = [
+        (
+            code,
+            names.get(code, code),
+            n,
+            staff.get(code),
+            n / staff[code] if staff.get(code) else None,
+        )
+        for code, n in diag.get("respondents_by_organisation", {}).items()
+        if reach.whole or code in reach.codes
+    ]
+    cells = reach.cells(IndicatorCell.objects.filter(survey=survey))
+    publications, reasons = _suppression_summary(cells)
+    return render(
+        request,
+        "surveys/survey_diagnostics.html",
+        {
+            **(survey_summary(survey) if reach.whole else {"survey": survey}),
+            "reach": reach,
+            "diag": diag if reach.whole else {},
+            "by_org": by_org,
+            "publications": publications,
+            "reasons": reasons,
+            "cell_count": cells.count(),
+            "can_release": has_role(request.user, Role.COORDINATOR, land=survey.land),
+        },
+    )
