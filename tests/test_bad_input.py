@@ -651,7 +651,7 @@ def test_every_reader_quotes_an_excerpt(tmp_path, cast):
     )
     genesis = tmp_path / "12411-0002_de_flat.csv"
     genesis.write_text(flat.replace(";10089292;", f";{huge};", 1), encoding="utf-8-sig")
-    from ikoe.benchmarks.services import read_benchmark_file
+    from ikoe.ingest.benchmarks import read_benchmark_file
     from ikoe.ingest.genesis import read_genesis
     from ikoe.ingest.mapping import load_mapping
 

@@ -18,9 +18,9 @@ from pydantic import StringConstraints
 
 from ikoe.accounts.scope import get_object_for_user_or_404, visible, visible_organisations
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
-from ikoe.benchmarks.services import YEAR_MAX, YEAR_MIN
 from ikoe.errors import excerpt
 from ikoe.formats import fmt
+from ikoe.ingest.benchmarks import YEAR_MAX, YEAR_MIN
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.scope import survey_reach, visible_cells
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,8 @@ import yaml
 from django.utils.translation import gettext as _
 
 from ikoe.errors import MAX_PROBLEMS, ImportFailed, ProblemList, excerpt
+from ikoe.ingest.text import fold as _fold
+from ikoe.ingest.text import header_key
 
 Kind = Literal["organisation", "code", "yes_no", "year", "id", "count"]
 
@@ -98,24 +99,6 @@ NO = ("nein", "no", "0", "false", "falsch")
 NO_ANSWER = ("k.a.", "k. a.", "keine angabe", "no answer")
 
 YEAR_MIN = 1900
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).strip().lower()
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, plain)
-    return text
-
-
-def header_key(name: str) -> str:
-    """How headers are compared.
-
-    >>> header_key("  Führungs_Kraft ")
-    'fuehrungs kraft'
-    >>> header_key("career-group") == header_key("Career Group")
-    True
-    """
-    return " ".join(re.sub(r"[_\-]", " ", _fold(name)).split())
 
 
 def value_key(value: str) -> str:

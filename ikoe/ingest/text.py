@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,3 +229,26 @@ def read_csv(path: str | Path, *, text: DecodedText | None = None) -> CsvTable:
         ) from exc
     assert header is not None
     return CsvTable(name, decoded.encoding, conventions, header, rows)
+
+
+def fold(text: str) -> str:
+    """Lower case, NFC, umlauts spelled out: the base of every comparison of headings.
+
+    >>> fold(" Größe ")
+    'groesse'
+    """
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, plain)
+    return text
+
+
+def header_key(name: str) -> str:
+    """How headings are compared everywhere (survey files, mappings, reference CSV).
+
+    >>> header_key("  Führungs_Kraft ")
+    'fuehrungs kraft'
+    >>> header_key("career-group") == header_key("Career Group")
+    True
+    """
+    return " ".join(re.sub(r"[_\-]", " ", fold(name)).split())

@@ -27,9 +27,9 @@ from ikoe.ingest.mapping import (
     RAW_ANSWERS,
     RESPONDENT_ID,
     SurveyMapping,
-    header_key,
     resolve_header,
 )
+from ikoe.ingest.text import header_key
 from ikoe.organisations.models import Organisation
 from ikoe.surveys.models import Survey
 from ikoe.surveys.pipeline import SURVEY_YEAR_MIN, latest_survey_year

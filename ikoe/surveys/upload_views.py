@@ -33,8 +33,9 @@ from django.utils.translation import ngettext
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role, visible, visible_lands
 from ikoe.errors import ImportFailed, Problem, excerpt
-from ikoe.ingest.mapping import ORGANISATION, SurveyMapping, header_key, load_mapping
+from ikoe.ingest.mapping import ORGANISATION, SurveyMapping, load_mapping
 from ikoe.ingest.survey import read_header, read_survey, read_totals
+from ikoe.ingest.text import header_key
 from ikoe.organisations.models import Organisation
 from ikoe.surveys.forms import (
     COLUMN_LABELS,
