@@ -18,18 +18,10 @@ import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ikoe.commands.protect import (
-    _cell,
-    _columns,
-    add_table_arguments,
-    format_number,
-    parse_dims,
-    read_bottom_table,
-    read_hierarchies,
-)
-from ikoe.errors import ImportFailed, ProblemList, excerpt
-from ikoe.ingest.text import parse_number, read_csv
-from ikoe.reports.csv import restore
+from ikoe.commands.protect import add_table_arguments, parse_dims
+from ikoe.errors import ImportFailed
+from ikoe.ingest.tables import read_bottom_table, read_hierarchies, read_protected
+from ikoe.reports.csv import format_number
 from ikoe.stats.disclosure import CellSystem, Rules, audit, count_flags
 
 HELP = gettext_lazy(
@@ -68,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     width = float(args.min_count if args.protection_width is None else args.protection_width)
     hierarchies = read_hierarchies(args.hierarchy, dims)
     table, _source = read_bottom_table(args.original, dims, args.count, hierarchies)
-    published, marked = _read_protected(args.protected, table, dims, args.count)
+    published, marked = read_protected(args.protected, table, dims, args.count)
     suppressed = ~published
     primary = (count_flags(table.values, Rules(min_count=args.min_count)) != 0) | marked
     system = CellSystem.from_table(table)
@@ -150,68 +142,3 @@ def _run(args: argparse.Namespace) -> int:
 
 def _fmt(x: float) -> str:
     return format_number(round(x, 6))
-
-
-def _read_protected(path: str, table, dims, count):  # type: ignore[no-untyped-def]
-    """Which cells the file publishes (a count is given) and which it marks ``primary``.
-
-    Cells of the complete table that the file does not list count as suppressed (the attacker
-    does not see them). A published count must equal the original.
-    """
-    csv_table = read_csv(path)
-    problems = ProblemList(file=csv_table.file)
-    columns = _columns(csv_table, [*dims, count], problems)
-    problems.raise_if_any()
-    status_col = csv_table.header.index("status") if "status" in csv_table.header else None
-    published = np.zeros(table.size, dtype=bool)
-    marked = np.zeros(table.size, dtype=bool)
-    seen = np.zeros(table.size, dtype=bool)
-    for row_no, row in csv_table.rows:
-        # The file was written by ikoe protect: codes that looked like formulas carry an apostrophe.
-        key = tuple(restore(_cell(row, columns[d])) for d in dims)
-        try:
-            cell = table.index(key)
-        except KeyError:
-            bad = next(
-                (d for d, c, h in zip(dims, key, table.hierarchies, strict=True) if c not in h),
-                dims[0],
-            )
-            problems.add(
-                "unknown-code",
-                _("The code “%(code)s” does not occur in the original table.")
-                % {"code": excerpt(key[dims.index(bad)])},
-                row=row_no,
-                column=bad,
-            )
-            continue
-        if seen[cell]:
-            problems.add("duplicate", _("This cell is listed twice."), row=row_no, column=dims[0])
-            continue
-        seen[cell] = True
-        raw = _cell(row, columns[count])
-        if status_col is not None and _cell(row, status_col) == "primary":
-            marked[cell] = True
-        if not raw:
-            continue
-        try:
-            value = parse_number(raw, csv_table.conventions.decimal)
-        except ValueError:
-            problems.add(
-                "number",
-                _("“%(value)s” is not a number.") % {"value": excerpt(raw)},
-                row=row_no,
-                column=count,
-            )
-            continue
-        if abs(value - table.values[cell]) > 1e-9 * max(1.0, abs(value)):
-            problems.add(
-                "value",
-                _("The published count %(published)s differs from the original %(original)s.")
-                % {"published": excerpt(raw), "original": format_number(table.values[cell])},
-                row=row_no,
-                column=count,
-            )
-            continue
-        published[cell] = True
-    problems.raise_if_any()
-    return published, marked

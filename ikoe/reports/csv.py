@@ -63,3 +63,14 @@ def write_csv(
     writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
     writer.writerow([neutralise(cell) for cell in header])
     writer.writerows([neutralise(cell) for cell in row] for row in rows)
+
+
+def format_number(value: float, decimal: str = ".") -> str:
+    """Counts as integers where they are; otherwise with the file's decimal mark.
+
+    >>> format_number(3.0), format_number(2.5, ",")
+    ('3', '2,5')
+    """
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value)).replace(".", decimal)
