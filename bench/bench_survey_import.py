@@ -10,11 +10,11 @@ writes it as German CSV (UTF-8 with BOM, ``;``, ``ja``/``nein``) and as Parquet,
 1. ``import_survey`` end to end with totals, once from the CSV and once from the Parquet file:
    read and validate, derive the status under all three definitions, rake to the totals, write
    the restricted snapshot, compute, protect and store the standard tables for every definition;
-2. separately: ``load_frame`` (snapshot + levels + definitions + raking), and
-   ``compute_table`` for land × ministry × agency × career_group, weighted, with the benchmark
-   and disclosure control (all standard tables of all definitions protected together, as
-   published); with ``--custom`` also land × ministry × agency × career_group × gender, a
-   table beyond the standard ones, protected beside the released pattern (or refused).
+2. separately, what ``ikoe indicators --weighted`` does (``ikoe.surveys.figures``): the
+   published table land × ministry × agency × career_group with the benchmark, read from its
+   protected cells; with ``--custom`` also land × ministry × agency × career_group × gender, a
+   table beyond the standard ones, computed from the snapshot (``load_frame``, weights) and
+   protected beside the released pattern (or refused).
 
 Every timed step runs in its own child process against one temporary IKOE_DATA_DIR (SQLite
 database + restricted storage), so each step reports its own peak resident memory
@@ -298,7 +298,7 @@ def step_import(work: Path, fmt: str) -> dict[str, Any]:
     from ikoe.surveys import pipeline as surveys
 
     spent: dict[str, float] = {}
-    for name in ("read_survey", "read_totals", "derive_all", "build_design", "publish_cells"):
+    for name in ("read_survey", "read_totals", "derive_all", "build_design", "publish"):
         _timed(surveys, name, spent)
     start = time.perf_counter()
     survey = surveys.import_survey(
@@ -324,24 +324,20 @@ def step_import(work: Path, fmt: str) -> dict[str, Any]:
 
 
 def step_indicators(work: Path, fmt: str, custom: bool = False) -> dict[str, Any]:
+    """What ``ikoe indicators --weighted`` does: a published table read from its cells, and
+    (``custom``) a further table computed and protected beside the published pattern."""
     from ikoe.stats.definitions import Definition
     from ikoe.stats.disclosure import ProtectionFailed
+    from ikoe.surveys.figures import benchmark_for, indicator_table
     from ikoe.surveys.models import Survey
-    from ikoe.surveys.pipeline import benchmark_for, compute_table, load_frame
 
     survey = Survey.objects.select_related("land").get(name=f"bench-{fmt}")
     benchmark = benchmark_for(survey)
     start = time.perf_counter()
-    data, design = load_frame(survey)
-    loaded = time.perf_counter()
-    table = compute_table(
-        data, BY, definition=Definition.MIGHEV_SHORT, design=design, benchmark=benchmark
-    )
+    table = indicator_table(survey, BY, Definition.MIGHEV_SHORT, weighted=True, benchmark=benchmark)
     done = time.perf_counter()
     status = table.get_column("status").value_counts().sort("status")
     result: dict[str, Any] = {
-        "load_frame_seconds": loaded - start,
-        "compute_table_seconds": done - loaded,
         "seconds": done - start,
         "cells": table.height,
         "status": {str(k): int(v) for k, v in status.iter_rows()},
@@ -349,8 +345,8 @@ def step_indicators(work: Path, fmt: str, custom: bool = False) -> dict[str, Any
     if custom:
         clock = time.perf_counter()
         try:
-            extra = compute_table(
-                data, CUSTOM_BY, definition=Definition.MIGHEV_SHORT, design=design, benchmark=None
+            extra = indicator_table(
+                survey, CUSTOM_BY, Definition.MIGHEV_SHORT, weighted=True, benchmark=None
             )
             counts = extra.get_column("status").value_counts().sort("status")
             result["custom"] = {str(k): int(v) for k, v in counts.iter_rows()}
@@ -460,9 +456,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"under-protected {sdc.get('under_protected')}, {sdc.get('seconds', 0):.1f} s"
             )
             print(
-                f"    load_frame (snapshot, levels, definitions, weights) {ind['load_frame_seconds']:.1f} s "
-                f"+ compute_table {' × '.join(BY)} (weighted, benchmark, protection) "
-                f"{ind['compute_table_seconds']:.1f} s = {ind['seconds']:.1f} s, peak RSS "
+                f"    indicators {' × '.join(BY)} (weighted, benchmark; the published cells) "
+                f"{ind['seconds']:.2f} s, peak RSS "
                 f"{ind['peak_mb']:,.0f} MB (VmHWM {ind['vm_hwm_mb'] or 0:,.0f} MB)"
             )
             print(f"      {ind['cells']:,} cells: {ind['status']}")

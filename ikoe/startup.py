@@ -52,7 +52,8 @@ def load_shipped_data() -> Iterator[str]:
 def republish_outdated() -> int:
     """Protect again the surveys whose cells were made with other rules or an older method."""
     from ikoe.surveys.models import Survey
-    from ikoe.surveys.pipeline import needs_republishing, republish
+    from ikoe.surveys.pipeline import republish
+    from ikoe.surveys.publication import needs_republishing
 
     count = 0
     for survey in Survey.objects.all():

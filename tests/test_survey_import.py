@@ -481,7 +481,7 @@ def test_an_import_that_fails_inside_the_transaction_leaves_no_trace(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full while storing cells")
 
-    monkeypatch.setattr(surveys, "publish_cells", broken)
+    monkeypatch.setattr(surveys, "store_cells", broken)
     path = write_csv(tmp_path / "befragung.csv", basic_rows())
     with pytest.raises(RuntimeError, match="disk full"):
         import_survey(path, name="land-a-2024", year=2024)
@@ -499,7 +499,7 @@ def test_a_failed_reimport_keeps_the_previous_survey_whole(cast, tmp_path, restr
     def broken(*args, **kwargs):
         raise RuntimeError("disk full while storing cells")
 
-    monkeypatch.setattr(surveys, "publish_cells", broken)
+    monkeypatch.setattr(surveys, "store_cells", broken)
     with pytest.raises(RuntimeError):
         import_survey(
             write_csv(tmp_path / "v2.csv", people("A-AGY", 5, 15)), name="land-a-2024", year=2024

@@ -19,13 +19,10 @@ from django.utils import translation
 from scipy.optimize import linprog
 
 from ikoe.stats.definitions import Definition
+from ikoe.stats.publication import PublicationRules, normalise_by
 from ikoe.surveys.models import IndicatorCell
 from ikoe.surveys.pipeline import compute_tables, import_survey
-from ikoe.surveys.publication import (
-    PublicationRules,
-    normalise_by,
-    reason_labels,
-)
+from ikoe.surveys.publication import reason_labels
 from tests.test_survey_import import people, write_csv
 
 MIGHEV = Definition.MIGHEV_SHORT
@@ -380,7 +377,7 @@ def test_changed_rules_are_applied_by_ikoe_publish(
 ):
     from ikoe.cli import main
     from ikoe.surveys.models import Survey
-    from ikoe.surveys.pipeline import needs_republishing
+    from ikoe.surveys.publication import needs_republishing
 
     with django_capture_on_commit_callbacks(execute=True):
         survey = import_survey(

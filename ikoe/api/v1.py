@@ -21,8 +21,9 @@ from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.errors import excerpt
 from ikoe.formats import fmt
 from ikoe.ingest.benchmarks import YEAR_MAX, YEAR_MIN
+from ikoe.surveys.figures import published_cells
 from ikoe.surveys.models import IndicatorCell, Survey
-from ikoe.surveys.scope import survey_reach, visible_cells
+from ikoe.surveys.scope import survey_reach
 
 MAX_LIMIT = 1000  # items per page
 MAX_OFFSET = 1_000_000_000  # far beyond any table, well inside the databases' integers
@@ -294,7 +295,7 @@ def survey_cells(
     survey = get_object_for_user_or_404(
         Survey.objects.select_related("land"), request.user, name=name
     )
-    qs = visible_cells(request.user, survey).order_by("table", "definition", "id")
+    qs = published_cells(request.user, survey).order_by("table", "definition", "id")
     if table:
         qs = qs.filter(table=table)
     if definition:

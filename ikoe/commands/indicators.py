@@ -88,16 +88,9 @@ def run(args: argparse.Namespace) -> int:
     from ikoe.errors import ImportFailed
     from ikoe.reports.csv import write_csv
     from ikoe.stats.disclosure import ProtectionFailed
+    from ikoe.surveys.catalogue import DEFINITION_CODES, DIMENSIONS, LEVELS
+    from ikoe.surveys.figures import BenchmarkChoice, benchmark_for, indicator_table
     from ikoe.surveys.models import Survey
-    from ikoe.surveys.pipeline import (
-        DEFINITION_CODES,
-        DIMENSIONS,
-        BenchmarkChoice,
-        benchmark_for,
-        compute_table,
-        load_frame,
-    )
-    from ikoe.surveys.publication import PublicationRules
 
     by = list(dict.fromkeys(d.strip() for d in args.by.split(",") if d.strip()))
     unknown = [d for d in by if d not in DIMENSIONS]
@@ -123,15 +116,15 @@ def run(args: argparse.Namespace) -> int:
             _("The survey's answers do not allow the definition “%(definition)s”.")
             % {"definition": args.definition},
         )
-    data, design = load_frame(survey)
-    absent = [d for d in by if d not in data.columns]
+    answered = (survey.diagnostics.get("columns_used") or {}).values()
+    absent = [d for d in by if d not in LEVELS and answered and d not in answered]
     if absent:
         raise ImportFailed.single(
             "dimension",
             _("The survey has no answers for %(dims)s.") % {"dims": ", ".join(absent)},
             column="--by",
         )
-    if args.weighted and design is None:
+    if args.weighted and not survey.weighted:
         raise ImportFailed.single(
             "weights", _("The survey has no personnel totals, so it cannot be weighted.")
         )
@@ -152,17 +145,8 @@ def run(args: argparse.Namespace) -> int:
         raise ImportFailed.single(
             "benchmark", _("There is no benchmark figure with ID %(id)d.") % {"id": args.benchmark}
         )
-    # The rules the survey was published with, so standard tables come out as published.
-    rules = PublicationRules.of_survey(survey.diagnostics)
     try:
-        table = compute_table(
-            data,
-            by,
-            definition=definition,
-            design=design if args.weighted else None,
-            benchmark=benchmark,
-            rules=rules,
-        )
+        table = indicator_table(survey, by, definition, weighted=args.weighted, benchmark=benchmark)
     except ProtectionFailed as exc:
         raise ImportFailed.single(
             "protection",

@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from ikoe.commands.import_survey import print_disclosure
     from ikoe.errors import ImportFailed
     from ikoe.surveys.models import Survey
-    from ikoe.surveys.pipeline import needs_republishing, republish
+    from ikoe.surveys.pipeline import republish
+    from ikoe.surveys.publication import needs_republishing
 
     surveys = list(Survey.objects.select_related("land").order_by("name"))
     if args.survey:

@@ -1,9 +1,18 @@
-"""The one path for staff-survey data (DESIGN.md): file → restricted snapshot → statistics →
-disclosure control → protected cells in the database.
+"""The one path for staff-survey data: file → restricted snapshot → statistics → disclosure
+control → published cells in the database (docs/architecture.md).
+
+:func:`import_survey` reads top to bottom like the methodology (docs/methodology.md):
+
+1. read and validate the file (:mod:`ikoe.ingest.survey`),
+2. derive the status under every definition (:mod:`ikoe.stats.definitions`),
+3. weight the respondents to the personnel totals (:mod:`ikoe.stats.weighting`),
+4. estimate the standard tables (:mod:`ikoe.stats.estimates`),
+5. protect and audit them together (:mod:`ikoe.stats.publication`, :mod:`ikoe.stats.disclosure`),
+6. store the published cells and the restricted snapshot, all or nothing.
 
 Only this module and the statistics it calls ever hold respondent rows. Everything it returns
-to callers outside is an aggregate that went through :mod:`ikoe.surveys.publication`, where
-all tables of a survey are protected together by the disclosure-control engine.
+to callers outside is an aggregate that went through disclosure control; pages, API and
+commands read the published cells through :mod:`ikoe.surveys.figures`.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +36,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ikoe.benchmarks.models import Benchmark
 from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
@@ -35,42 +43,15 @@ from ikoe.organisations.models import Organisation
 from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
 from ikoe.stats.disclosure import Pattern
 from ikoe.stats.estimates import estimate_shares
-from ikoe.stats.representation import Benchmark as StatsBenchmark
-from ikoe.stats.representation import representation_table
+from ikoe.stats.publication import Publication, PublicationRules, normalise_by, protect_tables
 from ikoe.stats.weighting import SurveyDesign, rake
+from ikoe.surveys.catalogue import CLASSIFYING, LEVELS, table_of
+from ikoe.surveys.catalogue import standard_requests as catalogue_requests
 from ikoe.surveys.models import IndicatorCell, Survey
-from ikoe.surveys.publication import (
-    METHOD,
-    Publication,
-    PublicationRules,
-    normalise_by,
-    protect_tables,
-)
+from ikoe.surveys.publication import current_rules
+from ikoe.surveys.release import continue_history, remember_replaced
 
-LEVELS = ("land", "ministry", "agency", "unit")
-CLASSIFYING = ("career_group", "employment", "gender", "age_group", "leadership")
-DIMENSIONS = LEVELS + CLASSIFYING
 UNKNOWN = "_U"  # class of respondents without an answer to a classifying question
-DEFINITION_CODES = {
-    "mighev": Definition.MIGHEV_SHORT,
-    "mz": Definition.MIKROZENSUS_WIDE,
-    "eg": Definition.EINWANDERUNGSGESCHICHTE,
-    "precomputed": Definition.PRECOMPUTED,
-}
-
-# The tables published for every survey (the Land overview, ministries, agencies, ladder).
-STANDARD_TABLES: tuple[tuple[str, ...], ...] = (
-    ("land",),
-    ("land", "ministry"),
-    ("land", "ministry", "agency"),
-    ("land", "career_group"),
-    ("land", "ministry", "career_group"),
-    ("land", "gender"),
-    ("land", "age_group"),
-    ("land", "employment"),
-    ("land", "leadership"),
-    ("land", "ministry", "agency", "career_group"),
-)
 
 
 def restricted_dir() -> Path:
@@ -195,34 +176,34 @@ def build_design(
 
 
 # ---------------------------------------------------------------------------------------------
-# Indicators
+# Estimates and their protection
 
 
-@dataclass(frozen=True)
-class BenchmarkChoice:
-    share: float  # 0..1
-    label: str
-    year: int | None
-    definition: str
-    benchmark_id: int | None = None
+Request = tuple[tuple[str, ...], Definition]
 
 
-def benchmark_for(survey: Survey, benchmark_id: int | None = None) -> BenchmarkChoice | None:
-    """The chosen benchmark, or the Land's most recent population share."""
-    qs = Benchmark.objects.filter(value__isnull=False, unit="%")
-    if benchmark_id is not None:
-        row = qs.filter(pk=benchmark_id).first()
-    else:
-        row = (
-            qs.filter(region_code=survey.land.code, measure="population_share")
-            .order_by("-year")
-            .first()
+def estimate_tables(
+    data: pl.DataFrame,
+    requests: Sequence[tuple[Sequence[str], Definition]],
+    design: SurveyDesign | None,
+    *,
+    weighted: Sequence[tuple[Sequence[str], Definition]] | None = None,
+) -> dict[Request, pl.DataFrame]:
+    """Shares with intervals for every requested table (``by`` normalised).
+
+    With ``design`` the estimates are weighted (design-based variance); ``weighted`` limits
+    that to some of the tables — the others are estimated by their counts, which is all their
+    protection needs.
+    """
+    detailed = None if weighted is None else {(normalise_by(by), d) for by, d in weighted}
+    out: dict[Request, pl.DataFrame] = {}
+    for by, definition in requests:
+        key = (normalise_by(by), definition)
+        use = design if detailed is None or key in detailed else None
+        out[key] = estimate_shares(
+            data, list(key[0]), status=f"status_{definition.value}", design=use
         )
-    if row is None or row.value is None:
-        return None
-    return BenchmarkChoice(
-        row.value / 100, row.measure_label or row.measure, row.year, row.definition, row.pk
-    )
+    return out
 
 
 def compute_tables(
@@ -230,36 +211,34 @@ def compute_tables(
     tables: Sequence[tuple[Sequence[str], Definition]],
     *,
     design: SurveyDesign | None,
-    benchmark: BenchmarkChoice | None = None,
     rules: PublicationRules | None = None,
     released: Pattern | None = None,
     only: Sequence[tuple[Sequence[str], Definition]] | None = None,
     workers: int = 1,
 ) -> Publication:
-    """Estimates, representation and disclosure status for tables protected together.
+    """Estimate the tables and protect them together (the audit included).
 
-    With ``only``, the other tables are protected alongside but estimated without weights
-    (their counts are all that protection needs), which saves the design-based variance.
+    With ``only``, the other tables are estimated by their counts (all their protection
+    needs), which saves the design-based variance. ``released`` keeps a published pattern.
     """
-    detailed = None if only is None else {(normalise_by(by), d) for by, d in only}
-    bench = (
-        StatsBenchmark(benchmark.share, benchmark.label, benchmark.year, benchmark.definition)
-        if benchmark is not None
-        else None
+    estimates = estimate_tables(data, tables, design, weighted=only)
+    rules = rules or current_rules()
+    return protect_tables(data, estimates, rules, released=released, workers=workers)
+
+
+def standard_requests(data: pl.DataFrame) -> list[Request]:
+    """The standard tables the survey's columns allow, under every derivable definition."""
+    return catalogue_requests(data.columns)
+
+
+def publish(
+    data: pl.DataFrame, design: SurveyDesign | None, rules: PublicationRules, *, workers: int = 1
+) -> Publication:
+    """Steps 4 and 5: estimate the standard tables under every definition and protect them
+    together; a pattern that fails the audit is not returned (``ProtectionFailed``)."""
+    return compute_tables(
+        data, standard_requests(data), design=design, rules=rules, workers=workers
     )
-
-    def estimate(by: Sequence[str], definition: Definition) -> pl.DataFrame:
-        status = f"status_{definition.value}"
-        if detailed is not None and (tuple(by), definition) not in detailed:
-            return estimate_shares(data, list(by), status=status)
-        est = estimate_shares(data, list(by), status=status, design=design)
-        if bench is not None:
-            est = representation_table(
-                est, bench, headcount="population" if design is not None else None
-            )
-        return est
-
-    return protect_tables(data, tables, estimate, rules, released=released, workers=workers)
 
 
 def compute_table(
@@ -268,44 +247,34 @@ def compute_table(
     *,
     definition: Definition,
     design: SurveyDesign | None,
-    benchmark: BenchmarkChoice | None,
-    rules: PublicationRules | None = None,
+    rules: PublicationRules,
     workers: int = 1,
 ) -> pl.DataFrame:
-    """One table with its disclosure status; ``by`` is normalised (see
-    :func:`~ikoe.surveys.publication.normalise_by`).
+    """A table that is not published as asked (another breakdown, or unweighted figures of a
+    weighted survey), with its disclosure status; ``by`` is normalised.
 
-    A standard table comes out exactly as published. Any other table is protected together
-    with the survey's standard tables under every definition, keeping their published pattern
-    as it is, so it gives away nothing they suppress and changes nothing that is out.
+    A standard table keeps the published pattern (it is protected with the other standard
+    tables, as published). Any other table is protected together with the survey's standard
+    tables under every definition, keeping their published pattern as it is, so it gives away
+    nothing they suppress and changes nothing that is out.
     """
     wanted = (normalise_by(by), definition)
     standard = standard_requests(data)
-    released = None
+    released: Pattern | None = None
+    requests = standard
     if wanted not in standard:
-        released = compute_tables(data, standard, design=None, rules=rules, workers=workers).pattern
-    requests = standard if released is None else [*standard, wanted]
+        first = compute_tables(data, standard, design=None, rules=rules, workers=workers)
+        released, requests = first.pattern, [*standard, wanted]
     publication = compute_tables(
         data,
         requests,
         design=design,
-        benchmark=benchmark,
         rules=rules,
         released=released,
         only=[wanted],
         workers=workers,
     )
     return publication.tables[(wanted[0], definition.value)]
-
-
-def standard_requests(data: pl.DataFrame) -> list[tuple[tuple[str, ...], Definition]]:
-    """The standard tables the survey's columns allow, under every derivable definition."""
-    return [
-        (by, definition)
-        for definition in derivable_definitions(data.columns)
-        for by in STANDARD_TABLES
-        if all(col in data.columns for col in by)
-    ]
 
 
 def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
@@ -346,7 +315,7 @@ def import_survey(
     synthetic: bool = False,
     trim: tuple[float, float] | None = None,
 ) -> Survey:
-    """Read, validate, snapshot and publish a survey; all or nothing.
+    """Read, validate, derive, weight, estimate, protect and store a survey; all or nothing.
 
     The snapshot is written to a temporary file first and moved into place only after the
     database transaction committed; a failure at any point leaves neither rows nor files.
@@ -355,76 +324,92 @@ def import_survey(
     new figures are public only after a coordinator released them
     (:mod:`ikoe.surveys.release`, which also keeps the replaced survey's history).
     """
-    from ikoe.surveys.release import continue_history, remember_replaced
-
     _check_name_and_year(name, year, str(path))
     levels = organisation_levels()
     codes = levels.get_column("organisation").to_list()
-    survey_file = read_survey(
-        path, organisation_codes=codes, mapping=mapping, current_year=timezone.now().year
-    )
+    # 1. read and validate
+    read = read_survey(path, organisation_codes=codes, mapping=mapping, current_year=_this_year())
     totals_frame = read_totals(totals, codes, mapping) if totals else None
-    data = with_levels(survey_file.data, levels)
+    data = with_levels(read.data, levels)
+    land = _land_of(data, str(path))
+    # 2. derive the status under every definition the answers allow
+    definitions = derivable_definitions(data.columns)
+    data = derive_all(data, definitions)
+    # 3. weight to the personnel totals
+    design, weighting = build_design(data, totals_frame, str(totals or ""), trim=trim)
+    # 4. and 5. estimate the standard tables and protect them together
+    publication = publish(_classified(data), design, current_rules())
+    # 6. store: the survey, its published cells and (after the commit) its snapshot
+    if population_size is None and totals_frame is not None:
+        population_size = int(totals_frame.get_column("headcount").sum())
+    survey = Survey(
+        name=name,
+        title=title or name,
+        land=land,
+        year=year,
+        population=population,
+        fieldwork=fieldwork,
+        population_size=population_size,
+        respondents=data.height,
+        weighted=design is not None,
+        synthetic=synthetic,
+        published=False,
+        mapping=mapping_source or {},
+        diagnostics=_diagnostics(read, data, definitions, weighting, totals_frame, levels),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    _store(survey, publication, read.data, totals_frame, user)
+    return survey
+
+
+def _this_year() -> int:
+    return timezone.now().year
+
+
+def _land_of(data: pl.DataFrame, file: str) -> Organisation:
     lands = data.get_column("land").drop_nulls().unique().to_list()
     if len(lands) != 1:
         raise ImportFailed.single(
             "several_lands",
             _("A survey belongs to exactly one Land; this file has respondents in: %(lands)s.")
             % {"lands": ", ".join(sorted(lands)) or "–"},
-            file=str(path),
+            file=file,
             column="organisation",
         )
-    land = Organisation.objects.get(code=lands[0])
-    definitions = derivable_definitions(data.columns)
-    data = derive_all(data, definitions)
-    design, weighting = build_design(data, totals_frame, str(totals or ""), trim=trim)
-    if population_size is None and totals_frame is not None:
-        population_size = int(totals_frame.get_column("headcount").sum())
+    return Organisation.objects.get(code=lands[0])
 
+
+def _store(
+    survey: Survey,
+    publication: Publication,
+    answers: pl.DataFrame,
+    totals: pl.DataFrame | None,
+    user: Any,
+) -> None:
+    """Replace a survey of the same name by ``survey`` with its cells, in one transaction; the
+    snapshots are written only when it committed (nothing half)."""
     folder = restricted_dir()
     token = uuid.uuid4().hex
-    final_name = f"{token}.parquet"
-    totals_name = f"{token}-totals.parquet" if totals_frame is not None else ""
-    # The snapshots are held in memory until the database has committed; only then are they
-    # written, so a failed or rolled-back import leaves no file (DESIGN.md: nothing half).
-    files = {final_name: _parquet_bytes(survey_file.data)}
-    if totals_frame is not None:
-        files[totals_name] = _parquet_bytes(totals_frame)
-    sha = hashlib.sha256(files[final_name]).hexdigest()
-    diagnostics = _diagnostics(survey_file, data, definitions, weighting, totals_frame, levels)
+    survey.snapshot = f"{token}.parquet"
+    survey.totals_snapshot = f"{token}-totals.parquet" if totals is not None else ""
+    files = {survey.snapshot: _parquet_bytes(answers)}
+    if totals is not None:
+        files[survey.totals_snapshot] = _parquet_bytes(totals)
+    survey.snapshot_sha256 = hashlib.sha256(files[survey.snapshot]).hexdigest()
     with transaction.atomic():
         replaced = [
             f
-            for old in Survey.objects.filter(name=name)
+            for old in Survey.objects.filter(name=survey.name)
             for f in (old.snapshot, old.totals_snapshot)
             if f
         ]
-        replaced_release = remember_replaced(name)
-        Survey.objects.filter(name=name).delete()
-        survey = Survey.objects.create(
-            name=name,
-            title=title or name,
-            land=land,
-            year=year,
-            population=population,
-            fieldwork=fieldwork,
-            population_size=population_size,
-            respondents=data.height,
-            weighted=design is not None,
-            synthetic=synthetic,
-            published=False,
-            snapshot=final_name,
-            totals_snapshot=totals_name,
-            snapshot_sha256=sha,
-            mapping=mapping_source or {},
-            diagnostics=diagnostics,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-        )
+        replaced_release = remember_replaced(survey.name)
+        Survey.objects.filter(name=survey.name).delete()
+        survey.save()
         continue_history(survey, replaced_release, user)
-        publish_cells(survey, _frame_for_tables(data), design)
+        store_cells(survey, publication)
         # Inside an outer transaction this runs only when that one commits.
         transaction.on_commit(lambda: _write_snapshots(folder, token, files, replaced))
-    return survey
 
 
 SURVEY_YEAR_MIN = 1950
@@ -509,7 +494,8 @@ def clean_restricted_storage() -> int:
     return removed
 
 
-def _frame_for_tables(data: pl.DataFrame) -> pl.DataFrame:
+def _classified(data: pl.DataFrame) -> pl.DataFrame:
+    """Classifying columns as text, as the tables group them."""
     for column in CLASSIFYING:
         if column in data.columns:
             data = data.with_columns(pl.col(column).cast(pl.String))
@@ -573,23 +559,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def publish_cells(
-    survey: Survey,
-    data: pl.DataFrame,
-    design: SurveyDesign | None,
-    rules: PublicationRules | None = None,
-) -> int:
-    """Compute, protect (all tables together) and store the standard tables of a survey.
-
-    The summary of the protection (rules, cells, primary and secondary suppressions, the
-    narrowest interval the audit found) is kept in the survey's diagnostics.
-    """
-    rules = rules or PublicationRules.from_settings()
-    publication = compute_tables(data, standard_requests(data), design=design, rules=rules)
+def store_cells(survey: Survey, publication: Publication) -> int:
+    """Replace the survey's published cells; keep the summary of their protection (rules,
+    cells, primary and secondary suppressions, the narrowest interval the audit found)."""
     survey.cells.all().delete()
     cells: list[IndicatorCell] = []
     for (by, definition), table in publication.tables.items():
-        cells.extend(_cells(survey, table, by, Definition(definition), design is not None))
+        cells.extend(_cells(survey, table, by, Definition(definition)))
     IndicatorCell.objects.bulk_create(cells, batch_size=2000)
     survey.diagnostics = {**survey.diagnostics, "disclosure": _jsonable(publication.summary)}
     survey.save(update_fields=["diagnostics"])
@@ -599,21 +575,16 @@ def publish_cells(
 def republish(survey: Survey, rules: PublicationRules | None = None) -> int:
     """Protect and store a survey's tables again from its snapshot (new rules or method)."""
     data, design = load_frame(survey)
+    publication = publish(data, design, rules or current_rules())
     with transaction.atomic():
-        return publish_cells(survey, data, design, rules)
-
-
-def needs_republishing(survey: Survey, rules: PublicationRules | None = None) -> bool:
-    """Whether the stored cells were protected with another method or other rules."""
-    rules = rules or PublicationRules.from_settings()
-    done = survey.diagnostics.get("disclosure") or {}
-    return done.get("method") != METHOD or done.get("rules") != rules.as_dict()
+        return store_cells(survey, publication)
 
 
 def _cells(
-    survey: Survey, table: pl.DataFrame, by: Sequence[str], definition: Definition, weighted: bool
+    survey: Survey, table: pl.DataFrame, by: Sequence[str], definition: Definition
 ) -> list[IndicatorCell]:
-    name = " × ".join(by)
+    name = table_of(by).name
+    weighted = survey.weighted
     out = []
     for row in table.iter_rows(named=True):
         out.append(

@@ -6,7 +6,7 @@ read): in one transaction it checks that the survey may be released, sets the fl
 page, ``ikoe release`` and the demo loader all go through it.
 
 A survey is refused release while its tables need protecting again (other disclosure rules or an
-older method, :func:`~ikoe.surveys.pipeline.needs_republishing`) or while the audit of its
+older method, :func:`~ikoe.surveys.publication.needs_republishing`) or while the audit of its
 disclosure control found under-protected cells. Withdrawing is always possible.
 
 A new import under the name of an existing survey replaces that survey and starts unreleased;
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ikoe.surveys.models import Survey, SurveyRelease
-from ikoe.surveys.pipeline import needs_republishing
+from ikoe.surveys.publication import needs_republishing
 
 Action = SurveyRelease.Action
 Channel = SurveyRelease.Channel

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import polars as pl
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,10 +32,20 @@ from ikoe.labels import (
 from ikoe.organisations.models import Organisation
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.reports.templatetags.ikoe import pct
-from ikoe.stats.representation import assess
-from ikoe.stats.trends import trend
+from ikoe.stats.publication import PublicationRules
+from ikoe.surveys.catalogue import (
+    LAND,
+    LAND_MINISTRY,
+    LAND_MINISTRY_AGENCY,
+    LAND_MINISTRY_AGENCY_CAREER_GROUP,
+    LAND_MINISTRY_CAREER_GROUP,
+    OVERVIEW_TABLES,
+    PublishedTable,
+    table_named,
+)
+from ikoe.surveys.figures import cells_frame, cells_of, land_trend, published_cells, represent
 from ikoe.surveys.models import IndicatorCell, Survey
-from ikoe.surveys.publication import REASONS, PublicationRules
+from ikoe.surveys.publication import REASONS
 from ikoe.surveys.scope import Reach, survey_reach
 from ikoe.surveys.upload_views import steward_lands
 
@@ -96,45 +104,23 @@ def _benchmarks(survey: Survey) -> list[Benchmark]:
 
 
 def _represent(rows: list[Row], benchmark: float | None) -> None:
-    published = [r for r in rows if r.cell.status == "published" and r.cell.share is not None]
-    if not benchmark or not published:
-        return
-    cells = [r.cell for r in published]
-    weighted = cells[0].weighted
-    table = assess(
-        np.array([c.share for c in cells], dtype=float),
-        benchmark,
-        yes=None if weighted else np.array([c.yes for c in cells], dtype=float),
-        declared=np.array(
-            [(c.effective_n if weighted else c.declared) or 0 for c in cells], dtype=float
-        ),
-        basis=np.array(
-            [(c.headcount if weighted else c.declared) or 0 for c in cells], dtype=float
-        ),
-        exact_counts=not weighted,
-    )
-    for row, rec in zip(published, table.iter_rows(named=True), strict=True):
+    """Representation of each row against the benchmark (:func:`figures.represent`)."""
+    table = represent(cells_frame([r.cell for r in rows]), benchmark)
+    for row, rec in zip(rows, table.iter_rows(named=True), strict=True):
         row.gap_pp, row.index, row.shortfall = rec["gap_pp"], rec["index"], rec["shortfall"]
         row.flags = list(rec["flags"] or [])
 
 
-def _cells(
-    cells: QuerySet[IndicatorCell], table: str, definition: str, **dims: str
-) -> list[IndicatorCell]:
-    """The cells of one table from ``cells`` (the survey's cells in the user's reach)."""
-    found = cells.filter(table=table, definition=definition)
-    return [c for c in found if all(c.dims.get(k) == v for k, v in dims.items())]
-
-
 def _rows_by(
     cells: QuerySet[IndicatorCell],
-    dimension: str,
-    table: str,
+    table: PublishedTable,
     definition: str,
     names: dict[str, str],
     **dims: str,
 ) -> list[Row]:
-    cells_of_table = _cells(cells, table, definition, **dims)
+    """The rows of one published table, in the order of its row dimension."""
+    dimension = table.rows
+    cells_of_table = cells_of(cells, table, definition, **dims)
     order = CODE_ORDER.get(dimension)
     if order:
         rank = {code: i for i, code in enumerate(order)}
@@ -214,7 +200,7 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
     return {
         "survey": survey,
         "reach": reach,
-        "cells": reach.cells(IndicatorCell.objects.filter(survey=survey)),
+        "cells": published_cells(request.user, survey),
         "definition": definition,
         "definition_label": SURVEY_DEFINITION_LABELS.get(definition, definition),
         "definitions": [(d, SURVEY_DEFINITION_LABELS.get(d, d)) for d in definitions],
@@ -275,17 +261,11 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
     ctx = _context(request, survey, reach)
     d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
     cells = ctx["cells"]
-    total = _rows_by(cells, "land", "land", d, names)
+    total = _rows_by(cells, LAND, d, names)
     sections = []
-    for dimension, table in (
-        ("career_group", "land × career_group"),
-        ("ministry", "land × ministry"),
-        ("gender", "land × gender"),
-        ("age_group", "land × age_group"),
-        ("employment", "land × employment"),
-        ("leadership", "land × leadership"),
-    ):
-        rows = _rows_by(cells, dimension, table, d, names)
+    for table in OVERVIEW_TABLES:
+        dimension = table.rows
+        rows = _rows_by(cells, table, d, names)
         if not rows:
             continue
         _represent(rows, b)
@@ -328,7 +308,7 @@ def _reach_page(request: HttpRequest, survey: Survey, reach: Reach) -> HttpRespo
         a.code
         for a in reach.agencies
         if IndicatorCell.objects.filter(
-            survey=survey, table="land × ministry × agency", dims__agency=a.code
+            survey=survey, table=LAND_MINISTRY_AGENCY.name, dims__agency=a.code
         ).exists()
     }
     if len(reach.agencies) == 1 and with_results:
@@ -348,50 +328,18 @@ def _reach_page(request: HttpRequest, survey: Survey, reach: Reach) -> HttpRespo
 def _trend(
     request: HttpRequest, survey: Survey, definition: str
 ) -> tuple[list[Row], list[dict[str, Any]]]:
-    """The Land's share in every survey of the same population whose Land-wide figures the user
-    may read, and the changes between consecutive years with their test, computed from
-    published cells only."""
-    same = (
-        visible_surveys(request.user)
-        .filter(land=survey.land, population=survey.population)
-        .order_by("year")
-    )
-    rows = []
-    for other in same:
-        reach = survey_reach(request.user, other)
-        if reach is None or not reach.whole:
-            continue  # an unreleased survey the user reaches only in part
-        cell = IndicatorCell.objects.filter(
-            survey=other, table="land", definition=definition
-        ).first()
-        if cell is not None:
-            link = "" if other.pk == survey.pk else reverse("surveys:overview", args=[other.name])
-            rows.append(Row(label=str(other.year), cell=cell, link=link))
-    if len(rows) < 2:
-        return [], []
-    # A published share always comes with its published counts.
-    published = [
-        r for r in rows if r.cell.share is not None and r.cell.declared and r.cell.respondents
-    ]
-    changes: list[dict[str, Any]] = []
-    if len(published) >= 2:
-        table = trend(
-            pl.DataFrame(
-                {
-                    "year": [int(r.label) for r in published],
-                    "share": [r.cell.share for r in published],
-                    "se": [r.cell.se for r in published],
-                    "yes": [r.cell.yes for r in published],
-                    "declared": [r.cell.declared for r in published],
-                    "ci_method": ["logit" if r.cell.weighted else "wilson" for r in published],
-                    "declaration_rate": [
-                        (r.cell.declared or 0) / (r.cell.respondents or 1) for r in published
-                    ],
-                },
-                schema_overrides={"se": pl.Float64, "yes": pl.Int64},
-            )
+    """The Land's share over the survey years (:func:`figures.land_trend`) as table rows."""
+    points, changes = land_trend(request.user, survey, definition)
+    rows = [
+        Row(
+            label=str(p.survey.year),
+            cell=p.cell,
+            link=""
+            if p.survey.pk == survey.pk
+            else reverse("surveys:overview", args=[p.survey.name]),
         )
-        changes = list(table.iter_rows(named=True))
+        for p in points
+    ]
     return rows, changes
 
 
@@ -408,20 +356,16 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
     d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
     cells = ctx["cells"]
     if org.kind == "ministry":
-        own = _cells(cells, "land × ministry", d, ministry=code)
-        children = _rows_by(cells, "agency", "land × ministry × agency", d, names, ministry=code)
-        ladder = _rows_by(
-            cells, "career_group", "land × ministry × career_group", d, names, ministry=code
-        )
+        own = cells_of(cells, LAND_MINISTRY, d, ministry=code)
+        children = _rows_by(cells, LAND_MINISTRY_AGENCY, d, names, ministry=code)
+        ladder = _rows_by(cells, LAND_MINISTRY_CAREER_GROUP, d, names, ministry=code)
         for r in children:
             if r.code:
                 r.link = f"../{r.code}/"
     elif org.kind == "agency":
-        own = _cells(cells, "land × ministry × agency", d, agency=code)
+        own = cells_of(cells, LAND_MINISTRY_AGENCY, d, agency=code)
         children = []
-        ladder = _rows_by(
-            cells, "career_group", "land × ministry × agency × career_group", d, names, agency=code
-        )
+        ladder = _rows_by(cells, LAND_MINISTRY_AGENCY_CAREER_GROUP, d, names, agency=code)
     else:
         raise Http404
     if not own:
@@ -469,7 +413,7 @@ def _suppression_summary(
         row = per.setdefault(
             (table, definition),
             {
-                "table": " × ".join(str(DIMENSION_LABELS.get(d, d)) for d in table.split(" × ")),
+                "table": " × ".join(str(DIMENSION_LABELS.get(d, d)) for d in table_named(table).by),
                 "definition": SURVEY_DEFINITION_LABELS.get(definition, definition),
                 "cells": 0,
                 "published": 0,

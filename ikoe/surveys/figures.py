@@ -1,0 +1,271 @@
+"""The one service through which pages, the API and ``ikoe indicators`` read a survey's figures.
+
+Published tables (:mod:`ikoe.surveys.catalogue`) are read from their protected cells, scoped to
+the reader (:mod:`ikoe.surveys.scope`); only a table that is not published as asked is computed,
+protected beside the published pattern (:func:`ikoe.surveys.pipeline.compute_table`).
+Representation against a benchmark and the trend over survey years are computed here, from
+published figures only, so every reader gets the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db.models import QuerySet
+
+from ikoe.benchmarks.models import Benchmark
+from ikoe.stats.definitions import Definition
+from ikoe.stats.representation import Benchmark as StatsBenchmark
+from ikoe.stats.representation import representation_table
+from ikoe.stats.trends import trend
+from ikoe.surveys.catalogue import LAND, STANDARD_TABLES, PublishedTable, table_of
+from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.scope import survey_reach, visible_cells
+
+REPRESENTATION = ("gap_pp", "index", "expected", "shortfall", "flags")
+"""What :func:`represent` adds to a table."""
+
+
+@dataclass(frozen=True)
+class BenchmarkChoice:
+    """A benchmark share (0..1) with what it describes."""
+
+    share: float
+    label: str
+    year: int | None
+    definition: str
+    benchmark_id: int | None = None
+
+
+def benchmark_for(survey: Survey, benchmark_id: int | None = None) -> BenchmarkChoice | None:
+    """The chosen benchmark figure, or the Land's most recent population share."""
+    qs = Benchmark.objects.filter(value__isnull=False, unit="%")
+    if benchmark_id is not None:
+        row = qs.filter(pk=benchmark_id).first()
+    else:
+        row = (
+            qs.filter(region_code=survey.land.code, measure="population_share")
+            .order_by("-year")
+            .first()
+        )
+    if row is None or row.value is None:
+        return None
+    return BenchmarkChoice(
+        row.value / 100, row.measure_label or row.measure, row.year, row.definition, row.pk
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Published cells
+
+
+def published_cells(user: Any, survey: Survey) -> QuerySet[IndicatorCell]:
+    """The survey's published cells the user may read (none when the survey is out of reach;
+    for an agency-limited member of an unreleased survey, their agencies' cells)."""
+    return visible_cells(user, survey)
+
+
+def cells_of(
+    cells: QuerySet[IndicatorCell], table: PublishedTable, definition: str, **dims: str
+) -> list[IndicatorCell]:
+    """The cells of one published table among ``cells`` (e.g. the survey's cells in the
+    reader's reach), optionally only those with the given codes."""
+    found = cells.filter(table=table.name, definition=definition)
+    return [c for c in found if all(c.dims.get(k) == v for k, v in dims.items())]
+
+
+def cells_frame(cells: Sequence[IndicatorCell]) -> pl.DataFrame:
+    """Published cells as a table of figures (the columns :func:`represent` reads)."""
+    return pl.DataFrame(
+        {
+            "status": [c.status for c in cells],
+            "share": [c.share for c in cells],
+            "yes": [c.yes for c in cells],
+            "declared": [c.declared for c in cells],
+            "effective_n": [c.effective_n for c in cells],
+            "weighted": [c.weighted for c in cells],
+            "population": [c.headcount for c in cells],
+        },
+        schema={
+            "status": pl.String,
+            "share": pl.Float64,
+            "yes": pl.Int64,
+            "declared": pl.Int64,
+            "effective_n": pl.Float64,
+            "weighted": pl.Boolean,
+            "population": pl.Float64,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Representation
+
+
+def represent(frame: pl.DataFrame, benchmark: BenchmarkChoice | float | None) -> pl.DataFrame:
+    """``frame`` with gap, index, expected persons, shortfall and flags against the benchmark,
+    for its published rows with a share; empty for the others.
+
+    Computed from published figures only: the basis of expected persons and shortfall is the
+    weighted head count where a weighted row publishes one (the Land as a whole) and the
+    declared respondents of an unweighted row; the z test uses the effective number of a
+    weighted row.
+    """
+    empty = [pl.lit(None, dtype=pl.Float64).alias(c) for c in REPRESENTATION[:-1]]
+    empty.append(pl.lit([], dtype=pl.List(pl.String)).alias("flags"))
+    if benchmark is None or frame.height == 0:
+        return frame.with_columns(empty)
+    bench = (
+        benchmark
+        if isinstance(benchmark, StatsBenchmark)
+        else StatsBenchmark(benchmark, "")
+        if isinstance(benchmark, float)
+        else StatsBenchmark(benchmark.share, benchmark.label, benchmark.year, benchmark.definition)
+    )
+    indexed = frame.with_row_index("_row")
+    shown = indexed.filter((pl.col("status") == "published") & pl.col("share").is_not_null())
+    if shown.height == 0:
+        return frame.with_columns(empty)
+    inputs = shown.select(
+        "_row", "share", "yes", "declared", "weighted", "population", "effective_n"
+    )
+    assessed = representation_table(inputs, bench).select("_row", *REPRESENTATION)
+    out = indexed.drop([c for c in REPRESENTATION if c in indexed.columns]).join(
+        assessed, on="_row", how="left", maintain_order="left"
+    )
+    return out.with_columns(pl.col("flags").fill_null([])).drop("_row")
+
+
+# ---------------------------------------------------------------------------------------------
+# Trend
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    survey: Survey
+    cell: IndicatorCell
+
+
+def land_trend(
+    user: Any, survey: Survey, definition: str
+) -> tuple[list[TrendPoint], list[dict[str, Any]]]:
+    """The Land's share in every survey of the same population whose Land-wide figures the user
+    may read, and the changes between consecutive years with their test; empty when there are
+    fewer than two surveys."""
+    same = (
+        Survey.objects.visible_to(user)
+        .filter(land=survey.land, population=survey.population)
+        .order_by("year")
+    )
+    points = []
+    for other in same:
+        reach = survey_reach(user, other)
+        if reach is None or not reach.whole:
+            continue  # an unreleased survey the user reaches only in part
+        cell = IndicatorCell.objects.filter(
+            survey=other, table=LAND.name, definition=definition
+        ).first()
+        if cell is not None:
+            points.append(TrendPoint(other, cell))
+    if len(points) < 2:
+        return [], []
+    # A published share always comes with its published counts.
+    published = [
+        p.cell
+        for p in points
+        if p.cell.share is not None and p.cell.declared and p.cell.respondents
+    ]
+    if len(published) < 2:
+        return points, []
+    table = trend(
+        pl.DataFrame(
+            {
+                "year": [c.survey.year for c in published],
+                "share": [c.share for c in published],
+                "se": [c.se for c in published],
+                "yes": [c.yes for c in published],
+                "declared": [c.declared for c in published],
+                "ci_method": ["logit" if c.weighted else "wilson" for c in published],
+                "declaration_rate": [(c.declared or 0) / (c.respondents or 1) for c in published],
+            },
+            schema_overrides={"se": pl.Float64, "yes": pl.Int64},
+        )
+    )
+    return points, list(table.iter_rows(named=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators by any dimensions (``ikoe indicators``)
+
+
+def is_published(survey: Survey, by: Sequence[str], weighted: bool) -> bool:
+    """Whether the table is published as asked: a standard table, weighted as the survey."""
+    return table_of(by) in STANDARD_TABLES and weighted == survey.weighted
+
+
+def indicator_table(
+    survey: Survey,
+    by: Sequence[str],
+    definition: Definition,
+    *,
+    weighted: bool,
+    benchmark: BenchmarkChoice | None,
+) -> pl.DataFrame:
+    """A table of the survey with its disclosure status and representation, one row per group:
+    the published cells where the table is published as asked (no respondent row is read),
+    else computed and protected beside the published pattern."""
+    table = table_of(by)
+    if is_published(survey, by, weighted):
+        cells = list(
+            IndicatorCell.objects.filter(
+                survey=survey, table=table.name, definition=definition.value
+            ).order_by("pk")
+        )
+        frame = pl.concat(
+            [_dims_frame(cells, table.by), cells_frame(cells), _interval_frame(cells)],
+            how="horizontal",
+        )
+    else:
+        frame = _computed(survey, table, definition, weighted)
+    return represent(frame, benchmark)
+
+
+def _dims_frame(cells: Sequence[IndicatorCell], by: Sequence[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {d: [c.dims.get(d) for c in cells] for d in by}
+        | {"respondents": [c.respondents for c in cells]},
+        schema={**dict.fromkeys(by, pl.String), "respondents": pl.Int64},
+    )
+
+
+def _interval_frame(cells: Sequence[IndicatorCell]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "ci_lower": [c.ci_low for c in cells],
+            "ci_upper": [c.ci_high for c in cells],
+            "symbol": [c.symbol for c in cells],
+        },
+        schema={"ci_lower": pl.Float64, "ci_upper": pl.Float64, "symbol": pl.String},
+    )
+
+
+def _computed(
+    survey: Survey, table: PublishedTable, definition: Definition, weighted: bool
+) -> pl.DataFrame:
+    from ikoe.stats.publication import PublicationRules
+    from ikoe.surveys.pipeline import compute_table, load_frame
+
+    data, design = load_frame(survey)
+    # The rules the survey was published with, so the published pattern stays as it is.
+    rules = PublicationRules.of_survey(survey.diagnostics)
+    frame = compute_table(
+        data,
+        table.by,
+        definition=definition,
+        design=design if weighted else None,
+        rules=rules,
+    )
+    return frame.with_columns(pl.col(d).cast(pl.String) for d in table.by)
