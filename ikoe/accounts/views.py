@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from ikoe.accounts.forms import AddMembershipForm, ChangeMembershipForm
 from ikoe.accounts.models import Membership
 from ikoe.accounts.scope import managed_lands, manages_members
+from ikoe.forms import form_error_summary
 from ikoe.organisations.models import Organisation
-from ikoe.surveys.upload_views import form_error_summary
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

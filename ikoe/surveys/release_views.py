@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import get_object_for_user_or_404, visible
+from ikoe.forms import form_error_summary
 from ikoe.surveys.models import Survey, SurveyRelease
 from ikoe.surveys.release import (
     Channel,
@@ -25,7 +26,6 @@ from ikoe.surveys.release import (
     release_refusals,
     set_release,
 )
-from ikoe.surveys.upload_views import form_error_summary
 from ikoe.surveys.views import survey_summary
 
 NOTE_MAX_LENGTH = 500

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +32,7 @@ from django.utils.translation import ngettext
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role, visible, visible_lands
 from ikoe.errors import ImportFailed, Problem, excerpt
+from ikoe.forms import form_error_summary
 from ikoe.ingest.mapping import ORGANISATION, SurveyMapping, load_mapping
 from ikoe.ingest.survey import read_header, read_survey, read_totals
 from ikoe.ingest.text import header_key
@@ -185,20 +185,6 @@ def _more(count: int) -> str:
     return ngettext("… and %(count)d more problem.", "… and %(count)d more problems.", count) % {
         "count": count
     }
-
-
-def form_error_summary(form: Form, first_anchor: str = "") -> list[dict[str, str]]:
-    """Every error of a form as an item of the error summary, linked to its field."""
-    items = []
-    for message in form.non_field_errors():
-        items.append({"text": str(message), "anchor": first_anchor})
-    for name, errors in form.errors.items():
-        if name not in form.fields:
-            continue
-        field = form[name]
-        for message in errors:
-            items.append({"text": f"{field.label}: {message}", "anchor": field.id_for_label})
-    return items
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+"""Form helpers every app's pages share."""
+
+from __future__ import annotations
+
+from django.forms import Form
+
+
+def form_error_summary(form: Form, first_anchor: str = "") -> list[dict[str, str]]:
+    """Every error of a form as an item of the error summary, linked to its field."""
+    items = []
+    for message in form.non_field_errors():
+        items.append({"text": str(message), "anchor": first_anchor})
+    for name, errors in form.errors.items():
+        if name not in form.fields:
+            continue
+        field = form[name]
+        for message in errors:
+            items.append({"text": f"{field.label}: {message}", "anchor": field.id_for_label})
+    return items
