@@ -113,6 +113,24 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     return float(lower[0]), float(upper[0])
 
 
+def shares_from_counts(
+    yes: npt.ArrayLike, declared: npt.ArrayLike, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unweighted shares ``yes / declared`` with their standard errors and Wilson intervals.
+
+    >>> share, se, lower, upper = shares_from_counts([7], [20])
+    >>> round(float(share[0]), 3), round(float(se[0]), 4), round(float(lower[0]), 4)
+    (0.35, 0.1067, 0.1812)
+    """
+    n_yes = np.asarray(yes, dtype=np.float64)
+    n_declared = np.asarray(declared, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = n_yes / n_declared
+        se = np.sqrt(share * (1.0 - share) / n_declared)
+    lower, upper = wilson_bounds(n_yes, n_declared, level)
+    return share, se, lower, upper
+
+
 def logit_bounds(
     share: npt.ArrayLike, se: npt.ArrayLike, df: npt.ArrayLike, level: float = 0.95
 ) -> tuple[FloatArray, FloatArray]:
@@ -232,10 +250,7 @@ def estimate_shares(
     with np.errstate(invalid="ignore", divide="ignore"):
         declaration_rate = n_declared / respondents
     if design is None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = n_yes / n_declared
-            se = np.sqrt(share * (1.0 - share) / n_declared)
-        lower, upper = wilson_bounds(n_yes, n_declared, level)
+        share, se, lower, upper = shares_from_counts(n_yes, n_declared, level)
         method = "wilson"
         population = respondents.astype(np.float64)
         population_declared = n_declared.astype(np.float64)

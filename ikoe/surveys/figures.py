@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from ikoe.benchmarks.models import Benchmark
 from ikoe.stats.definitions import Definition
+from ikoe.stats.estimates import shares_from_counts
 from ikoe.stats.representation import Benchmark as StatsBenchmark
 from ikoe.stats.representation import representation_table
 from ikoe.stats.trends import trend
@@ -202,8 +203,9 @@ def land_trend(
 
 
 def is_published(survey: Survey, by: Sequence[str], weighted: bool) -> bool:
-    """Whether the table is published as asked: a standard table, weighted as the survey."""
-    return table_of(by) in STANDARD_TABLES and weighted == survey.weighted
+    """Whether the table's figures follow from its published cells: a standard table, weighted
+    as the survey, or unweighted (shares and Wilson intervals follow from published counts)."""
+    return table_of(by) in STANDARD_TABLES and (weighted == survey.weighted or not weighted)
 
 
 def indicator_table(
@@ -228,9 +230,30 @@ def indicator_table(
             [_dims_frame(cells, table.by), cells_frame(cells), _interval_frame(cells)],
             how="horizontal",
         )
+        if survey.weighted and not weighted:
+            frame = _unweighted(frame)
     else:
         frame = _computed(survey, table, definition, weighted)
     return represent(frame, benchmark)
+
+
+def _unweighted(frame: pl.DataFrame) -> pl.DataFrame:
+    """Unweighted figures of published rows from their published counts."""
+    share, se, lower, upper = shares_from_counts(
+        frame["yes"].cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+        frame["declared"].cast(pl.Float64).fill_null(float("nan")).to_numpy(),
+    )
+    shown = frame["yes"].is_not_null() & (frame["declared"].fill_null(0) > 0)
+    figures = {"share": share, "ci_lower": lower, "ci_upper": upper}
+    return frame.with_columns(
+        *(
+            pl.when(shown).then(pl.Series(name, values)).otherwise(None).alias(name)
+            for name, values in figures.items()
+        ),
+        pl.lit(False).alias("weighted"),
+        pl.col("declared").cast(pl.Float64).alias("effective_n"),
+        pl.lit(None, dtype=pl.Float64).alias("population"),
+    )
 
 
 def _dims_frame(cells: Sequence[IndicatorCell], by: Sequence[str]) -> pl.DataFrame:
