@@ -465,16 +465,47 @@ def _title_words(name: str) -> set[str]:
 
 def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     records = _records(name, text)
-    first_line, first = records[0]
-    match = _CODE_LINE.match(first[0])
+    table, decimal = _start_table(name, records[0])
+    footer_at = _footer_start(records)
+    _read_footer(table, records[footer_at + 1 :])
+    parts = _split_body(name, records[0][0], records[1:footer_at])
+    table.title = " ".join(parts.title)
+    fixed_measure = _read_header_block(table, parts.meta)
+    k, width, column_dims = _column_dims(parts.header)
+    good_data, row_labels = _data_rows(parts.data, k, width, problems)
+    row_dims = [_Dim("row", p, [labels[p] for labels in row_labels]) for p in range(k)]
+    dims = row_dims + column_dims
+
+    subject, items = _split_title(table.title)
+    _assign_roles(dims, subject, items, find_measure=fixed_measure is None)
+    table.variables = [d.name or "" for d in dims if not d.role]
+    fixed_region = table.region or (items[0] if items and code_for_name(items[0]) else "")
+    if not table.region and fixed_region:
+        table.region = fixed_region
+
+    layout = _Layout(
+        k, dims, _column_names(column_dims, k, width - k), fixed_measure, subject, fixed_region
+    )
+    for record, labels in zip(good_data, row_labels, strict=True):
+        table.rows.extend(_value_rows(layout, record, labels, decimal, problems))
+    return table
+
+
+def _start_table(name: str, first: Record) -> tuple[GenesisTable, str]:
+    """The table named by the first line ("GENESIS-Tabelle: 12411-0002"), and its decimal sign."""
+    first_line, cells = first
+    match = _CODE_LINE.match(cells[0])
     if not match:  # pragma: no cover - detect_format checked it
         raise ImportFailed.single(
             "format", _("The file is not a GENESIS-Online table."), file=name, row=first_line
         )
     decimal = "." if match.group(1).casefold() == "table" else ","
-    table = GenesisTable(name, TABLE, match.group(2))
+    return GenesisTable(name, TABLE, match.group(2)), decimal
 
-    footer_at = next(
+
+def _footer_start(records: list[Record]) -> int:
+    """Index of the footer line "__________" (the number of records when there is none)."""
+    return next(
         (
             i
             for i, (_line, cells) in enumerate(records)
@@ -482,10 +513,26 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
         ),
         len(records),
     )
-    body = records[1:footer_at]
-    _read_footer(table, records[footer_at + 1 :])
 
-    # Title lines: a line ending with "," continues on the next.
+
+@dataclass
+class _Body:
+    """The records between the code line and the footer, by what they are."""
+
+    title: list[str]  # the title's lines (a line ending with "," continues on the next)
+    meta: list[str]  # statistic, region, measure and further notes
+    header: list[Record]  # the column headers
+    data: list[Record]
+
+
+def _split_body(name: str, first_line: int, body: list[Record]) -> _Body:
+    """Title, header block, column headers and data rows; raises when headers or data are missing.
+
+    >>> parts = _split_body("f.csv", 1, [(2, ["Title: Land, Year"]), (3, ["Statistic"]),
+    ...                                  (4, ["", "2019", "2020"]), (5, ["Berlin", "1", "2"])])
+    >>> parts.title, parts.meta, parts.header, parts.data
+    (['Title: Land, Year'], ['Statistic'], [(4, ['', '2019', '2020'])], [(5, ['Berlin', '1', '2'])])
+    """
     i = 0
     title_parts: list[str] = []
     while i < len(body) and _only_first(body[i][1]):
@@ -493,7 +540,6 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
         i += 1
         if not title_parts[-1].endswith(","):
             break
-    table.title = " ".join(title_parts)
     meta: list[str] = []
     while i < len(body) and _only_first(body[i][1]):
         meta.append(body[i][1][0])
@@ -525,9 +571,21 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
             file=name,
             row=header[-1][0] + 1,
         )
+    return _Body(title_parts, meta, header, data)
 
-    # Header block: the statistic, then the region line and the measure line "Measure (unit)",
-    # each optional, in this order. Further lines are kept as notes.
+
+def _read_header_block(table: GenesisTable, meta: list[str]) -> tuple[str, str] | None:
+    """Fill in statistic, region and notes; return the (measure, unit) of every value, if given.
+
+    The header block holds the statistic, then the region line and the measure line
+    "Measure (unit)", each optional, in this order. Further lines are kept as notes.
+
+    >>> table = GenesisTable("f.csv", TABLE, "12411-0002")
+    >>> _read_header_block(table, ["Fortschreibung", "Deutschland", "Bevölkerungsstand (Anzahl)"])
+    ('Bevölkerungsstand', 'Anzahl')
+    >>> table.statistic, table.region
+    ('Fortschreibung', 'Deutschland')
+    """
     fixed_measure: tuple[str, str] | None = None
     if meta:
         table.statistic = meta[0]
@@ -539,12 +597,23 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
         if rest:
             table.region = rest[0]
             table.notes.extend(rest[1:])
+    return fixed_measure
 
-    # Row and column dimensions.
+
+def _column_dims(header: list[Record]) -> tuple[int, int, list[_Dim]]:
+    """Row-label columns ``k``, the width of the header and its column dimensions.
+
+    A header row whose cells all repeat one name (``;Nationalität;Nationalität``) names the
+    dimension whose values are in the row below it.
+
+    >>> k, width, dims = _column_dims([(5, ["", "Nationalität", "Nationalität"]),
+    ...                                (6, ["", "Deutsche", "Ausländer"])])
+    >>> k, width, [(d.name, d.labels) for d in dims]
+    (1, 3, [('Nationalität', ['Deutsche', 'Ausländer'])])
+    """
     last_header = header[-1][1]
     k = next(j for j, cell in enumerate(last_header) if cell)
     width = max(max(j for j, cell in enumerate(cells) if cell) + 1 for _line, cells in header)
-    ncols = width - k
     column_dims: list[_Dim] = []
     header_rows = [
         _fill_right(cells[k:width] + [""] * (width - len(cells))) for _line, cells in header
@@ -558,7 +627,14 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
         else:
             column_dims.append(_Dim("column", len(column_dims), cells))
             j += 1
+    return k, width, column_dims
 
+
+def _data_rows(
+    data: list[Record], k: int, width: int, problems: ProblemList
+) -> tuple[list[Record], list[list[str]]]:
+    """The data rows as wide as the header, with their ``k`` row labels (an empty label repeats
+    the one above); a row of another width is recorded as a problem and left out."""
     row_labels: list[list[str]] = []
     previous = [""] * k
     good_data: list[Record] = []
@@ -581,11 +657,13 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
         previous = labels
         row_labels.append(labels)
         good_data.append((line, cells))
-    row_dims = [_Dim("row", p, [labels[p] for labels in row_labels]) for p in range(k)]
-    dims = row_dims + column_dims
+    return good_data, row_labels
 
-    subject, items = _split_title(table.title)
-    if fixed_measure is None:
+
+def _assign_roles(dims: list[_Dim], subject: str, items: list[str], *, find_measure: bool) -> None:
+    """Measure and unit (unless the header block gave them), time, region and the names of the
+    classifying dimensions, in this order (see the module docstring)."""
+    if find_measure:
         _assign_measure(dims, subject)
     time_dim = next(
         (d for d in dims if not d.role and d.labels and all(is_time(v) for v in d.values())), None
@@ -594,55 +672,78 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
         time_dim.role = "time"
     _assign_region(dims)
     _name_classifying(dims, items)
-    table.variables = [d.name or "" for d in dims if not d.role]
 
-    fixed_region = table.region or (items[0] if items and code_for_name(items[0]) else "")
-    if not table.region and fixed_region:
-        table.region = fixed_region
+
+def _column_names(column_dims: list[_Dim], k: int, ncols: int) -> list[str]:
+    """How messages name each value column: its labels and its spreadsheet letter.
+
+    >>> _column_names([_Dim("column", 0, ["Deutsche", ""])], 1, 2)
+    ['Deutsche (B)', 'C']
+    """
     column_names = []
     for c in range(ncols):
         label = " / ".join(d.labels[c] for d in column_dims if d.labels[c])
         column_names.append(
             f"{label} ({_column_letter(k + c)})" if label else _column_letter(k + c)
         )
+    return column_names
 
-    for (line, cells), labels in zip(good_data, row_labels, strict=True):
-        for c in range(ncols):
-            at: dict[str, str] = {}
-            classification: dict[str, str] = {}
-            for d in dims:
-                label = labels[d.index] if d.axis == "row" else d.labels[c]
-                if d.role:
-                    at[d.role] = label
-                else:
-                    classification[d.name or ""] = label
-            parsed = _cell_value(cells[k + c], decimal, problems, line, column_names[c])
-            if parsed is None:
-                continue
-            value, symbol = parsed
-            if fixed_measure:
-                measure, unit = fixed_measure
+
+@dataclass
+class _Layout:
+    """What every value of a table CSV needs from its dimensions and header block."""
+
+    k: int  # columns of row labels; values start after them
+    dims: list[_Dim]  # row dimensions, then column dimensions, each with its role or name
+    column_names: list[str]  # per value column, for messages
+    fixed_measure: tuple[str, str] | None  # (measure, unit) of every value, from the header block
+    subject: str  # the title before the colon: the measure when no dimension gives one
+    fixed_region: str  # the region when no dimension gives one
+
+
+def _value_rows(
+    layout: _Layout, record: Record, labels: list[str], decimal: str, problems: ProblemList
+) -> list[GenesisRow]:
+    """One :class:`GenesisRow` per value of a data row (values that cannot be read are recorded
+    as problems and left out)."""
+    line, cells = record
+    rows: list[GenesisRow] = []
+    for c, column in enumerate(layout.column_names):
+        at: dict[str, str] = {}
+        classification: dict[str, str] = {}
+        for d in layout.dims:
+            label = labels[d.index] if d.axis == "row" else d.labels[c]
+            if d.role:
+                at[d.role] = label
             else:
-                measure = at.get("measure", subject)
-                unit = at.get("unit", "")
-            region = at.get("region", fixed_region)
-            time = at.get("time", "")
-            table.rows.append(
-                GenesisRow(
-                    line=line,
-                    column=column_names[c],
-                    region_name=region,
-                    region_code=code_for_name(region) if region else None,
-                    time=time,
-                    year=year_of(time) if time else None,
-                    classification=classification,
-                    measure=measure,
-                    unit=unit,
-                    value=value,
-                    symbol=symbol,
-                )
+                classification[d.name or ""] = label
+        parsed = _cell_value(cells[layout.k + c], decimal, problems, line, column)
+        if parsed is None:
+            continue
+        value, symbol = parsed
+        if layout.fixed_measure:
+            measure, unit = layout.fixed_measure
+        else:
+            measure = at.get("measure", layout.subject)
+            unit = at.get("unit", "")
+        region = at.get("region", layout.fixed_region)
+        time = at.get("time", "")
+        rows.append(
+            GenesisRow(
+                line=line,
+                column=column,
+                region_name=region,
+                region_code=code_for_name(region) if region else None,
+                time=time,
+                year=year_of(time) if time else None,
+                classification=classification,
+                measure=measure,
+                unit=unit,
+                value=value,
+                symbol=symbol,
             )
-    return table
+        )
+    return rows
 
 
 def _read_footer(table: GenesisTable, footer: Iterable[Record]) -> None:
@@ -798,39 +899,10 @@ _ENGLISH_TIME_LABELS = {"reference date", "year", "years", "month", "quarter", "
 def _read_flat(name: str, text: str, problems: ProblemList) -> GenesisTable:
     records = _records(name, text)
     header_line, header = records[0]
-    position = {cell: j for j, cell in enumerate(header) if cell}
-    missing = [column for column in _FLAT_REQUIRED if column not in position]
-    if missing:
-        header_problems = ProblemList(file=name)
-        for column in missing:
-            header_problems.add(
-                "flat_columns",
-                _(
-                    "The flat file lacks the column “%(column)s”. A GENESIS-Online flat file (ffcsv) "
-                    "has the columns time, value and N_variable_attribute_label."
-                )
-                % {"column": column},
-                row=header_line,
-                column=column,
-            )
-        header_problems.raise_if_any()
-    blocks = []
-    n = 1
-    while f"{n}_variable_attribute_label" in position:
-        blocks.append(n)
-        n += 1
+    columns = _FlatColumns.of(name, header_line, header)
     rows = records[1:]
-
-    def cell(cells: list[str], column: str) -> str:
-        j = position.get(column)
-        return cells[j] if j is not None and j < len(cells) else ""
-
-    english = "_en" in Path(name).stem.casefold() or any(
-        cell(cells, "time_label").casefold() in _ENGLISH_TIME_LABELS for _line, cells in rows[:50]
-    )
-    if not english and not any("," in cell(cells, "value") for _line, cells in rows):
-        english = any(re.search(r"\.\d{1,2}$", cell(cells, "value")) for _line, cells in rows)
-    decimal = "." if english else ","
+    decimal = _flat_decimal(name, columns, rows)
+    cell = columns.cell
 
     code_match = _TABLE_CODE_IN_NAME.search(Path(name).name)
     first_cells = rows[0][1] if rows else []
@@ -849,55 +921,133 @@ def _read_flat(name: str, text: str, problems: ProblemList) -> GenesisTable:
             row=header_line + 1,
         )
 
-    # A variable holds regions when its code says so or most of its labels are Länder/Germany.
+    region_blocks = _region_blocks(columns, rows)
+    table.variables = list(
+        dict.fromkeys(
+            cell(cells, f"{b}_variable_label")
+            for _line, cells in rows[:1]
+            for b in columns.blocks
+            if b not in region_blocks
+        )
+    )
+    for line, cells in rows:
+        row = _flat_row(columns, region_blocks, table.statistic, line, cells, decimal, problems)
+        if row is not None:
+            table.rows.append(row)
+    return table
+
+
+@dataclass
+class _FlatColumns:
+    """The columns of a flat file: where each is, and the numbers ``N`` of its variable blocks
+    (``N_variable_code``, ``N_variable_label``, ``N_variable_attribute_label`` …)."""
+
+    position: dict[str, int]
+    blocks: list[int]
+
+    @classmethod
+    def of(cls, name: str, header_line: int, header: list[str]) -> _FlatColumns:
+        """The columns of ``header``; raises when a required one is missing."""
+        position = {cell: j for j, cell in enumerate(header) if cell}
+        missing = [column for column in _FLAT_REQUIRED if column not in position]
+        if missing:
+            header_problems = ProblemList(file=name)
+            for column in missing:
+                header_problems.add(
+                    "flat_columns",
+                    _(
+                        "The flat file lacks the column “%(column)s”. A GENESIS-Online flat file (ffcsv) "
+                        "has the columns time, value and N_variable_attribute_label."
+                    )
+                    % {"column": column},
+                    row=header_line,
+                    column=column,
+                )
+            header_problems.raise_if_any()
+        blocks = []
+        n = 1
+        while f"{n}_variable_attribute_label" in position:
+            blocks.append(n)
+            n += 1
+        return cls(position, blocks)
+
+    def cell(self, cells: list[str], column: str) -> str:
+        """The cell of ``column`` in a row (``""`` when the file or the row has none).
+
+        >>> columns = _FlatColumns({"time": 0, "value": 1}, [])
+        >>> columns.cell(["2019", "5"], "value"), columns.cell(["2019"], "value"), columns.cell([], "x")
+        ('5', '', '')
+        """
+        j = self.position.get(column)
+        return cells[j] if j is not None and j < len(cells) else ""
+
+
+def _flat_decimal(name: str, columns: _FlatColumns, rows: list[Record]) -> str:
+    """The decimal sign: ``.`` in English exports (by the file name or the time labels, or
+    when no value has a comma but some end in a point and one or two digits), else ``,``."""
+    cell = columns.cell
+    english = "_en" in Path(name).stem.casefold() or any(
+        cell(cells, "time_label").casefold() in _ENGLISH_TIME_LABELS for _line, cells in rows[:50]
+    )
+    if not english and not any("," in cell(cells, "value") for _line, cells in rows):
+        english = any(re.search(r"\.\d{1,2}$", cell(cells, "value")) for _line, cells in rows)
+    return "." if english else ","
+
+
+def _region_blocks(columns: _FlatColumns, rows: list[Record]) -> set[int]:
+    """The variable blocks that hold regions: their code says so, or most of their labels are
+    Länder or Germany."""
+    cell = columns.cell
     region_blocks: set[int] = set()
-    for b in blocks:
+    for b in columns.blocks:
         codes = {cell(cells, f"{b}_variable_code").upper() for _line, cells in rows}
         labels = {cell(cells, f"{b}_variable_attribute_label") for _line, cells in rows}
         if any(c.startswith(_REGION_VARIABLE_PREFIXES) for c in codes if c) or (
             labels and sum(1 for label in labels if code_for_name(label)) / len(labels) > 0.5
         ):
             region_blocks.add(b)
-    table.variables = list(
-        dict.fromkeys(
-            cell(cells, f"{b}_variable_label")
-            for _line, cells in rows[:1]
-            for b in blocks
-            if b not in region_blocks
-        )
-    )
+    return region_blocks
 
-    for line, cells in rows:
-        parsed = _cell_value(cell(cells, "value"), decimal, problems, line, "value")
-        if parsed is None:
-            continue
-        value, symbol = parsed
-        flag = cell(cells, "value_q").strip().lower()
-        if not symbol and flag in FLAGS:
-            symbol = flag
-        region = ""
-        classification: dict[str, str] = {}
-        for b in blocks:
-            label = cell(cells, f"{b}_variable_attribute_label")
-            variable = cell(cells, f"{b}_variable_label")
-            if b in region_blocks:
-                region = label
-            elif label or variable:
-                classification[variable or f"variable_{b}"] = label
-        time = cell(cells, "time")
-        table.rows.append(
-            GenesisRow(
-                line=line,
-                column="value",
-                region_name=region,
-                region_code=code_for_name(region) if region else None,
-                time=time,
-                year=year_of(time) if time else None,
-                classification=classification,
-                measure=cell(cells, "value_variable_label") or table.statistic,
-                unit=cell(cells, "value_unit"),
-                value=value,
-                symbol=symbol,
-            )
-        )
-    return table
+
+def _flat_row(
+    columns: _FlatColumns,
+    region_blocks: set[int],
+    statistic: str,
+    line: int,
+    cells: list[str],
+    decimal: str,
+    problems: ProblemList,
+) -> GenesisRow | None:
+    """The value of one row of a flat file (``None`` when it cannot be read: recorded as a
+    problem)."""
+    cell = columns.cell
+    parsed = _cell_value(cell(cells, "value"), decimal, problems, line, "value")
+    if parsed is None:
+        return None
+    value, symbol = parsed
+    flag = cell(cells, "value_q").strip().lower()
+    if not symbol and flag in FLAGS:
+        symbol = flag
+    region = ""
+    classification: dict[str, str] = {}
+    for b in columns.blocks:
+        label = cell(cells, f"{b}_variable_attribute_label")
+        variable = cell(cells, f"{b}_variable_label")
+        if b in region_blocks:
+            region = label
+        elif label or variable:
+            classification[variable or f"variable_{b}"] = label
+    time = cell(cells, "time")
+    return GenesisRow(
+        line=line,
+        column="value",
+        region_name=region,
+        region_code=code_for_name(region) if region else None,
+        time=time,
+        year=year_of(time) if time else None,
+        classification=classification,
+        measure=cell(cells, "value_variable_label") or statistic,
+        unit=cell(cells, "value_unit"),
+        value=value,
+        symbol=symbol,
+    )

@@ -41,28 +41,21 @@ from ikoe.ingest.mapping import (
     HEADCOUNT_COLUMN,
     ID_COLUMN,
     MIGRATION_BACKGROUND,
-    NO_ANSWER,
     ORGANISATION,
     RAW_ANSWERS,
     RESPONDENT_ID,
     SURVEY_COLUMNS,
-    VALUE_ALIASES,
-    YEAR_MIN,
     Column,
     SurveyMapping,
-    no_answer_spellings,
     resolve_header,
-    value_key,
-    yes_no,
-    yes_no_spellings,
 )
+from ikoe.ingest.survey_checks import Invalid, judge_for, message
 from ikoe.ingest.text import (
     UTF8_BOM,
     decode_bytes,
     decode_prefix,
     detect_conventions,
     detect_encoding,
-    parse_number,
     read_bytes,
 )
 from ikoe.ingest.xlsx import check_workbook, first_row, read_header_row
@@ -666,12 +659,14 @@ _PROBLEM_SCHEMA = {
     "detail": pl.String,
 }
 
-_YEAR = re.compile(r"^(\d{4})(?:\.0+)?$")
-
 
 @dataclass
 class _Checker:
-    """Validates columns of one file and collects the bad rows as a frame per check."""
+    """Validates columns of one file and collects the bad rows as a frame per check.
+
+    What a single cell may hold, and the messages for those that may not, are in
+    :mod:`ikoe.ingest.survey_checks`; here the verdicts are applied to whole columns.
+    """
 
     raw: _Raw
     mapping: SurveyMapping | None
@@ -699,58 +694,78 @@ class _Checker:
             if judged
             else ()
         )
-        exprs: list[pl.Expr] = []
-        for (column, pos), values in zip(judged, distinct, strict=True):
-            values = [v for v in values if v is not None]
-            dtype = canonical_dtype(column, self.codes)
-            judge = self._judge(column)
-            lookup: list[Any] = []
-            invalid: dict[str, tuple[str, str]] = {}
-            absent: list[str] = []  # texts that mean "no value"
-            for value in values:
-                verdict = judge(value)
-                if isinstance(verdict, _Invalid):
-                    invalid[value] = (verdict.code, verdict.detail)
-                    verdict = None
-                elif verdict is None:
-                    absent.append(value)
-                lookup.append(verdict)
-            if invalid:
-                bad = pl.DataFrame(
-                    {
-                        "value": list(invalid),
-                        "code": [c for c, _d in invalid.values()],
-                        "detail": [d for _c, d in invalid.values()],
-                    },
-                    schema={"value": pl.String, "code": pl.String, "detail": pl.String},
-                )
-                self._add(frame.select(ROW, pl.col(pos).alias("value")).join(bad, on="value"), pos)
-            if (column.kind == "organisation" or required) and (
-                absent or frame.get_column(pos).has_nulls()
-            ):
-                missing = pl.col(pos).is_null() | pl.col(pos).is_in(absent)
-                code = "missing_organisation" if column.kind == "organisation" else "missing_value"
-                rows = frame.filter(missing).select(
-                    ROW,
-                    pl.col(pos).alias("value"),
-                    pl.lit(code).alias("code"),
-                    pl.lit("").alias("detail"),
-                )
-                self._add(rows, pos)
-            if values:
-                table = pl.Series(column.name, lookup, dtype=dtype)
-                exprs.append(
-                    pl.lit(table)
-                    .gather(pl.col(pos).cast(pl.Enum(values)).to_physical())
-                    .alias(column.name)
-                )
-            else:
-                exprs.append(pl.lit(None, dtype).alias(column.name))
+        exprs = [
+            self._parse(column, pos, values, required)
+            for (column, pos), values in zip(judged, distinct, strict=True)
+        ]
         for column, pos in specs:
             if column.kind == "id":
                 exprs.append(pl.col(pos).str.strip_chars().replace("", None).alias(column.name))
         parsed = frame.select(exprs) if exprs else pl.DataFrame()
         return {column.name: parsed.get_column(column.name) for column, _pos in specs}
+
+    def _parse(self, column: Column, pos: str, values: list[str | None], required: bool) -> pl.Expr:
+        """Judge the distinct ``values`` of one column, record its invalid and missing cells,
+        and return the expression that gives its canonical values."""
+        frame = self.raw.frame
+        texts = [v for v in values if v is not None]
+        dtype = canonical_dtype(column, self.codes)
+        judge = judge_for(
+            column,
+            self.mapping,
+            self.codes,
+            no_answer=self.no_answer,
+            current_year=self.current_year,
+            decimal=self.raw.decimal,
+        )
+        lookup: list[Any] = []
+        invalid: dict[str, tuple[str, str]] = {}
+        absent: list[str] = []  # texts that mean "no value"
+        for value in texts:
+            verdict = judge(value)
+            if isinstance(verdict, Invalid):
+                invalid[value] = (verdict.code, verdict.detail)
+                verdict = None
+            elif verdict is None:
+                absent.append(value)
+            lookup.append(verdict)
+        if invalid:
+            self._add_invalid(pos, invalid)
+        if (column.kind == "organisation" or required) and (
+            absent or frame.get_column(pos).has_nulls()
+        ):
+            self._add_missing(column, pos, absent)
+        if not texts:
+            return pl.lit(None, dtype).alias(column.name)
+        table = pl.Series(column.name, lookup, dtype=dtype)
+        return (
+            pl.lit(table).gather(pl.col(pos).cast(pl.Enum(texts)).to_physical()).alias(column.name)
+        )
+
+    def _add_invalid(self, pos: str, invalid: dict[str, tuple[str, str]]) -> None:
+        """The rows of column ``pos`` holding one of the ``invalid`` texts (text -> code, detail)."""
+        bad = pl.DataFrame(
+            {
+                "value": list(invalid),
+                "code": [c for c, _d in invalid.values()],
+                "detail": [d for _c, d in invalid.values()],
+            },
+            schema={"value": pl.String, "code": pl.String, "detail": pl.String},
+        )
+        frame = self.raw.frame
+        self._add(frame.select(ROW, pl.col(pos).alias("value")).join(bad, on="value"), pos)
+
+    def _add_missing(self, column: Column, pos: str, absent: list[str]) -> None:
+        """The rows of column ``pos`` without a value (empty, or a text meaning none)."""
+        missing = pl.col(pos).is_null() | pl.col(pos).is_in(absent)
+        code = "missing_organisation" if column.kind == "organisation" else "missing_value"
+        rows = self.raw.frame.filter(missing).select(
+            ROW,
+            pl.col(pos).alias("value"),
+            pl.lit(code).alias("code"),
+            pl.lit("").alias("detail"),
+        )
+        self._add(rows, pos)
 
     def duplicates(self, positions: list[str], code: str, keys: list[pl.Series]) -> None:
         """Rows whose key (an id, or a combination of values) appeared in an earlier row."""
@@ -784,185 +799,5 @@ class _Checker:
         room = max(problems.limit - len(problems.problems), 0)
         for row, position, value, code, detail in everything.head(room).iter_rows():
             header = self.raw.header[position]
-            problems.add(code, self._message(code, value, detail, header), row=row, column=header)
+            problems.add(code, message(code, value, detail), row=row, column=header)
         problems.more += everything.height - min(room, everything.height)
-
-    def _message(self, code: str, value: str | None, detail: str, header: str) -> str:
-        params = {
-            "value": excerpt((value or "").strip()),
-            "detail": detail,
-            "no_answer": no_answer_spellings(),
-        }
-        if code == "unknown_organisation":
-            message = _("“%(value)s” is not a code of the organisation hierarchy.") % params
-            if detail:
-                message += " " + _(
-                    "Did you mean “%(code)s”? Leading zeros get lost when a spreadsheet treats codes "
-                    "as numbers; keep the column as text."
-                ) % {"code": detail}
-            return message
-        if code == "missing_organisation":
-            return _("The organisation code is missing; every row needs one.")
-        if code == "missing_value":
-            return _("The value is missing; every row of the personnel totals needs one.")
-        if code == "invalid_code":
-            return (
-                _(
-                    "“%(value)s” is not a valid value; expected one of %(detail)s, or %(no_answer)s for no answer."
-                )
-                % params
-            )
-        if code == "invalid_code_required":
-            return _("“%(value)s” is not a valid value; expected one of %(detail)s.") % params
-        if code == "invalid_yes_no":
-            return (
-                _(
-                    "“%(value)s” is not a yes/no answer; expected %(detail)s, or %(no_answer)s for no answer."
-                )
-                % params
-            )
-        if code == "invalid_year":
-            return (
-                _(
-                    "“%(value)s” is not a year; expected a four-digit year such as 1990, "
-                    "or %(no_answer)s for no answer."
-                )
-                % params
-            )
-        if code == "year_future":
-            return _("The year %(value)s lies in the future (after %(detail)s).") % params
-        if code == "year_too_early":
-            return (
-                _("The year %(value)s lies before %(detail)s; expected %(detail)s or later.")
-                % params
-            )
-        if code == "invalid_headcount":
-            return (
-                _("“%(value)s” is not a head count; expected a whole number of 0 or more.") % params
-            )
-        if code == "duplicate_id":
-            return (
-                _(
-                    "The respondent id “%(value)s” appears more than once; it is first in row %(detail)s."
-                )
-                % params
-            )
-        if code == "duplicate_total":
-            return (
-                _(
-                    "The combination “%(value)s” appears more than once; it is first in row %(detail)s. "
-                    "Each combination needs exactly one head count."
-                )
-                % params
-            )
-        return code  # pragma: no cover - every code above has a message
-
-    def _judge(self, column: Column) -> Callable[[str], Any]:
-        """A function from one distinct cell text to its canonical value, None or _Invalid."""
-        mapped = self.mapping.values.get(column.name, {}) if self.mapping else {}
-
-        def through_mapping(value: str) -> tuple[bool, Any]:
-            key = value_key(value)
-            if key in mapped:
-                return True, mapped[key]
-            return False, None
-
-        if column.kind == "organisation":
-
-            def organisation(value: str) -> Any:
-                hit, target = through_mapping(value)
-                code = target if hit else value.strip()
-                if not code:
-                    return None  # empty, or mapped to "no answer": reported as missing
-                if code in self.codes:
-                    return code
-                return _Invalid("unknown_organisation", _lost_zeros(code, self.codes))
-
-            return organisation
-
-        if column.kind == "yes_no":
-
-            def answer(value: str) -> Any:
-                hit, target = through_mapping(value)
-                if hit:
-                    return target
-                verdict = yes_no(value)
-                if verdict == "invalid":
-                    return _Invalid("invalid_yes_no", yes_no_spellings())
-                return verdict
-
-            return answer
-
-        if column.kind == "code":
-            aliases = VALUE_ALIASES.get(column.name, {})
-            required = not self.no_answer
-
-            def code(value: str) -> Any:
-                hit, target = through_mapping(value)
-                if hit:
-                    return target
-                key = value_key(value)
-                if key in column.codes:
-                    return key
-                if key in aliases:
-                    return aliases[key]
-                if (not key or key in NO_ANSWER) and not required:
-                    return None
-                if not key:
-                    return None  # reported as missing
-                return _Invalid(
-                    "invalid_code_required" if required else "invalid_code",
-                    ", ".join(f"“{c}”" for c in column.codes),
-                )
-
-            return code
-
-        if column.kind == "year":
-            current = self.current_year if self.current_year is not None else 9999
-
-            def year(value: str) -> Any:
-                key = value_key(value)
-                if not key or key in NO_ANSWER:
-                    return None
-                match = _YEAR.match(key)
-                if not match:
-                    return _Invalid("invalid_year", "")
-                number = int(match.group(1))
-                if number < YEAR_MIN:
-                    return _Invalid("year_too_early", str(YEAR_MIN))
-                if number > current:
-                    return _Invalid("year_future", str(current))
-                return number
-
-            return year
-
-        decimal = self.raw.decimal
-
-        def headcount(value: str) -> Any:
-            if not value.strip():
-                return None  # reported as missing
-            try:
-                number = parse_number(value, decimal)
-            except ValueError:
-                return _Invalid("invalid_headcount", "")
-            if number < 0 or number != int(number):
-                return _Invalid("invalid_headcount", "")
-            return int(number)
-
-        return headcount
-
-
-@dataclass(frozen=True)
-class _Invalid:
-    code: str
-    detail: str
-
-
-def _lost_zeros(value: str, codes: frozenset[str]) -> str:
-    """A hierarchy code that differs from ``value`` only by leading zeros, or ''."""
-    if not value.isdigit() or len(codes) > 100_000:
-        return ""
-    for code in codes:
-        if code.isdigit() and code.lstrip("0") == value.lstrip("0"):
-            return code
-    return ""

@@ -21,6 +21,7 @@ All years must use the same definition (column ``definition`` when present), oth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -54,13 +55,26 @@ def trend(
     [(2020, 2024, 6.7, 3.87, True)]
     """
     by = list(by)
+    _check(estimates, year)
+    z_crit = normal_quantile(level)
+    pairs = _pair_years(_columns(estimates, by, year), by, year, compare)
+    tests = _difference_tests(pairs, level, z_crit)
+    return _result(pairs, by, tests, level)
+
+
+def _check(estimates: pl.DataFrame, year: str) -> None:
+    """Refuse estimates without the year column or with years of different definitions."""
     if year not in estimates.columns:
         raise ValueError(f"no column {year!r} in the estimates")
     if "definition" in estimates.columns:
         definitions = estimates.get_column("definition").drop_nulls().unique().to_list()
         if len(definitions) > 1:
             raise ValueError(f"the years use different definitions: {sorted(definitions)}")
-    z_crit = normal_quantile(level)
+
+
+def _columns(estimates: pl.DataFrame, by: list[str], year: str) -> pl.DataFrame:
+    """The columns a trend needs, sorted by group and year; ``ci_method`` ``"wald"`` and a null
+    ``declaration_rate`` where the estimates have none."""
     cols = [year, "share", "se", "yes", "declared", "ci_method", "declaration_rate"]
     present = [c for c in cols if c in estimates.columns]
     data = estimates.select(*by, *present).sort(*by, year)
@@ -68,6 +82,21 @@ def trend(
         data = data.with_columns(pl.lit("wald").alias("ci_method"))
     if "declaration_rate" not in data.columns:
         data = data.with_columns(pl.lit(None, dtype=pl.Float64).alias("declaration_rate"))
+    return data
+
+
+def _pair_years(
+    data: pl.DataFrame, by: list[str], year: str, compare: Literal["previous", "first"]
+) -> pl.DataFrame:
+    """One row per pair of years and group: the later year's columns as they are (``year`` as
+    ``year_to``, ``share`` as ``share_to``), the earlier year's with ``_from`` appended.
+
+    >>> data = pl.DataFrame({"year": [2020, 2022, 2024], "share": [0.1, 0.2, 0.3]})
+    >>> _pair_years(data, [], "year", "previous").select("year_from", "year_to").rows()
+    [(2020, 2022), (2022, 2024)]
+    >>> _pair_years(data, [], "year", "first").select("year_from", "year_to").rows()
+    [(2020, 2022), (2020, 2024)]
+    """
     over = by or None
     if compare == "previous":
         shifted = [
@@ -87,7 +116,7 @@ def trend(
         ]
     else:
         raise ValueError(f"compare must be 'previous' or 'first', not {compare!r}")
-    pairs = (
+    return (
         data.with_columns(shifted)
         .filter(pl.col(f"{year}_from").is_not_null() & (pl.col(f"{year}_from") != pl.col(year)))
         .rename(
@@ -99,10 +128,33 @@ def trend(
             }
         )
     )
-    p1 = pairs.get_column("share_from").cast(pl.Float64).fill_null(np.nan).to_numpy()
-    p2 = pairs.get_column("share_to").cast(pl.Float64).fill_null(np.nan).to_numpy()
-    se1 = pairs.get_column("se_from").cast(pl.Float64).fill_null(np.nan).to_numpy()
-    se2 = pairs.get_column("se").cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
+def _floats(pairs: pl.DataFrame, column: str) -> np.ndarray:
+    """A column as floats, NaN for null."""
+    return pairs.get_column(column).cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
+@dataclass(frozen=True)
+class _Tests:
+    """Per pair of years: the difference of the shares, its interval, ``z`` and ``p``, and
+    whether the pooled test (both years unweighted) was used."""
+
+    diff: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    z: np.ndarray
+    p_value: np.ndarray
+    unweighted: np.ndarray
+
+
+def _difference_tests(pairs: pl.DataFrame, level: float, z_crit: float) -> _Tests:
+    """The tests of the module docstring: pooled z and Newcombe's interval where both years
+    are unweighted and have counts, otherwise the design-based z and Wald interval."""
+    p1 = _floats(pairs, "share_from")
+    p2 = _floats(pairs, "share_to")
+    se1 = _floats(pairs, "se_from")
+    se2 = _floats(pairs, "se")
     unweighted = (
         (
             (pairs.get_column("ci_method_from") == "wilson")
@@ -112,10 +164,10 @@ def trend(
         .to_numpy()
     )
     if "yes" in pairs.columns and "declared" in pairs.columns:
-        m1 = pairs.get_column("yes_from").cast(pl.Float64).fill_null(np.nan).to_numpy()
-        m2 = pairs.get_column("yes").cast(pl.Float64).fill_null(np.nan).to_numpy()
-        n1 = pairs.get_column("declared_from").cast(pl.Float64).fill_null(np.nan).to_numpy()
-        n2 = pairs.get_column("declared").cast(pl.Float64).fill_null(np.nan).to_numpy()
+        m1 = _floats(pairs, "yes_from")
+        m2 = _floats(pairs, "yes")
+        n1 = _floats(pairs, "declared_from")
+        n2 = _floats(pairs, "declared")
     else:
         m1 = m2 = n1 = n2 = np.full(pairs.height, np.nan)
         unweighted = np.zeros(pairs.height, dtype=bool)
@@ -133,18 +185,23 @@ def trend(
     hi = np.where(unweighted, newcombe_hi, diff + z_crit * se_design)
     z = np.where(np.isfinite(z), z, np.nan)
     p_value = 2 * stats.norm.sf(np.abs(z))
+    return _Tests(diff, lo, hi, z, p_value, unweighted)
+
+
+def _result(pairs: pl.DataFrame, by: list[str], tests: _Tests, level: float) -> pl.DataFrame:
+    """The columns :func:`trend` returns, in its order."""
     alpha = 1 - level
 
     def col(values: np.ndarray) -> pl.Series:
         return pl.Series(np.asarray(values, dtype=np.float64)).fill_nan(None)
 
     result = pairs.select(*by, "year_from", "year_to", "share_from", "share_to").with_columns(
-        col(100 * diff).alias("change_pp"),
-        col(100 * lo).alias("ci_lower_pp"),
-        col(100 * hi).alias("ci_upper_pp"),
-        col(z).alias("z"),
-        col(p_value).alias("p_value"),
-        pl.Series(np.where(unweighted, "pooled_z", "design_z").tolist()).alias("test"),
+        col(100 * tests.diff).alias("change_pp"),
+        col(100 * tests.lo).alias("ci_lower_pp"),
+        col(100 * tests.hi).alias("ci_upper_pp"),
+        col(tests.z).alias("z"),
+        col(tests.p_value).alias("p_value"),
+        pl.Series(np.where(tests.unweighted, "pooled_z", "design_z").tolist()).alias("test"),
         pairs.get_column("declaration_rate_from").alias("declaration_rate_from"),
         pairs.get_column("declaration_rate").alias("declaration_rate_to"),
     )
