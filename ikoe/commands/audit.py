@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ikoe.commands.protect import (
     _cell,
@@ -31,11 +30,6 @@ from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.text import parse_number, read_csv
 from ikoe.reports.csv import restore
 from ikoe.stats.disclosure import CellSystem, Rules, audit, count_flags
-
-HELP = gettext_lazy(
-    "Audit a protected table: the interval the attacker's linear program leaves for each "
-    "suppressed cell; exit 1 when a sensitive cell is under-protected."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

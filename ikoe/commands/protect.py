@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.text import CsvConventions, CsvTable, parse_number, read_csv
@@ -32,11 +31,6 @@ from ikoe.stats.disclosure import (
     Table,
     TableError,
     protect_table,
-)
-
-HELP = gettext_lazy(
-    "Protect a table of counts: minimum frequency, secondary suppression with totals and "
-    "hierarchies, audit by the attacker's linear program."
 )
 
 
