@@ -8,14 +8,17 @@ from django.utils.translation import gettext as _
 
 from ikoe.formats import fmt
 from ikoe.monitoring.comparison import available_series, build_comparison, default_reference
+from ikoe.monitoring.demo import DEMO_DATASET
 from ikoe.monitoring.models import Benchmark, BenchmarkDataset
 from ikoe.reports.charts import Bar, bar_chart
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    # Public figures only: the demo Land's synthetic benchmark is not one.
+    public = BenchmarkDataset.objects.exclude(name=DEMO_DATASET)
     context = {
-        "benchmark_count": Benchmark.objects.count(),
-        "dataset_count": BenchmarkDataset.objects.count(),
+        "benchmark_count": Benchmark.objects.filter(dataset__in=public).count(),
+        "dataset_count": public.count(),
     }
     return render(request, "monitoring/home.html", context)
 
