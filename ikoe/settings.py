@@ -250,7 +250,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Disclosure control of published survey tables (DOMAIN.md §5, docs/disclosure.md): minimum
+# Disclosure control of published survey tables (docs/domain.md §5, docs/disclosure.md): minimum
 # frequency k, minimum base n_min for shares, minimum declaration rate (per cent) and the
 # protection width W (default k). Changing them takes effect at the next ``ikoe publish``.
 SDC_MIN_COUNT = int(env_number("IKOE_SDC_MIN_COUNT", 3, 1, 100))

@@ -2,7 +2,7 @@
 
 Every table published from one survey — each standard table under each definition of
 migration background, and any further table asked for — is protected *together* by the engine
-in :mod:`ikoe.stats.disclosure` (DOMAIN.md §5, docs/disclosure.md):
+in :mod:`ikoe.stats.disclosure` (docs/domain.md §5, docs/disclosure.md):
 
 - each table becomes a complete table of respondent counts split by the answer (``yes``,
   ``no``, ``unknown``; one such dimension per definition), with every subtotal along the

@@ -1,4 +1,4 @@
-"""The one path for staff-survey data (DESIGN.md): file → restricted snapshot → statistics →
+"""The one path for staff-survey data (docs/architecture.md): file → restricted snapshot → statistics →
 disclosure control → protected cells in the database.
 
 Only this module and the statistics it calls ever hold respondent rows. Everything it returns
@@ -384,7 +384,7 @@ def import_survey(
     final_name = f"{token}.parquet"
     totals_name = f"{token}-totals.parquet" if totals_frame is not None else ""
     # The snapshots are held in memory until the database has committed; only then are they
-    # written, so a failed or rolled-back import leaves no file (DESIGN.md: nothing half).
+    # written, so a failed or rolled-back import leaves no file (docs/architecture.md: nothing half).
     files = {final_name: _parquet_bytes(survey_file.data)}
     if totals_frame is not None:
         files[totals_name] = _parquet_bytes(totals_frame)
