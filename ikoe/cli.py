@@ -1,46 +1,140 @@
 """The ``ikoe`` command line.
 
-Each subcommand is a module in :mod:`ikoe.commands` with ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args) -> int``. Django is set up before a subcommand
-runs, so messages are translated (German unless ``IKOE_LANGUAGE=en``).
+The subcommands are listed in :data:`COMMANDS`: each has a module in :mod:`ikoe.commands` with
+``add_arguments(parser)`` and ``run(args) -> int``, a one-line help text, and whether it works
+on the database. ``ikoe --help`` (or ``ikoe`` alone) prints the list without setting up Django
+or importing any command: the help texts are translated straight from the compiled catalogue.
+For a subcommand, Django is set up (messages in German unless ``IKOE_LANGUAGE=en``) and only that
+command's module is imported; a command that works on the database first brings it up to date
+(:func:`ikoe.startup.prepare_database`), so every command works on a fresh data directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import gettext
 import importlib
 import os
-import pkgutil
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
-from ikoe import commands
-from ikoe.errors import ImportFailed
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation (found by ``makemessages``); translated when shown."""
+    return message
 
 
-def _command_modules() -> dict[str, ModuleType]:
-    found: dict[str, ModuleType] = {}
-    for info in pkgutil.iter_modules(commands.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"ikoe.commands.{info.name}")
-        found[info.name.replace("_", "-")] = module
-    return dict(sorted(found.items()))
+@dataclass(frozen=True)
+class Command:
+    module: str
+    help: str
+    database: bool = True
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ikoe",
-        description="IKÖ-Monitor: intercultural opening of the public administration (IntMK 2017, TOP 2.5).",
-    )
+COMMANDS: dict[str, Command] = {
+    "audit": Command(
+        "audit",
+        gettext_noop(
+            "Audit a protected table: the interval the attacker's linear program leaves for each "
+            "suppressed cell; exit 1 when a sensitive cell is under-protected."
+        ),
+        database=False,
+    ),
+    "import-benchmarks": Command(
+        "import_benchmarks",
+        gettext_noop(
+            "Import public benchmark figures from a reference CSV (region_code, year, measure, "
+            "concept, value_percent, source) or a GENESIS-Online export (table CSV or flat file)."
+        ),
+    ),
+    "import-organisations": Command(
+        "import_organisations",
+        gettext_noop(
+            "Import organisations (Land > ministry > agency > unit) from a CSV file with the "
+            "columns code, name, parent, kind."
+        ),
+    ),
+    "import-survey": Command(
+        "import_survey",
+        gettext_noop(
+            "Import a staff survey (CSV, XLSX or Parquet), derive migration background, weight it "
+            "and publish its protected tables."
+        ),
+    ),
+    "indicators": Command(
+        "indicators",
+        gettext_noop("Print protected indicators of a survey by any dimensions (JSON or CSV)."),
+    ),
+    "manage": Command(
+        "manage",
+        gettext_noop("Run a Django management command, e.g. “ikoe manage createsuperuser”."),
+    ),
+    "protect": Command(
+        "protect",
+        gettext_noop(
+            "Protect a table of counts: minimum frequency, secondary suppression with totals and "
+            "hierarchies, audit by the attacker's linear program."
+        ),
+        database=False,
+    ),
+    "publish": Command(
+        "publish",
+        gettext_noop(
+            "Protect and publish the tables of surveys again (after a change of the disclosure "
+            "rules)."
+        ),
+    ),
+    "release": Command(
+        "release",
+        gettext_noop("Release a survey to the public, or withdraw its release (--withdraw)."),
+    ),
+    "serve": Command(
+        "serve",
+        gettext_noop("Migrate the database, load the reference data and serve the platform."),
+    ),
+}
+
+# Management commands that deal with migrations themselves: ``ikoe manage`` leaves the database
+# as it is for them (``ikoe manage showmigrations`` on a fresh directory shows what is missing).
+_MIGRATION_COMMANDS = frozenset(
+    {"migrate", "makemigrations", "showmigrations", "sqlmigrate", "squashmigrations", "help"}
+)
+
+_DESCRIPTION = gettext_noop(
+    "IKÖ-Monitor: intercultural opening of the public administration (IntMK 2017, TOP 2.5)."
+)
+
+
+def _catalogue() -> gettext.NullTranslations:
+    """The compiled German (or English) catalogue, read without Django."""
+    language = os.environ.get("IKOE_LANGUAGE", "de")
+    locale = Path(__file__).resolve().parent / "locale"
+    return gettext.translation("django", locale, languages=[language], fallback=True)
+
+
+def build_parser(translate: gettext.NullTranslations | None = None) -> argparse.ArgumentParser:
+    """The top-level parser: the list of subcommands with one line each (for ``--help``)."""
+    tr = (translate or _catalogue()).gettext
+    parser = argparse.ArgumentParser(prog="ikoe", description=tr(_DESCRIPTION))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="subcommands")
-    for name, module in _command_modules().items():
-        summary = str(module.HELP)
-        cmd = sub.add_parser(name, help=summary, description=summary)
-        module.add_arguments(cmd)
-        cmd.set_defaults(_module=module)
+    for name, command in COMMANDS.items():
+        sub.add_parser(name, help=tr(command.help), add_help=False)
     return parser
+
+
+def command_parser(name: str) -> tuple[argparse.ArgumentParser, ModuleType]:
+    """The parser of one subcommand and its module (Django must be set up)."""
+    from django.utils.translation import gettext as _
+
+    command = COMMANDS[name]
+    module = importlib.import_module(f"ikoe.commands.{command.module}")
+    summary = _(command.help)
+    parser = argparse.ArgumentParser(prog=f"ikoe {name}", description=summary)
+    module.add_arguments(parser)
+    return parser, module
 
 
 def setup_django() -> None:
@@ -53,15 +147,36 @@ def setup_django() -> None:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def _needs_database(name: str, args: argparse.Namespace) -> bool:
+    if not COMMANDS[name].database:
+        return False
+    if name == "manage":
+        arguments = getattr(args, "arguments", [])
+        return bool(arguments) and arguments[0] not in _MIGRATION_COMMANDS
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    setup_django()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or arguments[0] not in COMMANDS:
+        # ``ikoe``, ``ikoe --help`` or an unknown command: argparse prints the list or the error.
+        parser = build_parser()
+        parser.parse_args(arguments)
         parser.print_help()
         return 2
+    name, rest = arguments[0], arguments[1:]
+    setup_django()
+    parser, module = command_parser(name)
+    args = parser.parse_args(rest)
+
+    from ikoe.errors import ImportFailed
+
     try:
-        return int(args._module.run(args) or 0)
+        if _needs_database(name, args):
+            from ikoe.startup import prepare_database
+
+            prepare_database()
+        return int(module.run(args) or 0)
     except ImportFailed as exc:
         print(exc.report(), file=sys.stderr)
         return 1

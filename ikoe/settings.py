@@ -123,7 +123,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_htmx",
     "axes",
     "ikoe.reports",
     "ikoe.organisations",
@@ -145,7 +144,6 @@ MIDDLEWARE = [
     "ikoe.accounts.permissions.PermissionMapMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -256,7 +254,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Disclosure control of published survey tables (DOMAIN.md §5, docs/disclosure.md): minimum
+# Disclosure control of published survey tables (docs/domain.md §5, docs/disclosure.md): minimum
 # frequency k, minimum base n_min for shares, minimum declaration rate (per cent) and the
 # protection width W (default k). Changing them takes effect at the next ``ikoe publish``.
 SDC_MIN_COUNT = int(env_number("IKOE_SDC_MIN_COUNT", 3, 1, 100))

@@ -1,4 +1,5 @@
-"""What ``ikoe serve`` loads at start: the Länder, the shipped reference data."""
+"""What commands prepare before they run: the database (every command that uses it) and, for
+``ikoe serve``, the Länder and the shipped reference data."""
 
 from __future__ import annotations
 
@@ -9,6 +10,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
+
+
+def prepare_database() -> None:
+    """Create the data directories and apply missing migrations, quietly; cheap when up to date.
+
+    Every ``ikoe`` command that uses the database calls it first (:mod:`ikoe.cli`), so each one
+    works on a fresh ``IKOE_DATA_DIR`` as ``ikoe serve`` does.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    settings.RESTRICTED_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 def load_shipped_data() -> Iterator[str]:

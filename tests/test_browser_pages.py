@@ -82,6 +82,43 @@ def test_pages_fit_a_phone_screen_without_sideways_scrolling(site, browser):  # 
     context.close()
 
 
+# Every text of every chart on the page: its box, the box of its SVG, its text (measured by
+# Chromium with the fonts it really uses).
+CHART_TEXTS = """() => [...document.querySelectorAll('svg[role=img]')].flatMap(svg => {
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll('text')].map(t => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, left: r.left - box.left, right: box.right - r.right,
+            top: r.top - box.top, bottom: box.bottom - r.bottom, height: r.height};
+  });
+})"""
+
+
+def assert_chart_texts_in_full(page, expected):  # type: ignore[no-untyped-def]
+    texts = page.evaluate(CHART_TEXTS)
+    shown = [t["text"] for t in texts]
+    for label in expected:
+        assert any(label in text for text in shown), (label, shown)
+    for t in texts:
+        assert "…" not in t["text"], t
+        assert min(t["left"], t["right"], t["top"], t["bottom"]) >= -0.5, t
+        assert t["height"] >= 10, t  # still readable after the SVG is scaled to the screen
+
+
+@pytest.mark.parametrize(
+    ("locale", "land"),
+    [("de-DE", "Mecklenburg-Vorpommern"), ("en-GB", "Mecklenburg-Western Pomerania")],
+)
+@pytest.mark.parametrize("width", [360, 1280])
+def test_chart_labels_are_not_clipped_in_the_browser(site, browser, locale, land, width):  # noqa: F811
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(site + "/laendervergleich/")
+    assert page.locator("html").get_attribute("lang") == locale[:2]
+    assert_chart_texts_in_full(page, [land])
+    context.close()
+
+
 @pytest.fixture
 def demo_site(live_server):
     from ikoe.surveys.demo import load_demo
@@ -115,6 +152,29 @@ def test_the_career_group_ladder_is_visible_at_a_glance(demo_site, page):
     assert order == ["einfacher Dienst", "mittlerer Dienst", "gehobener Dienst", "höherer Dienst"]
     chart = section.locator("svg[role=img]")
     assert chart.bounding_box()["width"] > 300
+
+
+@pytest.mark.parametrize(
+    ("locale", "careers"),
+    [
+        ("de-DE", ["einfacher Dienst", "mittlerer Dienst", "gehobener Dienst", "höherer Dienst"]),
+        (
+            "en-GB",
+            [
+                "lower service (einfacher Dienst)",
+                "middle service (mittlerer Dienst)",
+                "upper service (gehobener Dienst)",
+                "higher service (höherer Dienst)",
+            ],
+        ),
+    ],
+)
+def test_career_group_labels_are_not_clipped_on_a_phone(demo_site, browser, locale, careers):  # noqa: F811
+    context = browser.new_context(locale=locale, viewport={"width": 360, "height": 900})
+    page = context.new_page()
+    page.goto(demo_site + "/befragungen/demo-musterland-2024/")
+    assert_chart_texts_in_full(page, careers)
+    context.close()
 
 
 @pytest.fixture

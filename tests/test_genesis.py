@@ -1,7 +1,7 @@
 """GENESIS-Online exports in long form (ikoe.ingest.genesis).
 
-The four table CSVs are real exports (../shared/data/genesis, see its README). The expected
-counts were checked by hand against the files:
+The four table CSVs in ``tests/data/genesis`` are real exports (sources and licence in its
+README). The expected counts were checked by hand against the files:
 
 * 12411-0002: 49 reference dates (31.12.1970–31.12.2018) × 3 nationality columns = 147 values;
 * 12521-0008: 38 country groups × 13 residence titles = 494 rows × 2 sexes = 988 values, 106 “-”;
@@ -26,9 +26,7 @@ from django.utils import translation
 from ikoe.errors import ImportFailed
 from ikoe.ingest.genesis import FLAT, TABLE, GenesisRow, GenesisTable, parse_value, read_genesis
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-GENESIS = SHARED / "data" / "genesis"
-FIXTURES = Path(__file__).resolve().parent / "data" / "genesis"
+GENESIS = Path(__file__).resolve().parent / "data" / "genesis"
 
 
 def read(code: str) -> GenesisTable:
@@ -177,7 +175,7 @@ def test_theatre_table_reads_land_rows_with_their_measure_and_unit_columns() -> 
 
 
 def test_flat_file_reads_one_value_per_row_with_flags_and_the_table_code_from_its_name() -> None:
-    table = read_genesis(FIXTURES / "12411-0002_de_flat.csv")
+    table = read_genesis(GENESIS / "12411-0002_de_flat.csv")
     assert table.format == FLAT
     assert table.code == "12411-0002"
     assert table.statistic == "Fortschreibung des Bevölkerungsstandes"
@@ -196,7 +194,7 @@ def test_flat_file_reads_one_value_per_row_with_flags_and_the_table_code_from_it
 
 
 def test_flat_file_and_table_csv_give_the_same_values() -> None:
-    flat = read_genesis(FIXTURES / "12411-0002_de_flat.csv")
+    flat = read_genesis(GENESIS / "12411-0002_de_flat.csv")
     classic = read("12411-0002")
     for row in flat.rows:
         day = f"31.12.{row.year}"

@@ -21,9 +21,8 @@ pytestmark = pytest.mark.django_db
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "data" / "reference" / "benchmarks.csv"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-GENESIS = SHARED / "data" / "genesis"
-FLAT = Path(__file__).resolve().parent / "data" / "genesis" / "12411-0002_de_flat.csv"
+GENESIS = Path(__file__).resolve().parent / "data" / "genesis"
+FLAT = GENESIS / "12411-0002_de_flat.csv"
 
 GERMAN_CSV = (
     "Regionscode;Region;Jahr;Kennzahl;Konzept;Wert (%);Abgeleitet;Quelle\r\n"

@@ -136,8 +136,8 @@ def test_an_imported_genesis_table_by_land_shows_in_the_comparison(client):
 
     from ikoe.benchmarks.services import import_benchmark_file
 
-    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genesis"
-    import_benchmark_file(shared / "21611-0111.csv")
+    genesis = Path(__file__).resolve().parent / "data" / "genesis"
+    import_benchmark_file(genesis / "21611-0111.csv")
     series = next(s for s in available_series() if s.measure == "Theaterbesuche")
     assert series.unit == "1000" and series.years[-1] == 2018
     html = client.get(

@@ -50,7 +50,7 @@ Z = 1.959963984540054  # two-sided 95 % normal quantile
 
 
 def wilson(m: int, n: int) -> tuple[float, float]:
-    """The Wilson score interval written out (DOMAIN.md §4)."""
+    """The Wilson score interval written out (docs/domain.md §4)."""
     p = m / n
     centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
     half = Z / (1 + Z * Z / n) * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))

@@ -16,18 +16,12 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ikoe.commands.protect import add_table_arguments, parse_dims
 from ikoe.errors import ImportFailed
 from ikoe.ingest.tables import read_bottom_table, read_hierarchies, read_protected
 from ikoe.reports.csv import format_number
 from ikoe.stats.disclosure import CellSystem, Rules, audit, count_flags
-
-HELP = gettext_lazy(
-    "Audit a protected table: the interval the attacker's linear program leaves for each "
-    "suppressed cell; exit 1 when a sensitive cell is under-protected."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

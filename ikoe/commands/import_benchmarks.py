@@ -7,14 +7,9 @@ import json
 from dataclasses import asdict
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from ikoe.errors import ImportFailed
-
-HELP = gettext_lazy(
-    "Import public benchmark figures from a reference CSV (region_code, year, measure, concept, "
-    "value_percent, source) or a GENESIS-Online export (table CSV or flat file)."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

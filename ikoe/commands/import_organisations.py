@@ -8,14 +8,8 @@ import sys
 from dataclasses import asdict
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ikoe.errors import ImportFailed
-
-HELP = gettext_lazy(
-    "Import organisations (Land > ministry > agency > unit) from a CSV file with the columns "
-    "code, name, parent, kind."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,14 +7,8 @@ import argparse
 import json
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ikoe.formats import fmt
-
-HELP = gettext_lazy(
-    "Import a staff survey (CSV, XLSX or Parquet), derive migration background, weight it and "
-    "publish its protected tables."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,9 +9,6 @@ import sys
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-HELP = gettext_lazy("Print protected indicators of a survey by any dimensions (JSON or CSV).")
 
 FIELDS = (
     "respondents",

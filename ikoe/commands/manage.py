@@ -6,9 +6,6 @@ import argparse
 
 from django.core.management import execute_from_command_line
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-HELP = gettext_lazy("Run a Django management command, e.g. “ikoe manage createsuperuser”.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

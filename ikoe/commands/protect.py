@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ikoe.errors import ImportFailed
 from ikoe.ingest.tables import read_bottom_table, read_hierarchies
@@ -28,11 +27,6 @@ from ikoe.stats.disclosure import (
     ProtectionFailed,
     Rules,
     protect_table,
-)
-
-HELP = gettext_lazy(
-    "Protect a table of counts: minimum frequency, secondary suppression with totals and "
-    "hierarchies, audit by the attacker's linear program."
 )
 
 

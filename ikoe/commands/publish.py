@@ -5,11 +5,6 @@ from __future__ import annotations
 import argparse
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-HELP = gettext_lazy(
-    "Protect and publish the tables of surveys again (after a change of the disclosure rules)."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,9 +13,6 @@ import argparse
 import sys
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-HELP = gettext_lazy("Release a survey to the public, or withdraw its release (--withdraw).")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

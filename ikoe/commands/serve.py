@@ -6,11 +6,7 @@ import argparse
 import logging
 
 from django.conf import settings
-from django.core.management import call_command
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-HELP = gettext_lazy("Migrate the database, load the reference data and serve the platform.")
 
 log = logging.getLogger("ikoe.serve")
 
@@ -30,11 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def prepare() -> None:
     """Migrate and load everything the platform ships; cheap when nothing changed."""
-    from ikoe.startup import load_shipped_data
+    from ikoe.startup import load_shipped_data, prepare_database
 
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    settings.RESTRICTED_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
-    call_command("migrate", interactive=False, verbosity=0)
+    prepare_database()
     for line in load_shipped_data():
         print(line)
 

@@ -5,7 +5,7 @@ code ``DE-XX`` (not assigned in ISO 3166-2:DE; ``XX`` is the usual placeholder a
 shape of a Land code, so code that works per Land works for it), its ministries and agencies carry
 "(synthetisch)" in their names, and the respondents are drawn from a seeded random generator.
 
-Calibration (DOMAIN.md §9, Berlin staff survey 2024): about 31,600 of 143,000 staff answered;
+Calibration (docs/domain.md §9, Berlin staff survey 2024): about 31,600 of 143,000 staff answered;
 21.7 % have a migration background under the short form (MighEV); by former career group
 einfacher Dienst 30.9 %, mittlerer 23.5 %, gehobener 21.2 %, höherer 19.0 %, trainees 41.4 %.
 The demo is scaled down (default 1/10: 14,300 staff, about 3,160 respondents). Within each stated
@@ -48,7 +48,7 @@ DEFAULT_SEED = 2024
 SCALE = 0.1
 REFERENCE_YEAR = 2024
 
-# Berlin staff survey 2024 (DOMAIN.md §9; data/reference/benchmarks.csv).
+# Berlin staff survey 2024 (docs/domain.md §9; data/reference/benchmarks.csv).
 BERLIN_STAFF = 143_000
 BERLIN_RESPONDENTS = 31_600
 BERLIN_SHARE_OVERALL = 0.217

@@ -1,4 +1,4 @@
-"""GENESIS-Online exports in long form: one row per value (DOMAIN.md §6).
+"""GENESIS-Online exports in long form: one row per value (docs/domain.md §6).
 
 GENESIS-Online is the database of Destatis and of the Länder statistical offices. Two export
 formats are read:

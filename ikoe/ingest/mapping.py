@@ -60,7 +60,7 @@ CLASSIFYING: tuple[Column, ...] = (
     Column("leadership", "yes_no"),
 )
 
-# The raw answers from which ikoe.stats derives the status under each definition (DOMAIN.md §3).
+# The raw answers from which ikoe.stats derives the status under each definition (docs/domain.md §3).
 RAW_ANSWERS: tuple[Column, ...] = (
     Column("german", "yes_no"),
     Column("german_since_birth", "yes_no"),

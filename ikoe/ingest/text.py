@@ -1,4 +1,4 @@
-"""Text files as users bring them: encoding detection and CSV conventions (DOMAIN.md §6).
+"""Text files as users bring them: encoding detection and CSV conventions (docs/domain.md §6).
 
 Detection order: a UTF-8 byte-order mark means UTF-8; otherwise strict UTF-8; otherwise
 Windows-1252 (the encoding of German Excel and of GENESIS-Online exports).
@@ -28,7 +28,7 @@ class DecodedText:
 
 
 def decode_bytes(data: bytes, file: str = "") -> DecodedText:
-    """Decode file contents by the detection order of DOMAIN.md §6.
+    """Decode file contents by the detection order of docs/domain.md §6.
 
     >>> decode_bytes(b"\\xef\\xbb\\xbfa;b").encoding
     'utf-8-sig'

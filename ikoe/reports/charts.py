@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import altair as alt
 import vl_convert as vlc
@@ -57,6 +59,64 @@ def _accessible(svg: str, title: str, description: str, ident: str) -> str:
     ).replace(">", ">" + head, 1)
 
 
+# Layout of the bar charts, in pixels. Every text is left-aligned inside the plot: each label on
+# its own line(s) above its bar(s), the legend of a grouped chart above the first label. So no
+# text is ever cut at the left edge whatever font the browser uses, and texts longer than the plot
+# is wide are wrapped, never shortened. The plot is narrow enough that the SVG, scaled to a
+# phone's width, keeps its text readable.
+PLOT_WIDTH = 340
+FONT = "DejaVu Sans, Segoe UI, Arial, sans-serif"
+LABEL_SIZE = 13
+LINE = 16
+VALUE_SIZE = 12
+# A generous average width of a character (in em) for wrapping and for the room kept right of
+# the longest bar: real labels measure 0.49–0.60 em in DejaVu Sans, the widest usual sans-serif.
+CHAR_EM = 0.65
+LABEL_GAP = 2
+ROW_GAP = 10
+BAR_SINGLE = 16
+BAR_GROUPED = 13
+BAR_SPACING = 2
+SWATCH = 12
+
+
+def wrap_label(label: str, width: float = PLOT_WIDTH, size: int = LABEL_SIZE) -> list[str]:
+    """The lines of ``label`` so that each fits ``width`` pixels at font ``size`` (generously).
+
+    >>> wrap_label("Mecklenburg-Vorpommern")
+    ['Mecklenburg-Vorpommern']
+    >>> wrap_label("Senatsverwaltung für Stadtentwicklung, Bauen und Wohnen und für Kultur und Europa")
+    ['Senatsverwaltung für Stadtentwicklung,', 'Bauen und Wohnen und für Kultur und', 'Europa']
+    """
+    per_line = max(8, int(width / (CHAR_EM * size)))
+    return textwrap.wrap(label, per_line, break_on_hyphens=False) or [label]
+
+
+def _text_width(text: str, size: int) -> float:
+    return len(text) * CHAR_EM * size
+
+
+def _text_layer(texts: list[dict[str, Any]], pixels: alt.Scale, bold: bool) -> alt.Chart:
+    return (
+        alt.Chart(alt.Data(values=texts))
+        .mark_text(
+            align="left",
+            baseline="top",
+            lineBreak="\n",
+            lineHeight=LINE,
+            fontSize=LABEL_SIZE,
+            fontWeight="bold" if bold else "normal",
+            limit=0,
+            aria=False,
+        )
+        .encode(
+            x=alt.X("x:Q", scale=None),
+            y=alt.Y("y:Q", scale=pixels, axis=None),
+            text="text:N",
+        )
+    )
+
+
 def bar_chart(
     bars: list[Bar],
     *,
@@ -69,50 +129,115 @@ def bar_chart(
 ) -> str:
     """A horizontal bar chart (grouped when bars carry a series) as accessible SVG markup.
 
-    Bars keep the order in which they are given.
+    Bars keep the order in which they are given. Every label is shown in full: on its own
+    line(s) above its bars, wrapped when it is long.
     """
     order = list(dict.fromkeys(b.label for b in bars))
-    data = [
-        {"label": b.label, "value": b.value, "series": b.series, "highlight": b.highlight}
-        for b in bars
-    ]
     series = list(dict.fromkeys(b.series for b in bars))
     grouped = len(series) > 1
-    base = alt.Chart(alt.Data(values=data))
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12))
-    x = alt.X("value:Q", title=value_title, axis=alt.Axis(format=value_format, labelFontSize=11))
+    bar_height = BAR_GROUPED if grouped else BAR_SINGLE
+    texts: list[dict[str, Any]] = []
+    swatches: list[dict[str, Any]] = []
+    rects: list[dict[str, Any]] = []
+    top = 0.0
+
+    def text(lines: list[str], x: float, bold: bool = False) -> None:
+        nonlocal top
+        texts.append({"text": "\n".join(lines), "x": x, "y": top, "bold": bold})
+        top += len(lines) * LINE
+
+    # The legend of a grouped chart: its title, then a swatch and the name of each series.
     if grouped:
-        color = alt.Color(
-            "series:N",
-            sort=series,
-            scale=alt.Scale(domain=series, range=[PRIMARY, SECONDARY]),
-            legend=alt.Legend(title=series_title or None, orient="bottom", labelLimit=400),
-        )
-        chart = base.mark_bar().encode(
-            y=y, x=x, color=color, yOffset=alt.YOffset("series:N", sort=series)
-        )
-        step = 26
-    else:
-        chart = base.mark_bar().encode(
-            y=y,
-            x=x,
-            color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(PRIMARY)),
-        )
-        step = 18
-    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
-        y=y,
-        x=x,
-        text=alt.Text("value:Q", format=value_format),
-        **({"yOffset": alt.YOffset("series:N", sort=series)} if grouped else {}),
+        if series_title:
+            text(wrap_label(series_title), 0, bold=True)
+        for name in series:
+            swatches.append({"series": name, "y": top + 2, "y2": top + 2 + SWATCH})
+            text(wrap_label(name, PLOT_WIDTH - SWATCH - 6), SWATCH + 6)
+        top += ROW_GAP
+
+    # Rows: the label's lines, then one bar per series (a missing one leaves its slot empty).
+    for label in order:
+        text(wrap_label(label), 0)
+        bar_top = top + LABEL_GAP
+        for b in bars:
+            if b.label != label:
+                continue
+            y = bar_top + series.index(b.series) * (bar_height + BAR_SPACING)
+            rects.append(
+                {
+                    "series": b.series,
+                    "value": b.value,
+                    "zero": 0.0,
+                    "highlight": b.highlight,
+                    "y": y,
+                    "y2": y + bar_height,
+                    "ym": y + bar_height / 2,
+                }
+            )
+        top = bar_top + len(series) * (bar_height + BAR_SPACING) - BAR_SPACING + ROW_GAP
+    height = max(1.0, top - ROW_GAP)
+
+    # Keep room right of the longest bar for its value, so the value stays inside the plot.
+    values = [b.value for b in bars] or [0.0]
+    low, high = min(0.0, *values), max(0.0, *values)
+    room = _text_width(f"{high:,.1f}", VALUE_SIZE) + 6
+    if high > 0:
+        high = high * PLOT_WIDTH / (PLOT_WIDTH - room)
+    x_scale = alt.Scale(domain=[low, high or 1.0], nice=True)
+    pixels = alt.Scale(domain=[0, height], range=[0, height], nice=False, zero=False, padding=0)
+    x = alt.X(
+        "value:Q",
+        title=value_title,
+        scale=x_scale,
+        axis=alt.Axis(
+            format=value_format,
+            labelFontSize=VALUE_SIZE - 1,
+            labelFlush=True,
+            grid=False,
+            aria=False,
+        ),
     )
-    spec = (
-        (chart + labels)
-        .properties(
-            width=420,
-            height=alt.Step(step) if not grouped else alt.Step(step * len(series) // 2 + 8),
+    if grouped:
+        colours = alt.Scale(domain=series, range=[PRIMARY, SECONDARY])
+        color: Any = alt.Color("series:N", scale=colours, legend=None)
+    else:
+        color = alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(PRIMARY))
+    bar_data = alt.Data(values=rects)
+    layers: list[Any] = [
+        alt.Chart(bar_data)
+        .mark_bar(orient="horizontal", aria=False)
+        .encode(x=x, x2="zero:Q", y=alt.Y("y:Q", scale=pixels, axis=None), y2="y2:Q", color=color),
+        alt.Chart(bar_data)
+        .mark_text(align="left", baseline="middle", dx=3, fontSize=VALUE_SIZE, aria=False)
+        .encode(
+            x=alt.X("value:Q", scale=x_scale),
+            y=alt.Y("ym:Q", scale=pixels, axis=None),
+            text=alt.Text("value:Q", format=value_format),
+        ),
+        *(
+            _text_layer([t for t in texts if t["bold"] == bold], pixels, bold)
+            for bold in (False, True)
+        ),
+    ]
+    if swatches:
+        layers.append(
+            alt.Chart(alt.Data(values=swatches))
+            .mark_rect(aria=False)
+            .encode(
+                x=alt.value(0),
+                x2=alt.value(SWATCH),
+                y=alt.Y("y:Q", scale=pixels, axis=None),
+                y2="y2:Q",
+                color=color,
+            )
         )
+    spec = (
+        alt.layer(*layers)
+        .properties(width=PLOT_WIDTH, height=height)
+        .configure(font=FONT)
         .configure_view(stroke=None)
         .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a")
+        .configure_text(color="#1a1a1a")
         .to_dict()
     )
     svg = _render(json.dumps(spec, sort_keys=True), _format_locale())

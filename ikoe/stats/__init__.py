@@ -1,6 +1,6 @@
-"""Pure, typed statistics for the staff surveys: no Django, no I/O (see DESIGN.md).
+"""Pure, typed statistics for the staff surveys: no Django, no I/O (see docs/architecture.md).
 
-``definitions``     migration status per person under each definition (DOMAIN.md §3)
+``definitions``     migration status per person under each definition (docs/domain.md §3)
 ``weighting``       raking to personnel totals, with diagnostics
 ``estimates``       shares by group with declaration rate and confidence intervals
 ``representation``  gap, index, expected count, shortfall and flags against a benchmark

@@ -1,4 +1,4 @@
-"""Migration status per person under each definition of DOMAIN.md §3, from raw survey answers.
+"""Migration status per person under each definition of docs/domain.md §3, from raw survey answers.
 
 A staff survey stores the raw answers; this module derives the status under each definition so
 figures can be compared across definitions and years. Every status is one of
@@ -70,7 +70,7 @@ PRECOMPUTED_COLUMN = "migration_background"
 
 
 class Definition(StrEnum):
-    """The definitions a status can be derived under (DOMAIN.md §3)."""
+    """The definitions a status can be derived under (docs/domain.md §3)."""
 
     MIGHEV_SHORT = "mighev_short"
     """MighEV §6 short form (default)."""

@@ -104,7 +104,7 @@ def wilson_bounds(
 
 
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for ``successes`` out of ``n`` (DOMAIN.md §4, unweighted shares).
+    """Wilson score interval for ``successes`` out of ``n`` (docs/domain.md §4, unweighted shares).
 
     >>> [round(x, 6) for x in wilson_interval(7, 20)]
     [0.181192, 0.567146]

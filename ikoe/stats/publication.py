@@ -3,7 +3,7 @@ disclosure-control engine. Pure: no Django, no I/O.
 
 Every table published from one survey — each standard table under every definition of
 migration background, and any further table asked for — is protected *together* by the engine
-in :mod:`ikoe.stats.disclosure` (docs/disclosure.md):
+in :mod:`ikoe.stats.disclosure` (docs/domain.md §5, docs/disclosure.md):
 
 - each table becomes a complete table of respondent counts split by their statuses under every
   definition at once, with every subtotal along the organisation hierarchy Land > ministry >

@@ -1,4 +1,4 @@
-"""Representation against a benchmark: gap, index, expected count, shortfall, flags (DOMAIN.md §4).
+"""Representation against a benchmark: gap, index, expected count, shortfall, flags (docs/domain.md §4).
 
 With ``m`` persons with migration background among ``n`` declared staff of a unit and a
 benchmark share ``b`` (whole population, population 15–64, employed persons or a custom one,
@@ -8,7 +8,7 @@ each with year and definition):
 * expected count ``E = N·b`` and shortfall ``E − N·r`` in persons, on a basis ``N``:
   the known head count of the unit when given; else, for weighted estimates, the weighted
   population (the head count the weights were raked to); else the declared respondents
-  ``n`` (then the shortfall is DOMAIN.md's ``E − m``);
+  ``n`` (then the shortfall is docs/domain.md's ``E − m``);
 * under-representation flags, each computed and named; ``rule`` chooses the one applied
   uniformly as ``under_represented``:
 

@@ -1,4 +1,4 @@
-"""Survey weights: raking of respondents to personnel totals, with diagnostics (DOMAIN.md §4).
+"""Survey weights: raking of respondents to personnel totals, with diagnostics (docs/domain.md §4).
 
 A voluntary staff survey over-represents whoever likes to answer. Where personnel statistics
 give the true head counts (by agency × career group × gender, or other margins), the

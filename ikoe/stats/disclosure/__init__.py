@@ -1,4 +1,4 @@
-"""Statistical disclosure control for published tables (DOMAIN.md §5).
+"""Statistical disclosure control for published tables (docs/domain.md §5).
 
 Pure functions: no Django, no I/O. The pieces, in the order data flows through them:
 
