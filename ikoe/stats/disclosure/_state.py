@@ -53,8 +53,7 @@ class State:
         self.a = system.values
         self.low = system.lower
         self.upper = system.upper
-        self.width = width
-        self.need = width - WIDTH_TOLERANCE * max(1.0, width)
+        self.set_width(width)
         self.cost = cost
         self.primary = primary
         self.suppressed = primary.copy()
@@ -77,3 +76,8 @@ class State:
             "exact_checks": 0,
             "exact_accepted": 0,
         }
+
+    def set_width(self, width: float) -> None:
+        """The width the build protects for (the mend widens it for whole numbers)."""
+        self.width = width
+        self.need = width - WIDTH_TOLERANCE * max(1.0, width)

@@ -276,12 +276,22 @@ class _Protector(State):
 
         ``rounds`` counts the audits so far; raises :class:`ProtectionFailed` at ``max_rounds``.
         """
+        width, extra = self.width, 0.0
         while not report.ok:
             if rounds >= max_rounds:
                 raise ProtectionFailed(report.under_protected(), report)
             bad = report.under_protected()
             self.forget(bad)
-            self.build(self.order(bad), exact=True)
+            if self.system.integral:
+                # Perturbations move cells by fractions and the attacker rounds to whole
+                # numbers: [0.5, 2.5] is [1, 2] to him. A mended cell moves one unit more, then
+                # two (enough: ⌊u⌋ + ⌊d⌋ > u + d − 2).
+                extra = min(extra + 1.0, 2.0)
+            self.set_width(width + extra)
+            try:
+                self.build(self.order(bad), exact=True)
+            finally:
+                self.set_width(width)
             report = audit(
                 self.system, self.suppressed, self.primary, self.width, exact=self.exact_audit
             )
