@@ -19,9 +19,7 @@ from django.utils.translation import gettext as _
 
 from ikoe.commands.protect import add_table_arguments, parse_dims
 from ikoe.errors import ImportFailed
-from ikoe.ingest.tables import read_bottom_table, read_hierarchies, read_protected
 from ikoe.reports.csv import format_number
-from ikoe.stats.disclosure import CellSystem, Rules, audit, count_flags
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # The engine (SciPy) is imported when the command runs, not for its --help.
+    from ikoe.ingest.tables import read_bottom_table, read_hierarchies, read_protected
+    from ikoe.stats.disclosure import CellSystem, Rules, audit, count_flags
+
     dims = parse_dims(args.dims)
     if args.min_count < 1:
         raise ImportFailed.single("min-count", _("--min-count must be at least 1."))

@@ -16,18 +16,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from ikoe.errors import ImportFailed
-from ikoe.ingest.tables import read_bottom_table, read_hierarchies
-from ikoe.ingest.text import CsvConventions
 from ikoe.reports.csv import format_number, write_csv
-from ikoe.stats.disclosure import (
-    ProtectionFailed,
-    Rules,
-    protect_table,
-)
+
+if TYPE_CHECKING:
+    from ikoe.ingest.text import CsvConventions
+
+# The engine (SciPy) is imported when the command runs, not for its --help.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ikoe.ingest.tables import read_bottom_table, read_hierarchies
+    from ikoe.stats.disclosure import ProtectionFailed, Rules, protect_table
+
     dims = parse_dims(args.dims)
     if args.count in dims:
         raise ImportFailed.single("count", _("The count column cannot also be a dimension."))
