@@ -327,8 +327,7 @@ def step_indicators(work: Path, fmt: str, custom: bool = False) -> dict[str, Any
     """What ``ikoe indicators --weighted`` does: a published table read from its cells, and
     (``custom``) a further table computed and protected beside the published pattern."""
     from ikoe.stats.definitions import Definition
-    from ikoe.stats.disclosure import ProtectionFailed
-    from ikoe.surveys.figures import benchmark_for, indicator_table
+    from ikoe.surveys.figures import TableRefused, benchmark_for, indicator_table
     from ikoe.surveys.models import Survey
 
     survey = Survey.objects.select_related("land").get(name=f"bench-{fmt}")
@@ -350,7 +349,7 @@ def step_indicators(work: Path, fmt: str, custom: bool = False) -> dict[str, Any
             )
             counts = extra.get_column("status").value_counts().sort("status")
             result["custom"] = {str(k): int(v) for k, v in counts.iter_rows()}
-        except ProtectionFailed:
+        except TableRefused:
             result["custom"] = "refused"
         result["custom_seconds"] = time.perf_counter() - clock
     return result

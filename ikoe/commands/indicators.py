@@ -84,9 +84,13 @@ def _clean(value: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     from ikoe.errors import ImportFailed
     from ikoe.reports.csv import write_csv
-    from ikoe.stats.disclosure import ProtectionFailed
     from ikoe.surveys.catalogue import DEFINITION_CODES, DIMENSIONS, LEVELS
-    from ikoe.surveys.figures import BenchmarkChoice, benchmark_for, indicator_table
+    from ikoe.surveys.figures import (
+        BenchmarkChoice,
+        TableRefused,
+        benchmark_for,
+        indicator_table,
+    )
     from ikoe.surveys.models import Survey
 
     by = list(dict.fromkeys(d.strip() for d in args.by.split(",") if d.strip()))
@@ -144,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         table = indicator_table(survey, by, definition, weighted=args.weighted, benchmark=benchmark)
-    except ProtectionFailed as exc:
+    except TableRefused as exc:
         raise ImportFailed.single(
             "protection",
             _(

@@ -38,7 +38,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import stats
+from scipy import special  # the functions scipy.stats uses, without importing all of it
 
 from ikoe.stats._codes import group_codes, group_sums
 from ikoe.stats._variance import domain_mean_variance
@@ -76,7 +76,7 @@ def normal_quantile(level: float) -> float:
     """
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1")
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(special.ndtri(0.5 + level / 2))
 
 
 def wilson_bounds(
@@ -146,7 +146,7 @@ def logit_bounds(
     s = np.asarray(se, dtype=np.float64)
     d = np.asarray(df, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = stats.t.ppf(0.5 + level / 2, np.where(d >= 1, d, np.nan))
+        t = special.stdtrit(np.where(d >= 1, d, np.nan), 0.5 + level / 2)
         inner = (p > 0) & (p < 1)
         pc = np.where(inner, p, 0.5)
         centre = np.log(pc / (1.0 - pc))

@@ -47,6 +47,8 @@ from ikoe.stats.disclosure import (
     Status,
     protect_linked_estimates,
 )
+from ikoe.stats.groupings import LEVELS, normalise_by
+from ikoe.stats.groupings import depth as _depth
 
 SECRET = "."
 UNRELIABLE = "/"
@@ -54,7 +56,6 @@ UNRELIABLE = "/"
 METHOD = "joint-statuses-1"
 """Recorded with every publication; a publication made with another method is redone on start."""
 
-LEVELS = ("land", "ministry", "agency", "unit")
 ORG_DIM = "organisation"
 SELF = "\0"
 """Prefix of the leaf that holds the respondents working directly at an organisation that also
@@ -146,25 +147,6 @@ class Publication:
     tables: dict[tuple[tuple[str, ...], str], pl.DataFrame]
     summary: dict[str, Any] = field(default_factory=dict)
     pattern: Pattern | None = None
-
-
-def normalise_by(by: Sequence[str]) -> tuple[str, ...]:
-    """Organisation levels first, as the full path down to the deepest one asked for.
-
-    A table by agency is a table by Land, ministry and agency: an agency's figures are only
-    meaningful (and only protectable) in its place in the hierarchy.
-
-    >>> normalise_by(["gender", "agency"])
-    ('land', 'ministry', 'agency', 'gender')
-    >>> normalise_by(["career_group"])
-    ('career_group',)
-    """
-    by = list(dict.fromkeys(by))
-    return (*LEVELS[: _depth(by) + 1], *(d for d in by if d not in LEVELS))
-
-
-def _depth(by: Sequence[str]) -> int:
-    return max((LEVELS.index(d) for d in by if d in LEVELS), default=-1)
 
 
 class _Organisations:
@@ -270,8 +252,8 @@ def protect_tables(
         if normalise_by(by) != by:
             raise ValueError(f"table {by!r} is not normalised")
         wanted.setdefault(by, []).append(definition)
-    depth = max((_depth(by) for by in wanted), default=-1)
-    orgs = _Organisations(data, depth) if depth >= 0 else None
+    deepest = max((_depth(by) for by in wanted), default=-1)
+    orgs = _Organisations(data, deepest) if deepest >= 0 else None
     classifying: dict[str, Hierarchy] = {}
     specs = [_joint_table(data, by, joint, orgs, classifying) for by in wanted]
     # Only groups with respondents become rows, so every missing group is known to be empty

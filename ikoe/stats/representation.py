@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import stats
+from scipy import special  # the functions scipy.stats uses, without importing all of it
 
 FlagRule = Literal["80_percent", "whole_person", "z_score", "binomial"]
 FLAG_RULES: tuple[FlagRule, ...] = ("80_percent", "whole_person", "z_score", "binomial")
@@ -185,10 +185,11 @@ def assess(
         expected = basis_arr * b
         shortfall = basis_arr * (b - r)
     z = _z(m, n, b)
+    p_bin = np.full(r.shape, np.nan)
     if exact_counts:
-        p_bin = np.where(valid, stats.binom.cdf(np.round(m), np.where(valid, n, 1), b), np.nan)
-    else:
-        p_bin = np.full(r.shape, np.nan)
+        # P(X <= m) for X ~ Bin(n, b), defined for whole numbers of persons only
+        whole = valid & (n == np.floor(n))
+        p_bin[whole] = special.bdtr(np.round(m[whole]), n[whole].astype(np.int64), b[whole])
     flag_80 = valid & (r < 0.8 * b - 1e-12)  # r = 0.8·b exactly is not below
     flag_person = valid & (shortfall >= 1.0 - 1e-9)  # tolerance for binary fractions
     flag_z = valid & (z <= z_threshold)

@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ikoe.stats.definitions import Definition, derivable_definitions
-from ikoe.stats.publication import LEVELS, normalise_by
+from ikoe.stats.groupings import LEVELS, normalise_by
 
 CLASSIFYING = ("career_group", "employment", "gender", "age_group", "leadership")
 """Dimensions that classify respondents besides their organisation."""

@@ -30,6 +30,10 @@ REPRESENTATION = ("gap_pp", "index", "expected", "shortfall", "flags")
 """What :func:`represent` adds to a table."""
 
 
+class TableRefused(Exception):
+    """The table cannot be protected beside the published pattern without changing it."""
+
+
 @dataclass(frozen=True)
 class BenchmarkChoice:
     """A benchmark share (0..1) with what it describes."""
@@ -218,7 +222,8 @@ def indicator_table(
 ) -> pl.DataFrame:
     """A table of the survey with its disclosure status and representation, one row per group:
     the published cells where the table is published as asked (no respondent row is read),
-    else computed and protected beside the published pattern."""
+    else computed and protected beside the published pattern (:class:`TableRefused` when that
+    cannot be done without changing what is published)."""
     table = table_of(by)
     if is_published(survey, by, weighted):
         cells = list(
@@ -278,17 +283,22 @@ def _interval_frame(cells: Sequence[IndicatorCell]) -> pl.DataFrame:
 def _computed(
     survey: Survey, table: PublishedTable, definition: Definition, weighted: bool
 ) -> pl.DataFrame:
+    # The engine and the snapshot are loaded only for a table that is not published.
+    from ikoe.stats.disclosure import ProtectionFailed
     from ikoe.stats.publication import PublicationRules
     from ikoe.surveys.pipeline import compute_table, load_frame
 
     data, design = load_frame(survey)
     # The rules the survey was published with, so the published pattern stays as it is.
     rules = PublicationRules.of_survey(survey.diagnostics)
-    frame = compute_table(
-        data,
-        table.by,
-        definition=definition,
-        design=design if weighted else None,
-        rules=rules,
-    )
+    try:
+        frame = compute_table(
+            data,
+            table.by,
+            definition=definition,
+            design=design if weighted else None,
+            rules=rules,
+        )
+    except ProtectionFailed as exc:
+        raise TableRefused(table.name) from exc
     return frame.with_columns(pl.col(d).cast(pl.String) for d in table.by)
