@@ -106,7 +106,9 @@ def table_4d(data: Path = DATA) -> Table:
     return Table.from_bottom(["org", "career", "sex"], cells, {"org": org})
 
 
-def table_5d(data: Path = DATA, seed: int = 1) -> Table:
+def table_5d(data: Path = DATA, seed: int = 1, land: str | None = None) -> Table:
+    """The 4-D table split by migration background (yes/no, drawn per agency); with ``land``
+    only that Land (its ministries as the top level), drawn as in the whole table."""
     _, org, rows = load_4d(data)
     rng = np.random.default_rng(seed)
     share = {a: rng.beta(2, 8) for a in sorted({r["agency"] for r in rows})}
@@ -114,8 +116,15 @@ def table_5d(data: Path = DATA, seed: int = 1) -> Table:
     for r in rows:
         n = int(r["n"])
         yes = int(rng.binomial(n, share[r["agency"]]))
-        cells.append(((r["agency"], r["career"], r["sex"], "yes"), yes))
-        cells.append(((r["agency"], r["career"], r["sex"], "no"), n - yes))
+        if land is None or r["agency"].startswith(land + "M"):
+            cells.append(((r["agency"], r["career"], r["sex"], "yes"), yes))
+            cells.append(((r["agency"], r["career"], r["sex"], "no"), n - yes))
+    if land is not None:
+        agencies = sorted({key[0] for key, _ in cells})
+        ministries = sorted({a[: len(land) + 2] for a in agencies})
+        org = Hierarchy.from_parents(
+            [(m, None) for m in ministries] + [(a, a[: len(land) + 2]) for a in agencies]
+        )
     return Table.from_bottom(["org", "career", "sex", "migration"], cells, {"org": org})
 
 

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from bench.bench_bad_input import CONTENT_TYPES, ROOT_RELS, WORKBOOK, WORKBOOK_RELS
 from ikoe import cli
 from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest import xlsx as xlsx_module
@@ -68,35 +69,8 @@ def form_errors(response) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Workbooks built by hand: the parts of an XLSX file around one sheet's XML
-
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>"
-)
-ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Befragung" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    "</Relationships>"
-)
+# Workbooks built by hand: the parts of an XLSX file around one sheet's XML (the same parts
+# the benchmark builds its files of, bench/bench_bad_input.py)
 
 
 def sheet_xml(rows: bytes, dimension: str | None = None) -> bytes:

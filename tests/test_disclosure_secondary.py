@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.bench_disclosure import table_5d
 from ikoe.stats.disclosure import (
     TOTAL,
     CellSystem,
@@ -374,32 +375,10 @@ def test_a_pattern_that_cannot_be_repaired_is_not_released(monkeypatch) -> None:
     assert failed.value.cells.tolist() == [TWO_D.index(("a", "x"))]
 
 
-def land_with_migration_split(land: str, seed: int = 1) -> Table:
-    """One Land of the synthetic staff table, split by migration background as the benchmark
-    splits the whole table (``bench/bench_disclosure.py``, ``table_5d``)."""
-    with (SDC / "synth_4d.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    rng = np.random.default_rng(seed)
-    share = {a: rng.beta(2, 8) for a in sorted({r["agency"] for r in rows})}
-    cells: list[tuple[tuple[str, ...], float]] = []
-    for r in rows:
-        n = int(r["n"])
-        yes = int(rng.binomial(n, share[r["agency"]]))
-        if r["agency"].startswith(land + "M"):
-            key = (r["agency"], r["career"], r["sex"])
-            cells += [((*key, "yes"), yes), ((*key, "no"), n - yes)]
-    agencies = sorted({key[0] for key, _ in cells})
-    ministries = sorted({a[: len(land) + 2] for a in agencies})
-    org = Hierarchy.from_parents(
-        [(m, None) for m in ministries] + [(a, a[: len(land) + 2]) for a in agencies]
-    )
-    return Table.from_bottom(["org", "career", "sex", "migration"], cells, {"org": org})
-
-
 def test_a_pattern_holds_against_an_attacker_who_rounds_to_whole_numbers():
     # Without widening the cells it mends, the engine found continuous witnesses of width 2 for
     # 15 cells of this Land whose whole-number intervals are only 1 wide ([0.5, 2.5] is [1, 2]).
-    table = land_with_migration_split("L04")
+    table = table_5d(SDC, land="L04")  # one Land of the benchmark's 5-D table
     system = CellSystem.from_table(table)
     assert system.integral
     pattern = protect(system, primary_of(table), 2.0)

@@ -18,6 +18,7 @@ import ikoe
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.errors import ImportFailed, excerpt
 from ikoe.ingest.benchmarks import BenchmarkFile, read_benchmark_file, sha256_of
+from ikoe.ingest.text import read_bytes
 from ikoe.regions import FEDERAL, GERMANY, LAENDER
 
 REFERENCE_FILE_NAME = "benchmarks.csv"
@@ -94,14 +95,7 @@ def load_reference_data(path: str | Path | None = None) -> BenchmarkDataset | No
     Returns the dataset when it was (re)loaded and ``None`` when nothing changed (same SHA-256).
     """
     file = Path(path) if path is not None else reference_file()
-    try:
-        digest = sha256_of(file.read_bytes())
-    except OSError as exc:
-        raise ImportFailed.single(
-            "unreadable",
-            _("The file cannot be read: %(reason)s") % {"reason": exc.strerror},
-            file=str(file),
-        ) from exc
+    digest = sha256_of(read_bytes(file))
     if BenchmarkDataset.objects.filter(name=file.stem, sha256=digest).exists():
         return None
     return import_benchmark_file(file)
