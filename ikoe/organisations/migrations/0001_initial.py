@@ -7,8 +7,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
+    # accounts.0001 points its foreign keys at the table under its old name: it must run
+    # before the table is renamed here (PostgreSQL adds the constraints at its end).
     dependencies = [
         ('monitoring', '0005_survey_release'),
+        ('accounts', '0001_initial'),
     ]
 
     operations = [
