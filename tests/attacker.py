@@ -10,7 +10,8 @@ The attacker knows what anybody knows:
   statuses each definition derives from the answers (:mod:`ikoe.stats.definitions`, so the
   joint status combinations that cannot occur are known to be empty), ``yes <= declared <=
   respondents`` with ``no = declared - yes``, listed rows have at least one respondent (groups
-  without respondents get no row), and counts are whole numbers.
+  without respondents get no row), and counts are whole numbers; in a joint survey of several
+  Länder, a row whose Land is ``_T`` is the sum over all its Länder (the API says so).
 
 The model
 ---------
@@ -95,6 +96,10 @@ EPS = 1e-6
 
 # ---------------------------------------------------------------------------------------------
 # What the API serves
+
+
+ALL = "_T"
+"""The code of a row that sums over every code of its dimension (all Länder of a joint survey)."""
 
 
 @dataclass(frozen=True)
@@ -232,17 +237,22 @@ def true_figures(
 
     ``data`` has one column per dimension (null = not stated) and ``status_<definition>``.
     """
-    tables = sorted({c.table for c in cells})
+    # (table, the dimensions summed over with the code ALL) of every listed row
+    shapes = {
+        (c.table, tuple(d for d, k in zip(c.table, c.key, strict=True) if k == ALL)) for c in cells
+    }
     out: dict[Count, int] = {}
-    for table in tables:
+    for table, summed in sorted(shapes):
         aggregates = [pl.len().alias("n")]
         for d in definitions:
             status = pl.col(f"status_{d}").cast(pl.String)
             aggregates.append((status == "yes").sum().alias(f"yes_{d}"))
             aggregates.append((status == "no").sum().alias(f"no_{d}"))
-        grouped = data.with_columns(pl.col(list(table)).cast(pl.String)).group_by(list(table))
+        by = [d for d in table if d not in summed]
+        frame = data.with_columns(pl.col(by).cast(pl.String))
+        grouped = frame.group_by(by) if by else frame.group_by(pl.lit(1).alias("_all"))
         for row in grouped.agg(aggregates).iter_rows(named=True):
-            key = tuple(row[d] for d in table)
+            key = tuple(ALL if d in summed else row[d] for d in table)
             out[Count("respondents", table, key)] = row["n"]
             for d in definitions:
                 out[Count("yes", table, key, d)] = row[f"yes_{d}"]
@@ -470,7 +480,8 @@ class Attacker:
         self.figures = figures(self.cells)
         rows: dict[tuple[str, ...], set[tuple[str | None, ...]]] = defaultdict(set)
         for c in self.cells:
-            rows[c.table].add(c.key)
+            if ALL not in c.key:  # a sum over rows, not a row
+                rows[c.table].add(c.key)
         maximal = [t for t in rows if not any(set(t) < set(u) for u in rows)]
         self.blocks: list[_Block] = []
         offset = 0
@@ -496,7 +507,10 @@ class Attacker:
     def _sum(
         self, block: _Block, table: Sequence[str], key: tuple, statuses: np.ndarray
     ) -> np.ndarray:
-        rows = np.array(block.rows_below(table).get(tuple(key), []), dtype=np.int64)
+        # A code ALL sums over its dimension: the row is a margin of the table without it.
+        kept = [(d, k) for d, k in zip(table, key, strict=True) if k != ALL]
+        table, key = tuple(d for d, _ in kept), tuple(k for _, k in kept)
+        rows = np.array(block.rows_below(table).get(key, []), dtype=np.int64)
         return (block.offset + rows[:, None] * len(self.combos) + statuses[None, :]).ravel()
 
     def form(

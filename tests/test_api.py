@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ikoe.benchmarks.services import load_reference_data
-from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
+from tests.test_survey_import import mark_published
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def survey_a(land_a):
         snapshot_sha256="0" * 64,
         diagnostics={"definitions_derived": ["mighev_short"]},
     )
+    SurveyPart.objects.create(survey=survey, land=land_a, respondents=120)
     IndicatorCell.objects.create(
         survey=survey,
         table="land",
@@ -120,7 +122,7 @@ def test_suppressed_cells_carry_no_share_and_no_count(survey_a, client_coordinat
 
 
 def test_a_released_survey_is_public(survey_a, client_anonymous):
-    Survey.objects.filter(pk=survey_a.pk).update(published=True)
+    mark_published(Survey.objects.filter(pk=survey_a.pk), True)
     assert [s["name"] for s in client_anonymous.get("/api/v1/surveys").json()] == ["a-2024"]
     assert (
         client_anonymous.get("/api/v1/surveys/a-2024/cells", {"table": "land"}).status_code == 200

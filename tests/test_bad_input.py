@@ -29,7 +29,7 @@ from ikoe.organisations.admin import OrganisationForm
 from ikoe.organisations.models import Organisation
 from ikoe.organisations.services import import_organisations
 from ikoe.reports.csv import neutralise, restore
-from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
 from ikoe.surveys.pipeline import import_survey
 from tests.test_survey_upload import (
     CHOICES,
@@ -848,6 +848,7 @@ def test_an_organisation_page_with_a_nul_in_its_address_is_not_found(client_coor
         snapshot_sha256="0" * 64,
         diagnostics={"definitions_derived": []},
     )
+    SurveyPart.objects.create(survey=Survey.objects.get(name="a-2024"), land=cast.orgs["DE-BE"])
     assert client_coordinator_a.get("/befragungen/a-2024/organisation/A%00B/").status_code == 404
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from ikoe.benchmarks.services import load_reference_data
 from tests.browser import axe_violations, browser  # noqa: F401  (fixture)
+from tests.test_survey_import import mark_published
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -316,7 +317,7 @@ def agency_member(demo_site, cast):
     from ikoe.organisations.models import Organisation
     from ikoe.surveys.models import Survey
 
-    Survey.objects.filter(name="demo-musterland-2024").update(published=False)
+    mark_published(Survey.objects.filter(name="demo-musterland-2024"), False)
     user = get_user_model().objects.create_user("behoerde", "behoerde@example.org", cast.password)
     land = Organisation.objects.get(code="DE-XX")
     for code, role in (("DE-XX-01-01", Role.VIEWER), ("DE-XX-02-01", Role.DATA_STEWARD)):

@@ -23,7 +23,7 @@ from ikoe.organisations.models import Organisation
 from ikoe.surveys.demo import DEMO_SURVEY, load_demo
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.pipeline import import_survey
-from tests.test_survey_import import HEADER, people, respondent, write_csv
+from tests.test_survey_import import HEADER, mark_published, people, respondent, write_csv
 
 LADDER = ["einfacher Dienst", "mittlerer Dienst", "gehobener Dienst", "höherer Dienst"]
 
@@ -234,7 +234,7 @@ def test_the_diagnostics_page_of_land_a_is_404_for_a_land_b_viewer(land_a_survey
 def test_a_released_survey_is_public_but_its_diagnostics_are_not(
     land_a_survey, client_viewer_b, client_anonymous, client_data_steward_b
 ):
-    Survey.objects.filter(pk=land_a_survey.pk).update(published=True)
+    mark_published(Survey.objects.filter(pk=land_a_survey.pk), True)
     assert client_anonymous.get("/befragungen/land-a-2024/").status_code == 200
     assert client_viewer_b.get("/befragungen/land-a-2024/organisation/A-AGY/").status_code == 200
     assert client_data_steward_b.get(DIAGNOSTICS).status_code == 404

@@ -23,7 +23,7 @@ from ikoe.stats.publication import PublicationRules, normalise_by
 from ikoe.surveys.models import IndicatorCell
 from ikoe.surveys.pipeline import compute_tables, import_survey
 from ikoe.surveys.publication import reason_labels
-from tests.test_survey_import import people, write_csv
+from tests.test_survey_import import mark_published, people, write_csv
 
 MIGHEV = Definition.MIGHEV_SHORT
 SHARE_FIGURES = ("yes", "share", "se", "ci_lower", "ci_upper")
@@ -432,7 +432,7 @@ def test_the_public_sees_symbols_and_the_rules_but_never_why_a_cell_is_secret(
     from ikoe.surveys.models import Survey
 
     survey = import_survey(write_csv(tmp_path / "s.csv", SCENARIO), name="land-a-2024", year=2024)
-    Survey.objects.filter(pk=survey.pk).update(published=True)
+    mark_published(Survey.objects.filter(pk=survey.pk), True)
     html = client_anonymous.get(reverse("surveys:overview", args=[survey.name])).content.decode()
     assert "weniger als 3 Befragten" in html and "auf weniger als 3 Personen" in html
     for code, label in REASON_LABELS_DE.items():

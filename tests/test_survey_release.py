@@ -22,7 +22,7 @@ from ikoe.surveys.demo import DEMO_SURVEY, load_demo
 from ikoe.surveys.models import Survey, SurveyRelease
 from ikoe.surveys.pipeline import import_survey
 from ikoe.surveys.release import Channel, ReleaseRefused, set_release
-from tests.test_survey_import import people, run_cli, write_csv
+from tests.test_survey_import import mark_published, people, run_cli, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -293,7 +293,7 @@ def test_a_second_release_of_a_released_survey_writes_nothing_and_says_so(
 def test_a_survey_released_before_the_history_was_kept_says_so_instead_of_naming_anyone(
     survey, client_coordinator_a
 ):
-    Survey.objects.filter(pk=survey.pk).update(published=True)  # as the old demo loader did
+    mark_published(Survey.objects.filter(pk=survey.pk), True)  # as the old demo loader did
     page = text(client_coordinator_a.get(RELEASE))
     assert "Freigegeben, bevor die Plattform Freigaben protokolliert hat" in page
     assert "Freigegeben von" not in page

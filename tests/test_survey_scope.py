@@ -18,7 +18,7 @@ from ikoe.accounts.scope import forget_grants
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.pipeline import import_survey
 from ikoe.surveys.scope import survey_reach, visible_cells
-from tests.test_survey_import import people, write_csv
+from tests.test_survey_import import mark_published, people, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def test_another_land_and_the_public_get_404_from_the_cells_api(survey, cast):
 
 
 def test_a_released_survey_is_whole_for_the_agency_member_and_the_public(survey, cast):
-    Survey.objects.filter(pk=survey.pk).update(published=True)
+    mark_published(Survey.objects.filter(pk=survey.pk), True)
     survey.refresh_from_db()
 
     for name in ("agency_viewer_a", "anonymous", "viewer_b"):
@@ -303,7 +303,7 @@ def test_a_released_survey_is_whole_for_the_agency_member_and_the_public(survey,
 
 
 def test_releasing_grants_no_diagnostics(survey, cast):
-    Survey.objects.filter(pk=survey.pk).update(published=True)
+    mark_published(Survey.objects.filter(pk=survey.pk), True)
 
     assert client_of(cast, "agency_viewer_a").get(BASE + "diagnose/").status_code == 404
     assert client_of(cast, "viewer_b").get(BASE + "diagnose/").status_code == 404
@@ -314,7 +314,7 @@ def test_the_trend_of_a_released_survey_leaves_out_an_unreleased_year_the_member
 ):
     path = write_csv(tmp_path / "neu.csv", people("A-AGY", 14, 22) + people("A-AGY2", 12, 18))
     released = import_survey(path, name="be-scope-2025", year=2025, population="Land A")
-    Survey.objects.filter(pk=released.pk).update(published=True)
+    mark_published(Survey.objects.filter(pk=released.pk), True)
 
     agency = client_of(cast, "agency_viewer_a").get("/befragungen/be-scope-2025/")
     coordinator = client_of(cast, "coordinator_a").get("/befragungen/be-scope-2025/")

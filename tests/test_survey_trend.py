@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ def survey(
         published=True,
         diagnostics={"definitions_derived": ["mighev_short"]},
     )
+    SurveyPart.objects.create(survey=s, land=land, respondents=declared, published=True)
     share = yes / declared
     IndicatorCell.objects.create(
         survey=s,

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
 from ikoe.surveys.pipeline import restricted_dir
 
 pytestmark = pytest.mark.django_db
@@ -376,8 +376,16 @@ def test_personnel_totals_with_a_code_of_land_b_get_the_message_of_an_unknown_co
 def test_a_survey_of_another_land_cannot_be_replaced_by_taking_its_name(
     client_data_steward_a, survey_csv, land_b
 ):
-    Survey.objects.create(
-        name="hh-2024", title="HH", land=land_b, year=2024, respondents=50, snapshot="x.parquet"
+    SurveyPart.objects.create(
+        survey=Survey.objects.create(
+            name="hh-2024",
+            title="HH",
+            land=land_b,
+            year=2024,
+            respondents=50,
+            snapshot="x.parquet",
+        ),
+        land=land_b,
     )
 
     taken = upload(client_data_steward_a, survey_csv, name="hh-2024", replace="on")
@@ -396,8 +404,16 @@ def test_a_name_of_the_own_form_taken_in_another_land_is_refused_without_saying_
     client_data_steward_a, survey_csv, land_b
 ):
     # Imported on the command line, where the form of names is not enforced.
-    Survey.objects.create(
-        name="be-2024", title="HH", land=land_b, year=2024, respondents=50, snapshot="x.parquet"
+    SurveyPart.objects.create(
+        survey=Survey.objects.create(
+            name="be-2024",
+            title="HH",
+            land=land_b,
+            year=2024,
+            respondents=50,
+            snapshot="x.parquet",
+        ),
+        land=land_b,
     )
 
     page = upload(client_data_steward_a, survey_csv, replace="on").content.decode()
@@ -485,8 +501,16 @@ def test_csrf_protection_is_on(cast, data_steward_a, survey_csv):
 def test_replacing_a_survey_of_the_own_land_must_be_confirmed(
     client_data_steward_a, survey_csv, land_a
 ):
-    Survey.objects.create(
-        name="be-2024", title="Alt", land=land_a, year=2024, respondents=50, snapshot="x.parquet"
+    SurveyPart.objects.create(
+        survey=Survey.objects.create(
+            name="be-2024",
+            title="Alt",
+            land=land_a,
+            year=2024,
+            respondents=50,
+            snapshot="x.parquet",
+        ),
+        land=land_a,
     )
 
     refused = upload(client_data_steward_a, survey_csv)

@@ -127,6 +127,7 @@ PERMISSIONS: dict[str, Rule] = {
     "surveys:list": PUBLIC,
     "surveys:overview": PUBLIC,
     "surveys:organisation": PUBLIC,
+    "surveys:laendervergleich": PUBLIC,
     # LOGIN, not ROLE: the view answers 404 outside the data steward's Land, as for any
     # unreleased object of another Land.
     "surveys:diagnostics": LOGIN,

@@ -197,10 +197,22 @@ def list_organisations(
     ]
 
 
+class SurveyPartOut(Schema):
+    land: str = Field(..., description="code of the Land (or DE-BUND for the federal level)")
+    published: bool = Field(..., description="whether the Land released its part")
+
+
 class SurveyOut(Schema):
     name: str
     title: str
-    land: str
+    land: str | None = Field(
+        ..., description="code of the Land; empty for a joint survey of several Länder"
+    )
+    parts: list[SurveyPartOut] = Field(
+        ...,
+        description="the Länder the survey covers; a Land's figures are public once it released "
+        "its part, the figures across all of them (land “_T”) once every part is released",
+    )
     year: int
     population: str
     respondents: int | None = Field(
@@ -224,7 +236,8 @@ def _survey_out(s: Survey, user: Any) -> dict:
     return {
         "name": s.name,
         "title": s.title,
-        "land": s.land.code,
+        "land": s.land.code if s.land is not None else None,
+        "parts": [{"land": p.land.code, "published": p.published} for p in s.parts_list],
         "year": s.year,
         "population": s.population,
         "respondents": s.respondents if whole else None,

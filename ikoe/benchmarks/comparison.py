@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,22 @@ from ikoe.regions import GERMANY, LAENDER, display_name
 from ikoe.reports.charts import Bar, bar_chart
 
 COMPARED_REGIONS = [*LAENDER, GERMANY]
+
+RelatedLinks = Callable[[Any], list[tuple[str, str]]]
+"""For a user: (address, title) of further comparisons of the Länder, e.g. joint surveys."""
+_RELATED: list[RelatedLinks] = []
+
+
+def register_related(provider: RelatedLinks) -> None:
+    """Let an app above this one offer further comparisons on the Ländervergleich (the surveys
+    app offers its joint surveys) without this app importing it."""
+    if provider not in _RELATED:
+        _RELATED.append(provider)
+
+
+def related_links(user: Any) -> list[tuple[str, str]]:
+    """Every further comparison the registered apps offer the user."""
+    return [link for provider in _RELATED for link in provider(user)]
 
 
 @dataclass(frozen=True)
@@ -156,7 +173,8 @@ class Comparison:
         return self.reference is not None and self.reference_year is not None
 
 
-def _values(series: Series, year: int) -> tuple[dict[str, Benchmark], list[str]]:
+def series_values(series: Series, year: int) -> tuple[dict[str, Benchmark], list[str]]:
+    """The figures of ``series`` in ``year`` by region code, and their sources."""
     rows = Benchmark.objects.filter(
         dataset_id=series.dataset_id,
         measure=series.measure,
@@ -193,7 +211,7 @@ def nearest_year(years: tuple[int, ...], year: int) -> int | None:
 def build_comparison(
     series: Series, year: int, reference: Series | None = None, reference_year: int | None = None
 ) -> Comparison:
-    found, sources = _values(series, year)
+    found, sources = series_values(series, year)
     ref_found: dict[str, Benchmark] = {}
     notes: list[str] = []
     if reference is not None:
@@ -203,7 +221,7 @@ def build_comparison(
             else nearest_year(reference.years, year)
         )
         if reference_year is not None:
-            ref_found, ref_sources = _values(reference, reference_year)
+            ref_found, ref_sources = series_values(reference, reference_year)
             sources = sorted(set(sources) | set(ref_sources))
             if reference_year != year:
                 notes.append(
@@ -259,6 +277,15 @@ def default_reference(series: Series, year: int, all_series: list[Series]) -> Se
         return (abs((near or 0) - year), s.definition != series.definition)
 
     return min(candidates, key=distance) if candidates else None
+
+
+def nearest_population(all_series: Sequence[Series], year: int) -> Series | None:
+    """The population-share series with figures nearest to ``year`` (on a tie the first in
+    the order of :func:`available_series`), or ``None``."""
+    candidates = [s for s in all_series if s.is_population and s.years]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda s: abs((nearest_year(s.years, year) or 0) - year))
 
 
 def pick(

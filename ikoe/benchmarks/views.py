@@ -11,13 +11,17 @@ from ikoe.benchmarks.comparison import (
     comparison_chart,
     default_reference,
     pick,
+    related_links,
 )
 
 
 def laendervergleich(request: HttpRequest) -> HttpResponse:
     all_series = available_series()
+    related = related_links(request.user)
     if not all_series:
-        return render(request, "benchmarks/laendervergleich.html", {"all_series": []})
+        return render(
+            request, "benchmarks/laendervergleich.html", {"all_series": [], "related": related}
+        )
     series = pick(all_series, request.GET.get("series")) or all_series[0]
     try:
         year = int(request.GET.get("year", ""))
@@ -43,5 +47,6 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
         "chart_title": chart_title,
         "is_percent": series.unit == "%",
         "ref_key": reference.key if reference else "none",
+        "related": related,
     }
     return render(request, "benchmarks/laendervergleich.html", context)

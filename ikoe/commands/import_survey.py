@@ -84,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {"survey": survey.name, "land": survey.land.code, **diag},
+                {
+                    "survey": survey.name,
+                    "land": survey.land.code if survey.land is not None else None,
+                    "lands": [land.code for land in survey.lands],
+                    **diag,
+                },
                 ensure_ascii=False,
                 indent=2,
             )
@@ -94,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         _("Imported survey “%(name)s” (%(land)s, %(year)d): %(rows)d respondents.")
         % {
             "name": survey.name,
-            "land": survey.land.name,
+            "land": survey.land_names,
             "year": survey.year,
             "rows": survey.respondents,
         }

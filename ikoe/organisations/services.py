@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from ikoe.errors import ProblemList, excerpt
 from ikoe.ingest.organisations import OrganisationRow, read_organisations
 from ikoe.organisations.models import Organisation
-from ikoe.regions import LAENDER
+from ikoe.regions import FEDERAL, LAENDER
 
 Kind = Organisation.Kind
 
@@ -108,19 +108,19 @@ def parent_kind_problem(kind: str, parent_kind: str | None) -> str | None:
 def land_code_problem(code: str) -> str | None:
     """Why ``code`` cannot be the code of a Land, or ``None``.
 
-    >>> land_code_problem("DE-BE") is None
-    True
+    >>> land_code_problem("DE-BE") is None, land_code_problem("DE-BUND") is None
+    (True, True)
     >>> from django.utils import translation
     >>> with translation.override("en"):
     ...     land_code_problem("DE-XX")[:40]
     '“DE-XX” is not the ISO 3166-2 code of a '
     """
-    if code in LAENDER:
+    if code in LAENDER or code == FEDERAL:
         return None
-    return _("“%(code)s” is not the ISO 3166-2 code of a Land; expected one of %(codes)s.") % {
-        "code": excerpt(code),
-        "codes": ", ".join(LAENDER),
-    }
+    return _(
+        "“%(code)s” is not the ISO 3166-2 code of a Land; expected one of %(codes)s, or "
+        "%(federal)s for the federal level."
+    ) % {"code": excerpt(code), "codes": ", ".join(LAENDER), "federal": FEDERAL}
 
 
 # A code must not start like a spreadsheet formula: codes end up in CSV exports, where a cell

@@ -11,6 +11,10 @@ from collections.abc import Sequence
 LEVELS = ("land", "ministry", "agency", "unit")
 """The organisation levels, from the top."""
 
+ALL_LANDS = "_T"
+"""The ``land`` of the rows of a joint survey that hold all its Länder together: the root of the
+organisation hierarchy, coded ``_T`` (total) as in SDMX and in the disclosure engine."""
+
 
 def normalise_by(by: Sequence[str]) -> tuple[str, ...]:
     """Organisation levels first, as the full path down to the deepest one asked for.

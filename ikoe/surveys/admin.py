@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ikoe.surveys.models import Survey, SurveyRelease
+from ikoe.surveys.models import Survey, SurveyPart, SurveyRelease
 
 
 class _SuperuserReadOnly:
@@ -34,9 +34,16 @@ class _SuperuserReadOnly:
         return False
 
 
+class SurveyPartInline(_SuperuserReadOnly, admin.TabularInline):
+    model = SurveyPart
+    readonly_fields = ("land", "respondents", "published")
+    fields = readonly_fields
+    extra = 0
+
+
 class SurveyReleaseInline(_SuperuserReadOnly, admin.TabularInline):
     model = SurveyRelease
-    readonly_fields = ("at", "action", "username", "channel", "note")
+    readonly_fields = ("at", "land", "action", "username", "channel", "note")
     fields = readonly_fields
     extra = 0
 
@@ -55,7 +62,7 @@ class SurveyAdmin(_SuperuserReadOnly, admin.ModelAdmin):
         "created_at",
     ]
     list_filter = [
-        ("land", admin.RelatedOnlyFieldListFilter),
+        ("parts__land", admin.RelatedOnlyFieldListFilter),
         "year",
         "published",
         "synthetic",
@@ -80,7 +87,7 @@ class SurveyAdmin(_SuperuserReadOnly, admin.ModelAdmin):
         "created_by",
     )
     fields = readonly_fields
-    inlines = [SurveyReleaseInline]
+    inlines = [SurveyPartInline, SurveyReleaseInline]
 
     @admin.display(description=gettext_lazy("release"))
     def release_page(self, obj: Survey) -> str:

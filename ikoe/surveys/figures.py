@@ -17,8 +17,10 @@ import polars as pl
 from django.db.models import QuerySet
 
 from ikoe.benchmarks.models import Benchmark
+from ikoe.regions import GERMANY
 from ikoe.stats.definitions import Definition
 from ikoe.stats.estimates import shares_from_counts
+from ikoe.stats.groupings import ALL_LANDS
 from ikoe.stats.representation import Benchmark as StatsBenchmark
 from ikoe.stats.representation import representation_table
 from ikoe.stats.trends import trend
@@ -51,11 +53,9 @@ def benchmark_for(survey: Survey, benchmark_id: int | None = None) -> BenchmarkC
     if benchmark_id is not None:
         row = qs.filter(pk=benchmark_id).first()
     else:
-        row = (
-            qs.filter(region_code=survey.land.code, measure="population_share")
-            .order_by("-year")
-            .first()
-        )
+        # A survey of one Land against that Land; a joint survey against Germany.
+        region = survey.land.code if survey.land is not None else GERMANY
+        row = qs.filter(region_code=region, measure="population_share").order_by("-year").first()
     if row is None or row.value is None:
         return None
     return BenchmarkChoice(
@@ -155,23 +155,23 @@ class TrendPoint:
 
 
 def land_trend(
-    user: Any, survey: Survey, definition: str
+    user: Any, survey: Survey, definition: str, land: str | None = None
 ) -> tuple[list[TrendPoint], list[dict[str, Any]]]:
-    """The Land's share in every survey of the same population whose Land-wide figures the user
-    may read, and the changes between consecutive years with their test; empty when there are
-    fewer than two surveys."""
-    same = (
-        Survey.objects.visible_to(user)
-        .filter(land=survey.land, population=survey.population)
-        .order_by("year")
-    )
+    """The share of a Land (``land``, by default the survey's one Land; ``_T`` for all Länder of
+    a joint survey together) in every survey of the same population whose figures for it the
+    user may read, and the changes between consecutive years with their test; empty when there
+    are fewer than two surveys."""
+    code = land or (survey.land.code if survey.land is not None else ALL_LANDS)
+    same = Survey.objects.visible_to(user).filter(population=survey.population)
+    if code != ALL_LANDS:
+        same = same.filter(parts__land__code=code)
     points = []
-    for other in same:
+    for other in same.distinct().order_by("year"):
         reach = survey_reach(user, other)
-        if reach is None or not reach.whole:
+        if reach is None or not (reach.whole or code in reach.lands):
             continue  # an unreleased survey the user reaches only in part
         cell = IndicatorCell.objects.filter(
-            survey=other, table=LAND.name, definition=definition
+            survey=other, table=LAND.name, definition=definition, dims__land=code
         ).first()
         if cell is not None:
             points.append(TrendPoint(other, cell))

@@ -242,15 +242,18 @@ def name_problem(
     ``lands`` are the Länder the survey may belong to (the user's Länder, or the file's Land).
 
     :func:`ikoe.surveys.pipeline.import_survey` replaces a survey of the same name; that is
-    allowed only for a survey of a Land the user is data steward for, and only when asked for.
+    allowed only for a survey whose every Land the user is data steward for, and only when asked
+    for.
     Short names are unique on the whole platform, but an unreleased survey of another Land must
     not become known through them: an uploaded survey's short name begins with its Land's
     abbreviation (``be-2024``), so names of other Länder are refused for their form, whether a
     survey has them or not. A name of the right form that is taken elsewhere all the same (a
     survey imported on the command line) gets a neutral refusal that says neither where nor why.
     """
-    existing = Survey.objects.filter(name=name).select_related("land").first()
-    if existing is not None and has_role(user, Role.DATA_STEWARD, land=existing.land):
+    existing = Survey.objects.filter(name=name).first()
+    if existing is not None and all(
+        has_role(user, Role.DATA_STEWARD, land=land) for land in existing.lands
+    ):
         if not replace:
             return "replace", _(
                 "Your Land has a survey with the short name “%(name)s” already. Tick the box to "

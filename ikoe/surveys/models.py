@@ -6,35 +6,60 @@ metadata, diagnostics and the cells that went through disclosure control.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ikoe.accounts.models import Role
 from ikoe.accounts.scope import ScopedQuerySet
 
 
-class SurveyQuerySet(ScopedQuerySet["Survey"]):
-    """Surveys of the user's Land, and every released survey."""
+class SurveyPartQuerySet(ScopedQuerySet["SurveyPart"]):
+    """The parts of the user's Land, and every released part."""
 
     land_field = "land"
     published_field = "published"
 
 
-class SurveyReleaseQuerySet(ScopedQuerySet["SurveyRelease"]):
-    """Who released a survey is never public, also when the survey is."""
+class SurveyQuerySet(ScopedQuerySet["Survey"]):
+    """Surveys with a part in the user's Land, and every survey with a released part.
 
-    land_field = "survey__land"
+    A survey is found through its parts (:class:`SurveyPart`): a joint survey of several Länder
+    is in the scope of each of them, and public as soon as one Land released its part (the
+    figures of the parts not released stay out of reach, :mod:`ikoe.surveys.scope`).
+    """
+
+    def visible_to(self, user: Any, role: Role | str | None = None) -> QuerySet[Survey]:
+        parts = SurveyPart.objects.visible_to(user, role).values("survey_id")
+        return self.filter(pk__in=parts)
+
+
+class SurveyReleaseQuerySet(ScopedQuerySet["SurveyRelease"]):
+    """Who released a survey is never public, also when the survey is; a Land sees the
+    records of its own part."""
+
+    land_field = "land"
 
 
 class Survey(models.Model):
-    """A staff survey of one Land. Its microdata live only in a restricted Parquet snapshot;
-    the database holds metadata, diagnostics and protected indicator cells."""
+    """A staff survey of one Land, or a joint survey of several Länder and the federal level.
+
+    Its microdata live only in a restricted Parquet snapshot; the database holds metadata,
+    diagnostics and protected indicator cells. Each Land it covers is a :class:`SurveyPart`,
+    released by that Land's coordinator.
+    """
 
     name = models.SlugField(_("name"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    # The Land of a survey of one Land; empty for a joint survey (its Länder are its parts).
     land = models.ForeignKey(
         "organisations.Organisation",
         verbose_name=_("Land"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="surveys",
         limit_choices_to={"kind": "land"},
@@ -57,10 +82,12 @@ class Survey(models.Model):
         default=False,
         help_text=_("Generated data for trying the platform out."),
     )
-    # The fast flag scope reads; changed only by ikoe.surveys.release.set_release, which
-    # records every change as a SurveyRelease.
+    # Whether every part is released; kept by ikoe.surveys.release.set_release together with
+    # the parts' flags, which the scope rules read.
     published = models.BooleanField(
-        _("released for the public"), default=False, help_text=_("Set by the Land's coordinator.")
+        _("released for the public"),
+        default=False,
+        help_text=_("Set by the coordinators of its Länder: released when every part is."),
     )
     snapshot = models.CharField(_("snapshot file"), max_length=300, editable=False)
     totals_snapshot = models.CharField(
@@ -87,10 +114,85 @@ class Survey(models.Model):
         return f"{self.title} ({self.year})"
 
     @property
+    def parts_list(self) -> list[SurveyPart]:
+        """The survey's parts with their Länder, ordered by Land code (read once)."""
+        cached = getattr(self, "_parts_cache", None)
+        if cached is None:
+            cached = list(self.parts.select_related("land").order_by("land__code"))
+            self._parts_cache = cached
+        return cached
+
+    def forget_parts(self) -> None:
+        """Read the parts again next time (after a release changed them)."""
+        self.__dict__.pop("_parts_cache", None)
+
+    @property
+    def joint(self) -> bool:
+        """Whether the survey covers more than one Land (or the federal level beside one)."""
+        return len(self.parts_list) > 1
+
+    @property
+    def lands(self) -> list[Any]:
+        """The Länder the survey covers (organisations of kind Land), by code."""
+        return [p.land for p in self.parts_list]
+
+    @property
+    def land_names(self) -> str:
+        """The names of its Länder, for headers and lists."""
+        return ", ".join(p.land.name for p in self.parts_list)
+
+    @property
+    def released_names(self) -> str:
+        """The names of the Länder whose part is released."""
+        return ", ".join(p.land.name for p in self.parts_list if p.published)
+
+    @property
+    def partly_published(self) -> bool:
+        """Whether some but not all of its parts are released."""
+        flags = {p.published for p in self.parts_list}
+        return flags == {True, False}
+
+    @property
     def response_rate(self) -> float | None:
         if not self.population_size:
             return None
         return self.respondents / self.population_size
+
+
+class SurveyPart(models.Model):
+    """The part of a survey in one Land: its respondents, and whether the Land released it.
+
+    Every survey has one part per Land it covers (a survey of one Land has one). A part's
+    figures (the cells of its Land and of the organisations in it) are public once the Land's
+    coordinator released it; figures across the Länder of a joint survey once every part is.
+    """
+
+    survey = models.ForeignKey(
+        "Survey", verbose_name=_("staff survey"), on_delete=models.CASCADE, related_name="parts"
+    )
+    land = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("Land"),
+        on_delete=models.PROTECT,
+        related_name="survey_parts",
+        limit_choices_to={"kind": "land"},
+    )
+    respondents = models.PositiveIntegerField(_("respondents"), default=0)
+    # Changed only by ikoe.surveys.release.set_release, which records every change.
+    published = models.BooleanField(_("released for the public"), default=False)
+
+    objects = SurveyPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("part of a survey")
+        verbose_name_plural = _("parts of surveys")
+        ordering = ["survey", "land__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "land"], name="one_part_per_land"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey.name}: {self.land.code}"
 
 
 class SurveyRelease(models.Model):
@@ -119,6 +221,16 @@ class SurveyRelease(models.Model):
         related_name="releases",
     )
     survey_name = models.CharField(_("short name of the survey"), max_length=100)
+    # The Land whose part was released or withdrawn.
+    land = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("Land"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "land"},
+    )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     channel = models.CharField(_("done through"), max_length=16, choices=Channel.choices)
     user = models.ForeignKey(

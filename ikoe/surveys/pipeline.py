@@ -43,15 +43,23 @@ from ikoe.organisations.models import Organisation
 from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
 from ikoe.stats.disclosure import Pattern
 from ikoe.stats.estimates import estimate_shares
-from ikoe.stats.publication import Publication, PublicationRules, normalise_by, protect_tables
-from ikoe.stats.weighting import SurveyDesign, rake
+from ikoe.stats.groupings import ALL_LANDS
+from ikoe.stats.publication import (
+    Publication,
+    PublicationRules,
+    normalise_by,
+    protect_tables,
+)
+from ikoe.stats.weighting import SurveyDesign, design_from_weights, rake
 from ikoe.surveys.catalogue import CLASSIFYING, LEVELS, table_of
 from ikoe.surveys.catalogue import standard_requests as catalogue_requests
-from ikoe.surveys.models import IndicatorCell, Survey
+from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
 from ikoe.surveys.publication import current_rules
 from ikoe.surveys.release import continue_history, remember_replaced
 
 UNKNOWN = "_U"  # class of respondents without an answer to a classifying question
+ACROSS_LANDS = ALL_LANDS
+"""The ``land`` of the rows of a joint survey that hold all its Länder together."""
 
 
 def restricted_dir() -> Path:
@@ -196,13 +204,19 @@ def estimate_tables(
     protection needs.
     """
     detailed = None if weighted is None else {(normalise_by(by), d) for by, d in weighted}
+    joint = data.get_column("land").n_unique() > 1 if "land" in data.columns else False
     out: dict[Request, pl.DataFrame] = {}
     for by, definition in requests:
         key = (normalise_by(by), definition)
         use = design if detailed is None or key in detailed else None
-        out[key] = estimate_shares(
-            data, list(key[0]), status=f"status_{definition.value}", design=use
-        )
+        status = f"status_{definition.value}"
+        table = estimate_shares(data, list(key[0]), status=status, design=use)
+        if joint and key[0][:1] == ("land",) and "ministry" not in key[0]:
+            # A joint survey's tables by Land also show all its Länder together.
+            across = estimate_shares(data, list(key[0][1:]), status=status, design=use)
+            across = across.with_columns(pl.lit(ACROSS_LANDS).alias("land")).select(table.columns)
+            table = pl.concat([across, table], how="vertical_relaxed")
+        out[key] = table
     return out
 
 
@@ -331,7 +345,7 @@ def import_survey(
     read = read_survey(path, organisation_codes=codes, mapping=mapping, current_year=_this_year())
     totals_frame = read_totals(totals, codes, mapping) if totals else None
     data = with_levels(read.data, levels)
-    land = _land_of(data, str(path))
+    lands = _lands_of(data)
     # 2. derive the status under every definition the answers allow
     definitions = derivable_definitions(data.columns)
     data = derive_all(data, definitions)
@@ -345,7 +359,7 @@ def import_survey(
     survey = Survey(
         name=name,
         title=title or name,
-        land=land,
+        land=lands[0] if len(lands) == 1 else None,
         year=year,
         population=population,
         fieldwork=fieldwork,
@@ -355,10 +369,16 @@ def import_survey(
         synthetic=synthetic,
         published=False,
         mapping=mapping_source or {},
-        diagnostics=_diagnostics(read, data, definitions, weighting, totals_frame, levels),
+        diagnostics=_diagnostics(
+            read, data, definitions, weighting, totals_frame, levels, design=design
+        ),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    _store(survey, publication, read.data, totals_frame, user)
+    parts = [
+        SurveyPart(land=land, respondents=data.filter(pl.col("land") == land.code).height)
+        for land in lands
+    ]
+    _store(survey, parts, publication, read.data, totals_frame, user)
     return survey
 
 
@@ -366,21 +386,16 @@ def _this_year() -> int:
     return timezone.now().year
 
 
-def _land_of(data: pl.DataFrame, file: str) -> Organisation:
-    lands = data.get_column("land").drop_nulls().unique().to_list()
-    if len(lands) != 1:
-        raise ImportFailed.single(
-            "several_lands",
-            _("A survey belongs to exactly one Land; this file has respondents in: %(lands)s.")
-            % {"lands": ", ".join(sorted(lands)) or "–"},
-            file=file,
-            column="organisation",
-        )
-    return Organisation.objects.get(code=lands[0])
+def _lands_of(data: pl.DataFrame) -> list[Organisation]:
+    """The Länder (and the federal level) the respondents belong to: one for a survey of one
+    Land, several for a joint survey."""
+    codes = data.get_column("land").drop_nulls().unique().to_list()
+    return list(Organisation.objects.filter(code__in=codes).order_by("code"))
 
 
 def _store(
     survey: Survey,
+    parts: Sequence[SurveyPart],
     publication: Publication,
     answers: pl.DataFrame,
     totals: pl.DataFrame | None,
@@ -406,6 +421,9 @@ def _store(
         replaced_release = remember_replaced(survey.name)
         Survey.objects.filter(name=survey.name).delete()
         survey.save()
+        for part in parts:
+            part.survey = survey
+        SurveyPart.objects.bulk_create(parts)
         continue_history(survey, replaced_release, user)
         store_cells(survey, publication)
         # Inside an outer transaction this runs only when that one commits.
@@ -509,8 +527,64 @@ def _diagnostics(
     weighting: dict[str, Any],
     totals: pl.DataFrame | None = None,
     levels: pl.DataFrame | None = None,
+    *,
+    design: SurveyDesign | None = None,
 ) -> dict[str, Any]:
+    """What the import found. For a joint survey also ``parts``: the same figures for each
+    Land's respondents alone, which that Land's data stewards see instead of the whole."""
     diag = survey_file.diagnostics
+    staff: dict[str, int] = {}
+    staff_land: dict[str, str] = {}
+    if totals is not None and levels is not None:
+        # Head counts per agency (or ministry/Land where no agency is given), for response rates.
+        staff_frame = (
+            with_levels(totals.select("organisation", "headcount"), levels)
+            .with_columns(pl.coalesce("agency", "ministry", "land").alias("_org"))
+            .group_by("_org", "land")
+            .agg(pl.col("headcount").sum())
+        )
+        for k, land, v in staff_frame.iter_rows():
+            if k is not None:
+                staff[str(k)] = int(v)
+                staff_land[str(k)] = str(land)
+    out = {
+        "file": Path(diag.file).name,
+        "format": diag.format,
+        "encoding": diag.encoding,
+        "rows_read": diag.rows_read,
+        "blank_rows_skipped": diag.blank_rows_skipped,
+        "rows_rejected": 0,
+        **_respondent_diagnostics(data, definitions, staff),
+        "answers_per_item": diag.answers_per_item,
+        "columns_used": diag.columns_used,
+        "columns_ignored": diag.columns_ignored,
+        "definitions_derived": [d.value for d in definitions],
+        "weighting": _jsonable(weighting),
+    }
+    lands = sorted(data.get_column("land").drop_nulls().unique().to_list())
+    if len(lands) > 1:
+        parts = {}
+        for land in lands:
+            mask = (data.get_column("land") == land).to_numpy()
+            part = data.filter(pl.Series(mask))
+            part_staff = {k: v for k, v in staff.items() if staff_land.get(k) == land}
+            parts[land] = {
+                **_respondent_diagnostics(part, definitions, part_staff),
+                "answers_per_item": {
+                    c: int(part.get_column(c).is_not_null().sum())
+                    for c in diag.answers_per_item
+                    if c in part.columns
+                },
+                "weighting": _part_weighting(design, mask, weighting),
+            }
+        out["parts"] = parts
+    return out
+
+
+def _respondent_diagnostics(
+    data: pl.DataFrame, definitions: Sequence[Definition], staff: dict[str, int]
+) -> dict[str, Any]:
+    """Respondents, declared answers per definition, respondents and staff per organisation."""
     declared = {}
     for d in definitions:
         column = data.get_column(f"status_{d.value}")
@@ -521,32 +595,39 @@ def _diagnostics(
         .len()
         .sort("_org")
     )
-    staff: dict[str, int] = {}
-    if totals is not None and levels is not None:
-        # Head counts per agency (or ministry/Land where no agency is given), for response rates.
-        staff_frame = (
-            with_levels(totals.select("organisation", "headcount"), levels)
-            .with_columns(pl.coalesce("agency", "ministry", "land").alias("_org"))
-            .group_by("_org")
-            .agg(pl.col("headcount").sum())
-        )
-        staff = {str(k): int(v) for k, v in staff_frame.iter_rows() if k is not None}
     return {
-        "file": Path(diag.file).name,
-        "format": diag.format,
-        "encoding": diag.encoding,
-        "rows_read": diag.rows_read,
-        "blank_rows_skipped": diag.blank_rows_skipped,
-        "rows_rejected": 0,
+        "respondents": data.height,
         "respondents_by_organisation": {str(k): int(v) for k, v in by_agency.iter_rows()},
         "staff_by_organisation": staff,
-        "answers_per_item": diag.answers_per_item,
-        "columns_used": diag.columns_used,
-        "columns_ignored": diag.columns_ignored,
-        "definitions_derived": [d.value for d in definitions],
         "declared": declared,
-        "weighting": _jsonable(weighting),
     }
+
+
+def _part_weighting(
+    design: SurveyDesign | None, mask: Any, weighting: dict[str, Any]
+) -> dict[str, Any]:
+    """The weights of one Land's respondents: how they spread, not how the whole was raked."""
+    if design is None:
+        return {}
+    weights = design.weights[mask]
+    summary = asdict(design_from_weights(weights).diagnostics)
+    keep = (
+        "n",
+        "population",
+        "weight_min",
+        "weight_max",
+        "weight_ratio",
+        "weight_mean",
+        "design_effect",
+        "effective_sample_size",
+    )
+    return _jsonable(
+        {
+            "method": weighting.get("method"),
+            "margins": weighting.get("margins", []),
+            **{k: summary[k] for k in keep},
+        }
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,23 +1,25 @@
 """Release of a staff survey to the public, and its withdrawal.
 
-:func:`set_release` is the only code that changes ``Survey.published`` (the flag the scope rules
-read): in one transaction it checks that the survey may be released, sets the flag and writes a
-:class:`~ikoe.surveys.models.SurveyRelease` record with who, when, how and why. The release
-page, ``ikoe release`` and the demo loader all go through it.
+:func:`set_release` is the only code that changes the release flags of a survey's parts (which
+the scope rules read) and ``Survey.published`` (every part released): in one transaction it
+checks that the survey may be released, sets the flags and writes a
+:class:`~ikoe.surveys.models.SurveyRelease` record per part with who, when, how and why. The
+release page, ``ikoe release`` and the demo loader all go through it. A joint survey of several
+Länder is released part by part, each by its Land's coordinator.
 
 A survey is refused release while its tables need protecting again (other disclosure rules or an
 older method, :func:`~ikoe.surveys.publication.needs_republishing`) or while the audit of its
 disclosure control found under-protected cells. Withdrawing is always possible.
 
 A new import under the name of an existing survey replaces that survey and starts unreleased;
-:func:`remember_replaced` and :func:`continue_history` carry its history over (within the same
-Land) and record that the import ended a release.
+:func:`remember_replaced` and :func:`continue_history` carry its history over (for each Land the
+new survey covers as well) and record that the import ended a release.
 """
 
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ikoe.organisations.models import Organisation
 from ikoe.surveys.models import Survey, SurveyRelease
 from ikoe.surveys.publication import needs_republishing
 
@@ -83,46 +86,61 @@ def set_release(
     user: Any = None,
     username: str = "",
     note: str = "",
+    lands: Collection[Organisation] | None = None,
 ) -> SurveyRelease | None:
-    """Release the survey (``released=True``) or withdraw its release, and record it.
+    """Release the survey's parts in ``lands`` (``released=True``) or withdraw their release,
+    and record it; ``lands`` ``None`` means every part (the one part of a one-Land survey).
 
     ``user`` is the account that acts (``None`` for an operator on the command line, who is
-    named by ``username``); ``channel`` is a :class:`SurveyRelease.Channel`. Returns the record,
-    or ``None`` when the survey already was in that state (then nothing is written). Raises
-    :class:`ReleaseRefused` when the survey may not be released. ``survey.published`` is
-    updated in place.
+    named by ``username``); ``channel`` is a :class:`SurveyRelease.Channel`. Writes one record
+    per part that changed and returns the last one, or ``None`` when every part already was in
+    that state (then nothing is written). Raises :class:`ReleaseRefused` when the survey may not
+    be released. ``survey.published`` (every part released) is updated in place.
     """
     account = user if getattr(user, "is_authenticated", False) else None
     if account is not None and not username:
         username = account.get_username()
+    wanted = None if lands is None else {land.pk for land in lands}
+    record = None
     with transaction.atomic():
         # The row is locked so that two coordinators pressing at once write one record.
         current = Survey.objects.select_for_update().get(pk=survey.pk)
-        if current.published == released:
-            survey.published = released
-            return None
-        if released and (reasons := release_refusals(current)):
+        parts = list(current.parts.select_related("land").order_by("land__code"))
+        if wanted is not None and not wanted <= {p.land_id for p in parts}:
+            raise ValueError("the survey has no part in some of the given Länder")
+        changing = [
+            p for p in parts if (wanted is None or p.land_id in wanted) and p.published != released
+        ]
+        if changing and released and (reasons := release_refusals(current)):
             raise ReleaseRefused(reasons)
-        current.published = released
-        current.save(update_fields=["published"])
-        record = SurveyRelease.objects.create(
-            survey=current,
-            survey_name=current.name,
-            action=Action.RELEASE if released else Action.WITHDRAW,
-            channel=channel,
-            user=account,
-            username=username,
-            note=note.strip(),
-        )
-    survey.published = released
+        for part in changing:
+            part.published = released
+            part.save(update_fields=["published"])
+            record = SurveyRelease.objects.create(
+                survey=current,
+                survey_name=current.name,
+                land=part.land,
+                action=Action.RELEASE if released else Action.WITHDRAW,
+                channel=channel,
+                user=account,
+                username=username,
+                note=note.strip(),
+            )
+        whole = bool(parts) and all(p.published for p in parts)
+        if current.published != whole:
+            current.published = whole
+            current.save(update_fields=["published"])
+    survey.published = current.published
+    survey.forget_parts()
     return record
 
 
-def current_release(survey: Survey, records: Sequence[SurveyRelease]) -> SurveyRelease | None:
-    """Of the survey's records (newest first, as scoped by the caller), the one that made its
-    present state; ``None`` for a survey released before the history was kept."""
+def current_release(released: bool, records: Sequence[SurveyRelease]) -> SurveyRelease | None:
+    """Of a survey's records (newest first, as scoped by the caller), the one that made the
+    present state ``released`` of the parts they concern; ``None`` for a survey released before
+    the history was kept."""
     latest = records[0] if records else None
-    if latest is None or (latest.action == Action.RELEASE) != survey.published:
+    if latest is None or (latest.action == Action.RELEASE) != released:
         return None
     return latest
 
@@ -130,7 +148,7 @@ def current_release(survey: Survey, records: Sequence[SurveyRelease]) -> SurveyR
 def ended_by_import(survey: Survey, records: Sequence[SurveyRelease]) -> bool:
     """Whether the import that created ``survey`` ended the release of the survey it replaced;
     ``records`` are the survey's records, newest first."""
-    latest = current_release(survey, records)
+    latest = current_release(survey.published, records)
     return (
         latest is not None
         and latest.channel == Channel.IMPORT
@@ -145,13 +163,13 @@ def ended_by_import(survey: Survey, records: Sequence[SurveyRelease]) -> bool:
 
 @dataclass(frozen=True)
 class Replaced:
-    """What is kept of a survey that an import replaces: its Land, whether it was released,
-    and its history."""
+    """What is kept of a survey that an import replaces: its Länder, which of their parts were
+    released, and its history (record ids by Land)."""
 
     name: str
-    land_id: int
-    published: bool
-    records: tuple[int, ...]
+    land_ids: frozenset[int]
+    released_land_ids: frozenset[int]
+    records: dict[int | None, tuple[int, ...]]
 
 
 def remember_replaced(name: str) -> Replaced | None:
@@ -159,27 +177,37 @@ def remember_replaced(name: str) -> Replaced | None:
     old = Survey.objects.filter(name=name).first()
     if old is None:
         return None
-    records = tuple(old.releases.values_list("pk", flat=True))
-    return Replaced(old.name, old.land_id, old.published, records)
+    records: dict[int | None, list[int]] = {}
+    for pk, land_id in old.releases.values_list("pk", "land_id"):
+        records.setdefault(land_id, []).append(pk)
+    parts = list(old.parts.values_list("land_id", "published"))
+    return Replaced(
+        old.name,
+        frozenset(land for land, _ in parts),
+        frozenset(land for land, published in parts if published),
+        {land: tuple(pks) for land, pks in records.items()},
+    )
 
 
 def continue_history(survey: Survey, replaced: Replaced | None, user: Any = None) -> None:
     """After the import created ``survey`` (unreleased) in place of ``replaced``.
 
-    Within the same Land the new survey takes over the history; when the old survey was
-    released, a withdrawal through the import is recorded, so the history says why the survey
-    is no longer public. A survey of another Land under the same name keeps its history apart.
+    For each Land in both, the new survey takes over that part's history; where the old part was
+    released, a withdrawal through the import is recorded, so the history says why it is no
+    longer public. The history of a Land the new survey does not cover stays apart.
     """
     if replaced is None:
         return
-    same_land = replaced.land_id == survey.land_id
-    if same_land and replaced.records:
-        SurveyRelease.objects.filter(pk__in=replaced.records).update(survey=survey)
-    if replaced.published:
-        account = user if getattr(user, "is_authenticated", False) else None
+    new_lands = set(survey.parts.values_list("land_id", flat=True))
+    for land_id, pks in replaced.records.items():
+        if land_id in new_lands:
+            SurveyRelease.objects.filter(pk__in=pks).update(survey=survey)
+    account = user if getattr(user, "is_authenticated", False) else None
+    for land_id in sorted(replaced.released_land_ids):
         SurveyRelease.objects.create(
-            survey=survey if same_land else None,
+            survey=survey if land_id in new_lands else None,
             survey_name=replaced.name,
+            land_id=land_id,
             action=Action.WITHDRAW,
             channel=Channel.IMPORT,
             user=account,

@@ -2,6 +2,10 @@
 the federal level) checks the survey's figures and its disclosure control, then releases it to
 the public or withdraws the release. Every change goes through
 :func:`ikoe.surveys.release.set_release`.
+
+A joint survey of several Länder is released part by part: the page acts on the parts of the
+Länder the coordinator coordinates (every part for the federal level) and shows the state of
+each part; figures across the Länder are public once every part is released.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Role
-from ikoe.accounts.scope import get_object_for_user_or_404, visible
+from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
 from ikoe.forms import form_error_summary
-from ikoe.surveys.models import Survey, SurveyRelease
+from ikoe.surveys.models import Survey, SurveyPart, SurveyRelease
 from ikoe.surveys.release import (
     Channel,
     ReleaseRefused,
@@ -66,6 +70,7 @@ def survey_release(request: HttpRequest, name: str) -> HttpResponse:
     survey = get_object_for_user_or_404(
         Survey.objects.select_related("land"), request.user, name=name, role=Role.COORDINATOR
     )
+    managed = managed_parts(request.user, survey)
     release_form = ReleaseForm(prefix="release")
     withdraw_form = WithdrawForm(prefix="withdraw")
     errors: list[dict[str, str]] = []
@@ -88,23 +93,32 @@ def survey_release(request: HttpRequest, name: str) -> HttpResponse:
                     channel=Channel.PAGE,
                     user=request.user,
                     note=form.cleaned_data["note"],
+                    lands=[p.land for p in managed],
                 )
             except ReleaseRefused as exc:
                 errors = [{"text": reason, "anchor": ""} for reason in exc.reasons]
                 status = 409
             else:
-                _tell(request, survey, record)
+                _tell(request, survey, managed_parts(request.user, survey), record)
                 return redirect("surveys:release", name=survey.name)
         else:
             errors = form_error_summary(form)  # shown again with 200, as every form here
     records = list(
-        visible(SurveyRelease.objects.filter(survey=survey).select_related("user"), request.user)
+        visible(
+            SurveyRelease.objects.filter(survey=survey).select_related("user", "land"),
+            request.user,
+        )
     )
+    released = all(p.published for p in managed)
     context: dict[str, Any] = {
         **survey_summary(survey),
-        "refusals": [] if survey.published else release_refusals(survey),
+        "released": released,
+        "managed": managed,
+        "managed_names": ", ".join(p.land.name for p in managed),
+        "parts": survey.parts_list,
+        "refusals": [] if released else release_refusals(survey),
         "records": records,
-        "current": current_release(survey, records),
+        "current": current_release(released, records),
         "release_form": release_form,
         "withdraw_form": withdraw_form,
         "errors": errors,
@@ -112,16 +126,35 @@ def survey_release(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "surveys/survey_release.html", context, status=status)
 
 
-def _tell(request: HttpRequest, survey: Survey, record: SurveyRelease | None) -> None:
-    values = {"title": survey.title, "land": survey.land.name}
+def managed_parts(user: Any, survey: Survey) -> list[SurveyPart]:
+    """The parts of ``survey`` the user may release: those of the Länder they coordinate."""
+    survey.forget_parts()
+    return [p for p in survey.parts_list if has_role(user, Role.COORDINATOR, land=p.land)]
+
+
+def _tell(
+    request: HttpRequest, survey: Survey, managed: list[SurveyPart], record: SurveyRelease | None
+) -> None:
+    released = all(p.published for p in managed)
+    values = {"title": survey.title, "land": ", ".join(p.land.name for p in managed)}
     if record is None:
         text = (
             _("The survey “%(title)s” was released already; nothing was changed.")
-            if survey.published
+            if released
             else _("The survey “%(title)s” was not released; nothing was changed.")
         )
         messages.info(request, text % values)
-    elif survey.published:
+    elif released and not survey.published:
+        messages.success(
+            request,
+            _(
+                "The part of %(land)s of the survey “%(title)s” is released. Its figures are now "
+                "public; figures across all Länder of the survey follow once every Land has "
+                "released its part."
+            )
+            % values,
+        )
+    elif released:
         messages.success(
             request,
             _(

@@ -403,8 +403,8 @@ def _refusal(user: Any, pending: Pending, mapping: SurveyMapping) -> str:
         read_totals(totals, codes, mapping)
     used = survey_file.data.get_column(ORGANISATION).cast(pl.String).drop_nulls().unique().to_list()
     land_ids = set(Organisation.objects.filter(code__in=used).values_list("land_id", flat=True))
-    # A file with respondents in several Länder is refused by the import itself.
-    file_lands = [land for land in lands if land.pk in land_ids] if len(land_ids) == 1 else lands
+    # A file with respondents in several Länder becomes a joint survey of them.
+    file_lands = [land for land in lands if land.pk in land_ids]
     issue = name_problem(user, pending.meta["name"], pending.meta["replace"], file_lands)
     if issue is not None:
         return _(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ikoe.surveys import release_views, upload_views, views
+from ikoe.surveys import comparison_views, release_views, upload_views, views
 
 app_name = "surveys"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("<slug:name>/", views.survey_overview, name="overview"),
     path("<slug:name>/organisation/<str:code>/", views.organisation_page, name="organisation"),
+    path(
+        "<slug:name>/laendervergleich/",
+        comparison_views.survey_laendervergleich,
+        name="laendervergleich",
+    ),
     path("<slug:name>/diagnose/", views.survey_diagnostics, name="diagnostics"),
     path("<slug:name>/freigabe/", release_views.survey_release, name="release"),
 ]

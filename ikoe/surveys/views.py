@@ -30,8 +30,10 @@ from ikoe.labels import (
     measure_label,
 )
 from ikoe.organisations.models import Organisation
+from ikoe.regions import GERMANY
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.reports.templatetags.ikoe import pct
+from ikoe.stats.groupings import ALL_LANDS
 from ikoe.stats.publication import PublicationRules
 from ikoe.surveys.catalogue import (
     LAND,
@@ -96,7 +98,9 @@ class Row:
 def _benchmarks(survey: Survey) -> list[Benchmark]:
     return list(
         Benchmark.objects.filter(
-            region_code__in=[survey.land.code, "DE"], unit="%", value__isnull=False
+            region_code__in=[land.code for land in survey.lands] + [GERMANY],
+            unit="%",
+            value__isnull=False,
         )
         .exclude(measure__in=["administration_staff_survey_share"])
         .order_by("region_code", "measure", "-year")
@@ -154,7 +158,22 @@ def _chart(
     )
 
 
+def _shown_lands(survey: Survey, reach: Reach) -> list[tuple[str, str]]:
+    """The Länder whose figures the overview can show the user (code, name): for a joint survey
+    all its Länder together first (only for those who reach the whole survey), then each Land
+    in reach."""
+    shown = []
+    if survey.joint and reach.whole:
+        shown.append((ALL_LANDS, _("All Länder of the survey")))
+    shown += [(p.land.code, p.land.name) for p in survey.parts_list if reach.covers(p.land)]
+    return shown
+
+
 def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, Any]:
+    lands = _shown_lands(survey, reach)
+    land = request.GET.get("land", "")
+    if land not in dict(lands):
+        land = lands[0][0] if lands else ""
     definitions = survey.diagnostics.get("definitions_derived", [])
     definition = request.GET.get("definition") or (definitions[0] if definitions else "")
     if definition not in definitions:
@@ -167,12 +186,10 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
     except ValueError:
         pass
     if chosen is None:
+        # The shown Land's population share; Germany's for all Länder of a joint survey.
+        region = GERMANY if land == ALL_LANDS else land
         chosen = next(
-            (
-                b
-                for b in benchmarks
-                if b.region_code == survey.land.code and b.measure == "population_share"
-            ),
+            (b for b in benchmarks if b.region_code == region and b.measure == "population_share"),
             None,
         )
     share = (chosen.value or 0) / 100 if chosen else None
@@ -195,11 +212,13 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
             custom_error = _("Enter a percentage between 0 and 100, such as %(example)s.") % {
                 "example": fmt(25.5, 1)
             }
-    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
-    names[survey.land.code] = survey.land.name
+    names = _names(survey)
     return {
         "survey": survey,
         "reach": reach,
+        "land": land,
+        "lands": lands,
+        "land_name": dict(lands).get(land, ""),
         "cells": published_cells(request.user, survey),
         "definition": definition,
         "definition_label": SURVEY_DEFINITION_LABELS.get(definition, definition),
@@ -219,13 +238,27 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
         "custom_error": custom_error,
         "names": names,
         "symbols_used": [],
-        "disclosure_rules": _disclosure_rules(survey),
+        "disclosure_rules": disclosure_rules(survey),
         "can_see_diagnostics": survey_reach(request.user, survey, Role.DATA_STEWARD) is not None,
-        "can_release": has_role(request.user, Role.COORDINATOR, land=survey.land),
+        "can_release": can_release(request.user, survey),
     }
 
 
-def _disclosure_rules(survey: Survey) -> dict[str, Any]:
+def can_release(user: Any, survey: Survey) -> bool:
+    """Whether the user may release (or withdraw) at least one part of the survey."""
+    return any(has_role(user, Role.COORDINATOR, land=land) for land in survey.lands)
+
+
+def _names(survey: Survey) -> dict[str, str]:
+    """Names of the survey's Länder and of every organisation in them, by code."""
+    lands = survey.lands
+    names = dict(Organisation.objects.filter(land__in=lands).values_list("code", "name"))
+    names.update({land.code: land.name for land in lands})
+    names[ALL_LANDS] = _("All Länder of the survey")
+    return names
+
+
+def disclosure_rules(survey: Survey) -> dict[str, Any]:
     """The rules the survey's cells were protected with, for the footnote."""
     rules = PublicationRules.of_survey(survey.diagnostics)
     return {
@@ -256,16 +289,31 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
     survey = get_survey(request, name)
     reach = get_reach(request, survey)
-    if not reach.whole:
+    if not reach.whole and not reach.lands:
         return _reach_page(request, survey, reach)
     ctx = _context(request, survey, reach)
-    d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
+    d, names, b, land = ctx["definition"], ctx["names"], ctx["benchmark_share"], ctx["land"]
     cells = ctx["cells"]
-    total = _rows_by(cells, LAND, d, names)
+    total = _rows_by(cells, LAND, d, names, land=land)
     sections = []
+    if land == ALL_LANDS:
+        by_land = [r for r in _rows_by(cells, LAND, d, names) if r.code != ALL_LANDS]
+        for r in by_land:
+            r.link = f"?land={r.code}&definition={d}"
+        _represent(by_land, b)
+        title = _("Share with a migration background by Land")
+        sections.append(
+            {
+                "id": "land",
+                "heading": DIMENSION_LABELS["land"],
+                "rows": by_land,
+                "chart": _chart(by_land, title, "chart-land", b, ctx["benchmark_short"]),
+                "chart_title": title,
+            }
+        )
     for table in OVERVIEW_TABLES:
         dimension = table.rows
-        rows = _rows_by(cells, table, d, names)
+        rows = _rows_by(cells, table, d, names, land=land)
         if not rows:
             continue
         _represent(rows, b)
@@ -286,7 +334,7 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
             }
         )
     _represent(total, b)
-    trend_rows, changes = _trend(request, survey, d)
+    trend_rows, changes = _trend(request, survey, d, land)
     return render(
         request,
         "surveys/survey_overview.html",
@@ -326,10 +374,10 @@ def _reach_page(request: HttpRequest, survey: Survey, reach: Reach) -> HttpRespo
 
 
 def _trend(
-    request: HttpRequest, survey: Survey, definition: str
+    request: HttpRequest, survey: Survey, definition: str, land: str
 ) -> tuple[list[Row], list[dict[str, Any]]]:
     """The Land's share over the survey years (:func:`figures.land_trend`) as table rows."""
-    points, changes = land_trend(request.user, survey, definition)
+    points, changes = land_trend(request.user, survey, definition, land)
     rows = [
         Row(
             label=str(p.survey.year),
@@ -348,7 +396,7 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
     if "\x00" in code:  # no code has it, and PostgreSQL refuses to compare with it
         raise Http404
     reach = get_reach(request, survey)
-    org = Organisation.objects.filter(code=code, land=survey.land).first()
+    org = Organisation.objects.filter(code=code, land__in=survey.lands).first()
     # Out of reach answers like an organisation that does not exist.
     if org is None or not reach.covers(org):
         raise Http404
@@ -462,15 +510,22 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
     A data steward limited to agencies sees only their agencies' part: the response of their
     agencies and units and the suppression of the cells in their reach. The Land-wide parts
     (file, rows, weighting, the protection of the whole system, answers per question) describe
-    every agency's respondents and stay with the Land's data stewards.
+    every agency's respondents and stay with the Land's data stewards. Of a joint survey of
+    several Länder, the data stewards of one Land see their Land's part only: its respondents,
+    answers and weights, and the suppression of its cells; the whole survey is for the
+    federal level.
     """
     survey = get_survey(request, name)
     reach = survey_reach(request.user, survey, Role.DATA_STEWARD)
     if reach is None:
         raise Http404
     diag = survey.diagnostics
-    names = dict(Organisation.objects.filter(land=survey.land).values_list("code", "name"))
+    names = _names(survey)
     staff = diag.get("staff_by_organisation") or {}
+    counted = diag.get("respondents_by_organisation", {})
+    land_of = dict(
+        Organisation.objects.filter(code__in=list(counted)).values_list("code", "land__code")
+    )
     by_org = [
         (
             code,
@@ -479,8 +534,13 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
             staff.get(code),
             n / staff[code] if staff.get(code) else None,
         )
-        for code, n in diag.get("respondents_by_organisation", {}).items()
-        if reach.whole or code in reach.codes
+        for code, n in counted.items()
+        if reach.whole or code in reach.codes or land_of.get(code) in reach.lands
+    ]
+    parts = [
+        _part_summary(survey, code, names.get(code, code), part)
+        for code, part in sorted((diag.get("parts") or {}).items())
+        if not reach.whole and code in reach.lands
     ]
     cells = reach.cells(IndicatorCell.objects.filter(survey=survey))
     publications, reasons = _suppression_summary(cells)
@@ -491,10 +551,31 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
             **(survey_summary(survey) if reach.whole else {"survey": survey}),
             "reach": reach,
             "diag": diag if reach.whole else {},
+            "parts": parts,
             "by_org": by_org,
             "publications": publications,
             "reasons": reasons,
             "cell_count": cells.count(),
-            "can_release": has_role(request.user, Role.COORDINATOR, land=survey.land),
+            "can_release": can_release(request.user, survey),
         },
     )
+
+
+def _part_summary(survey: Survey, code: str, name: str, part: dict[str, Any]) -> dict[str, Any]:
+    """The diagnostics of one Land's part of a joint survey, as the diagnostics page shows them."""
+    respondents = part.get("respondents") or 0
+    return {
+        "code": code,
+        "name": name,
+        "respondents": respondents,
+        "declared": [
+            {
+                "definition": SURVEY_DEFINITION_LABELS.get(d, d),
+                "declared": n,
+                "rate": n / respondents if respondents else None,
+            }
+            for d, n in (part.get("declared") or {}).items()
+        ],
+        "weighting": part.get("weighting") or {},
+        "answers_per_item": part.get("answers_per_item") or {},
+    }
