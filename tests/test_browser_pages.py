@@ -343,3 +343,61 @@ def test_survey_pages_of_an_agency_member_have_no_wcag_violations(
     assert response is not None and response.status == 200
     assert axe_violations(page) == []
     assert page.console_errors == []
+
+
+@pytest.fixture
+def joint_site(live_server, tmp_path):
+    """A released joint survey of Berlin and Hamburg beside the real reference data."""
+    from ikoe.organisations.services import import_organisations
+    from ikoe.surveys.pipeline import import_survey
+    from ikoe.surveys.release import Channel, set_release
+    from tests.test_survey_import import people, write_csv
+
+    load_reference_data()
+    import_organisations("tests/data/organisations/tree.csv")
+    rows = (
+        people("BE-LEA", 40, 90)
+        + people("BE-SENINN", 12, 30, career="gehoben")
+        + people("HH-POL", 35, 110, gender="m")
+        + people("HH-BIS", 9, 25, career="gehoben")
+    )
+    survey = import_survey(
+        write_csv(tmp_path / "gemeinsam.csv", rows),
+        name="gemeinsam-2024",
+        year=2024,
+        title="Gemeinsame Befragung Berlin und Hamburg",
+    )
+    set_release(survey, True, channel=Channel.COMMAND, username="test")
+    return live_server.url
+
+
+JOINT_PAGES = [
+    "/befragungen/gemeinsam-2024/",
+    "/befragungen/gemeinsam-2024/?land=DE-HH",
+    "/befragungen/gemeinsam-2024/laendervergleich/",
+]
+
+
+@pytest.mark.parametrize("path", JOINT_PAGES)
+def test_joint_survey_pages_have_no_wcag_violations(joint_site, page, path):
+    page.goto(joint_site + path)
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
+def test_the_laendervergleich_of_a_joint_survey_fits_a_phone_and_names_every_land(
+    joint_site,
+    browser,  # noqa: F811
+):
+    context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    for path in JOINT_PAGES:
+        page.goto(joint_site + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+    labels = " ".join(page.locator("svg[role=img] text").all_text_contents())
+    assert "Berlin" in labels and "Hamburg" in labels
+    row = page.locator("tr", has=page.locator("th", has_text="Hamburg"))
+    # Hamburg: 44 of 179 in the public service; 33.3 % in the population (Mikrozensus 2023).
+    assert row.locator("td").all_inner_texts()[0] == "24,6"
+    context.close()

@@ -63,12 +63,13 @@ def comparison_rows(
     """The survey's Länder in the user's reach (``cells``), all of them together first where
     the user reaches the whole survey, each with its population share and the gap."""
     names = {p.land.code: p.land.name for p in survey.parts_list}
+    order = [ALL_LANDS, *sorted(names, key=lambda c: names[c])]
     names[ALL_LANDS] = _("All Länder of the survey")
     found = {c.dims.get("land"): c for c in cells_of(cells, LAND, definition)}
     rows = []
-    for code in [ALL_LANDS, *sorted(names, key=lambda c: names[c])]:
+    for code in order:
         cell = found.get(code)
-        if cell is None or (code == ALL_LANDS and code not in names):
+        if cell is None:
             continue
         row = LandRow(code, names[code], cell, populations.get(code))
         if row.population is not None and row.population.value is not None:
