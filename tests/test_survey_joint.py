@@ -76,6 +76,33 @@ def test_a_file_with_respondents_of_two_laender_imports_as_one_survey_with_two_p
     assert (mittel.yes, mittel.declared) == (55, 160)
 
 
+def test_a_joint_survey_is_weighted_to_the_personnel_totals_of_both_laender(cast, tmp_path):
+    path = write_csv(tmp_path / "gemeinsam.csv", joint_rows())
+    totals = write_csv(
+        tmp_path / "personal.csv",
+        [
+            ["A-AGY", "mittel", "900"],
+            ["A-AGY2", "gehoben", "300"],
+            ["B-AGY", "mittel", "700"],
+            ["B-MIN", "gehoben", "100"],
+        ],
+        header=("organisation", "career_group", "headcount"),
+    )
+    survey = import_survey(path, name=NAME, year=2024, totals=totals)
+    assert survey.weighted and survey.population_size == 2000
+    parts = survey.diagnostics["parts"]
+    # Each Land's respondents carry exactly its staff.
+    assert parts["DE-BE"]["weighting"]["population"] == pytest.approx(1200)
+    assert parts["DE-HH"]["weighting"]["population"] == pytest.approx(800)
+    # Weighted shares by hand: A = (900·30/90 + 300·20/70) / 1200, B = (700·25/70 + 100·12/42) / 800.
+    share_a = (900 * 30 / 90 + 300 * 20 / 70) / 1200
+    share_b = (700 * 25 / 70 + 100 * 12 / 42) / 800
+    assert cell(survey, "land", land="DE-BE").share == pytest.approx(share_a)
+    assert cell(survey, "land", land="DE-HH").share == pytest.approx(share_b)
+    across = cell(survey, "land", land=ACROSS_LANDS)
+    assert across.share == pytest.approx((1200 * share_a + 800 * share_b) / 2000)
+
+
 def test_the_diagnostics_keep_each_lands_part_apart(joint):
     parts = joint.diagnostics["parts"]
     assert sorted(parts) == ["DE-BE", "DE-HH"]
@@ -207,6 +234,10 @@ def test_data_stewards_see_the_diagnostics_of_their_own_lands_part_only(joint, c
     assert reach is not None and not reach.whole and reach.lands == {"DE-BE"}
     served = {c.dims["land"] for c in reach.cells(IndicatorCell.objects.filter(survey=joint))}
     assert served == {"DE-BE"}
+    # The Land's coordinator, too, sees the Land's part only.
+    coordinator = client_of(cast, "coordinator_a").get(f"/befragungen/{NAME}/diagnose/")
+    c = coordinator.content.decode()
+    assert "Der Teil von Land A" in c and "Agency B" not in c and "gemeinsam.csv" not in c
     # Viewers see no diagnostics at all.
     assert client_of(cast, "viewer_b").get(f"/befragungen/{NAME}/diagnose/").status_code == 404
 
