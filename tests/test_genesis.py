@@ -13,6 +13,16 @@ README). The expected counts were checked by hand against the files:
 ``tests/data/genesis/12411-0002_de_flat.csv`` is a small flat file (ffcsv) written for these tests
 in the layout Destatis documents for the new ffcsv format; its four values are the real values of
 table 12411-0002 for 2017 and 2018, so both formats can be compared.
+
+Five more real exports of other vintages and layouts (sources in the README), counted by hand:
+
+* 11111-0001 (2020): 16 Länder and their total "Insgesamt" × 22 reference dates = 374 values;
+* 12411-0010 (2021): 16 Länder × one reference date, 31.12.2020 = 16 values;
+* 12521-0002 (2023): 41 country groups × 3 sexes = 123 values, one reference date in a row column;
+* 23211-0002 (2021): 41 years (1980–2020) × 3 sexes = 123 values;
+* wohngebiete_sachsen (Statistisches Landesamt Sachsen, 2015, "GENESIS-Tabelle: Temporär"):
+  447 rows (the Land, 3 NUTS-2 regions, 13 Kreise, 430 Gemeinden) × 10 columns = 4470 values,
+  1421 of them "-", and no time dimension but the header line "Berichtsjahr: 2014".
 """
 
 from __future__ import annotations
@@ -297,3 +307,132 @@ def test_a_table_without_data_rows_is_rejected(tmp_path: Path) -> None:
     (problem,) = failed.value.problems
     assert problem.message.startswith("The table has no data rows")
     assert problem.row == 6
+
+
+# --- exports of other vintages and layouts -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "copyright", "stand"),
+    [
+        ("11111-0001", 374, "© Statistisches Bundesamt (Destatis), 2020", "23.02.2020 / 23:59:44"),
+        ("12411-0010", 16, "© Statistisches Bundesamt (Destatis), 2021", "27.11.2021 / 11:35:12"),
+        ("12521-0002", 123, "© Statistisches Bundesamt (Destatis), 2023", "05.06.2023 / 19:32:39"),
+        ("23211-0002", 123, "© Statistisches Bundesamt (Destatis), 2021", "04.11.2021 / 12:22:25"),
+        (
+            "wohngebiete_sachsen",
+            4470,
+            "(C)opyright Statistisches Landesamt des Freistaates Sachsen 2015 -",
+            "26.09.2015 / 08:50:59",
+        ),
+    ],
+)
+def test_real_exports_of_other_vintages_parse_into_one_row_per_value(
+    name: str, rows: int, copyright: str, stand: str
+) -> None:
+    table = read(name)
+    assert len(table.rows) == rows
+    assert (table.copyright, table.stand) == (copyright, stand)
+    assert all(r.year is not None for r in table.rows)
+
+
+def test_in_a_table_by_land_the_total_insgesamt_is_germany() -> None:
+    table = read("11111-0001")
+    assert table.title == "Gebietsfläche: Bundesländer, Stichtag"
+    assert (table.statistic, table.regional_level, table.variables) == (
+        "Feststellung des Gebietsstands",
+        "Bundesländer",
+        [],
+    )
+    total = [r for r in table.rows if r.region_name == "Insgesamt"]
+    assert len(total) == 22
+    assert {r.region_code for r in total} == {"DE"}
+    first = total[0]
+    assert (first.time, first.value, first.line, first.column) == (
+        "31.12.1995",
+        357022.31,
+        23,
+        "31.12.1995 (B)",
+    )
+    assert (first.measure, first.unit) == ("Gebietsfläche", "qkm")
+    bremen = next(r for r in table.rows if r.region_code == "DE-HB" and r.year == 2016)
+    assert bremen.value == 419.84
+    assert len({r.region_code for r in table.rows}) == 17
+    # The footnote's doubled quotes are read as one quote.
+    assert (
+        'Gebietes "gemeinsames\ndeutsch-luxemburgisches Hoheitsgebiet" von 6,20 qkm'
+        in table.notes[0]
+    )
+
+
+def test_a_table_with_one_reference_date_reads_its_lone_stichtag_row_as_the_name_of_the_time() -> (
+    None
+):
+    table = read("12411-0010")
+    assert table.variables == []  # "Stichtag" is not a classification
+    berlin = next(r for r in table.rows if r.region_code == "DE-BE")
+    assert (berlin.value, berlin.time, berlin.year, berlin.classification) == (
+        3664088,
+        "31.12.2020",
+        2020,
+        {},
+    )
+    assert (berlin.line, berlin.column) == (9, "31.12.2020 (B)")
+
+
+def test_a_title_broken_after_a_slash_continues_on_the_next_line() -> None:
+    table = read("12521-0002")
+    assert table.title == (
+        "Ausländer: Deutschland, Stichtag, Geschlecht/Altersjahre/Familienstand, "
+        "Ländergruppierungen/Staatsangehörigkeit"
+    )
+    assert (table.statistic, table.region) == ("Ausländerstatistik", "Deutschland")
+    # "Geschlecht" is named by the header, so the row column is the other variable of the title.
+    assert table.variables == ["Ländergruppierungen/Staatsangehörigkeit", "Geschlecht"]
+    south_america = cell(
+        table,
+        "31.12.2022",
+        **{"Ländergruppierungen/Staatsangehörigkeit": "Südamerika", "Geschlecht": "weiblich"},
+    )
+    assert (south_america.value, south_america.region_code) == (81785, "DE")
+    assert (south_america.line, south_america.column) == (38, "weiblich (D)")
+    assert table.notes == ["Bis 31.12.1989: Früheres Bundesgebiet"]
+
+
+def test_an_unnamed_row_column_takes_its_name_from_the_title() -> None:
+    table = read("23211-0002")
+    assert table.variables == ["Todesursachen", "Geschlecht"]
+    last = cell(
+        table, "2020", Todesursachen="Vorsätzliche Selbstbeschädigung", Geschlecht="Insgesamt"
+    )
+    assert (last.value, last.line, last.column) == (9206, 48, "Insgesamt (E)")
+    assert table.notes[0].endswith(
+        '"Insgesamt" enthält die Angaben zu allen Gestorbenen eines\nBerichtsjahres.'
+    )
+
+
+def test_an_older_temporary_export_keeps_its_header_year_and_its_copyright_of_the_land() -> None:
+    table = read("wohngebiete_sachsen")
+    assert (table.code, table.has_code) == ("Temporär", False)
+    assert table.title.startswith(
+        "Baugenehmigungen: Neue Wohn-u.Nichtwohngeb. einschl. Wohnh., neue"
+    )
+    assert table.statistic == "Statistik der Baugenehmigungen"
+    assert (table.time, table.region, table.regional_level) == ("2014", "", "Gemeinden")
+    assert {r.year for r in table.rows} == {2014}
+    assert table.publisher == "Statistisches Landesamt des Freistaates Sachsen"
+    assert table.source.startswith(
+        "Statistisches Landesamt des Freistaates Sachsen, GENESIS-Online, Baugenehmigungen:"
+    )
+    assert table.source.endswith("Stand 26.09.2015 / 08:50:59")
+    assert table.notes[0] == "1) Bei der statistischen Auswertung von Baumaßnahmen an"
+    assert "_____" not in table.notes
+    assert Counter(r.symbol for r in table.rows) == {"": 3049, "-": 1421}
+    first = table.rows[0]
+    assert (first.labels, first.value, first.line) == (("14", "Freistaat Sachsen"), 3984, 11)
+    # Negative changes (dwellings merged) stay negative; "-" stays a symbol.
+    chemnitz = [r for r in table.rows if r.labels[0] == "145"]
+    assert [r.value for r in chemnitz][:6] == [1176, 506, 1065, 56, 1849, -34]
+    heidersdorf = [r for r in table.rows if r.labels[1].strip() == "Heidersdorf"]
+    assert {(r.value, r.symbol) for r in heidersdorf} == {(None, "-")}
+    assert all(r.region_code is None for r in table.rows)

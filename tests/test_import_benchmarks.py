@@ -43,9 +43,9 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
     return path
 
 
-def only_problem(path: Path, name: str | None = None) -> Problem:
+def only_problem(path: Path, name: str | None = None, year: int | None = None) -> Problem:
     with translation.override("en"), pytest.raises(ImportFailed) as failed:
-        import_benchmark_file(path, name=name)
+        import_benchmark_file(path, name=name, year=year)
     assert len(failed.value.problems) == 1, failed.value.report()
     return failed.value.problems[0]
 
@@ -173,10 +173,175 @@ def test_a_genesis_table_is_stored_in_long_form_with_its_source() -> None:
 
 @pytest.mark.parametrize(
     ("code", "rows"),
-    [("12411-0002", 147), ("12521-0008", 988), ("21341-0003", 390), ("21611-0111", 1216)],
+    [
+        ("12411-0002", 147),
+        ("12521-0008", 988),
+        ("21341-0003", 390),
+        ("21611-0111", 1216),
+        ("11111-0001", 374),
+        ("12411-0010", 16),
+        ("12521-0002", 123),
+        ("23211-0002", 123),
+    ],
 )
 def test_every_real_genesis_export_imports(code: str, rows: int) -> None:
-    assert import_benchmark_file(GENESIS / f"{code}.csv").rows.count() == rows
+    dataset = import_benchmark_file(GENESIS / f"{code}.csv")
+    assert (dataset.name, dataset.rows.count()) == (code, rows)
+
+
+def test_the_total_of_a_table_by_land_is_stored_as_germany() -> None:
+    dataset = import_benchmark_file(GENESIS / "11111-0001.csv")
+    germany = dataset.rows.get(region_code="DE", year=2016)
+    assert (germany.value, germany.region_name, germany.period, germany.unit) == (
+        357578.17,
+        "Deutschland",
+        "31.12.2016",
+        "qkm",
+    )
+    assert dataset.rows.get(region_code="DE-BE", year=1995).value == 890.82
+    assert dataset.rows.values("region_code").distinct().count() == 17
+
+
+def test_a_table_by_gemeinden_is_refused_once_with_its_regional_level() -> None:
+    path = GENESIS / "wohngebiete_sachsen.csv"
+    problem = only_problem(path)
+    assert (problem.file, problem.row, problem.column) == (str(path), 11, "A")
+    assert problem.message == (
+        "No figure of the table is for Germany or a Land: its regions are “Gemeinden” (the first "
+        "row shows “14; Freistaat Sachsen”). Only figures for Germany and the Länder can be "
+        "benchmarks. Export the table again with the regional level Deutschland or Bundesländer."
+    )
+    with translation.override("de"), pytest.raises(ImportFailed) as failed:
+        import_benchmark_file(path)
+    assert failed.value.problems[0].message.startswith(
+        "Kein Wert der Tabelle gilt für Deutschland oder ein Land: Ihre Regionen sind „Gemeinden“"
+    )
+    assert not BenchmarkDataset.objects.exists()
+
+
+TEMPORARY = (
+    "GENESIS-Tabelle: Temporär\n"
+    "Beispiel: Bundesländer, Jahr;;\n"
+    "Beispielstatistik;;\n"
+    "Berichtsjahr: 2014;;\n"
+    "Anzahl der Beispiele (Anzahl);;\n"
+    ";Beispiel;Beispiel\n"
+    ";a;b\n"
+    "Berlin;1;2\n"
+    "Bremen;3;-\n"
+    "_____\n"
+    "(C)opyright Statistisches Bundesamt, Wiesbaden 2015\n"
+    "Stand: 01.02.2015 / 10:00:00\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "name"),
+    [("beispiel.csv", "beispiel"), ("Temporär.csv", "Beispiel: Bundesländer, Jahr")],
+)
+def test_a_temporary_table_is_named_after_its_file_or_else_its_title(
+    tmp_path: Path, file_name: str, name: str
+) -> None:
+    # Illustrative values in the layout of older exports (see wohngebiete_sachsen.csv).
+    dataset = import_benchmark_file(write(tmp_path, file_name, TEMPORARY, "cp1252"))
+    assert dataset.name == name
+    assert dataset.source == (
+        "Statistisches Bundesamt, Wiesbaden, GENESIS-Online, Beispiel: Bundesländer, Jahr, "
+        "Stand 01.02.2015 / 10:00:00"
+    )
+    rows = list(
+        dataset.rows.order_by("region_code", "id").values_list(
+            "region_code", "year", "value", "symbol"
+        )
+    )
+    assert rows == [
+        ("DE-BE", 2014, 1.0, ""),
+        ("DE-BE", 2014, 2.0, ""),
+        ("DE-HB", 2014, 3.0, ""),
+        ("DE-HB", 2014, None, "-"),
+    ]
+
+
+# A single-year table as users have it: the year only in a footnote. Illustrative values.
+SINGLE_YEAR = (
+    "GENESIS-Tabelle: 12999-0004\n"
+    "Bevölkerung: Bundesländer, Migrationshintergrund;;\n"
+    "Mikrozensus;;\n"
+    "Bevölkerung (1000);;\n"
+    ";Migrationshintergrund;Migrationshintergrund\n"
+    ";mit Migrationshintergrund;ohne Migrationshintergrund\n"
+    "Berlin;1,5;2,5\n"
+    "Bremen;3;4\n"
+    "__________\n"
+    "Ergebnisse des Mikrozensus 2018\n"
+    "© Statistisches Bundesamt (Destatis), 2019\n"
+    "Stand: 01.08.2019 / 10:00:00\n"
+)
+
+
+def test_a_single_year_table_is_refused_with_the_year_option_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "12999-0004.csv", SINGLE_YEAR, "cp1252")
+    problem = only_problem(path)
+    assert (problem.row, problem.column) == (None, None)
+    assert problem.message.startswith("The table has no time dimension.")
+    assert problem.message.endswith(
+        "(such as “Ergebnisse des Mikrozensus 2018”), give that year when importing: "
+        f"ikoe import-benchmarks {path} --year 2018."
+    )
+    with translation.override("de"), pytest.raises(ImportFailed) as failed:
+        import_benchmark_file(path)
+    german = failed.value.problems[0].message
+    assert german.startswith("Die Tabelle hat keine Zeitdimension.")
+    assert german.endswith(
+        f"geben Sie dieses Jahr beim Import an: ikoe import-benchmarks {path} --year 2018."
+    )
+    assert not BenchmarkDataset.objects.exists()
+
+
+def test_a_single_year_table_imports_with_the_year_given(tmp_path: Path) -> None:
+    path = write(tmp_path, "12999-0004.csv", SINGLE_YEAR, "cp1252")
+    dataset = import_benchmark_file(path, year=2018)
+    assert dataset.name == "12999-0004"
+    rows = list(
+        dataset.rows.order_by("region_code", "id").values_list(
+            "region_code", "year", "period", "classification", "value"
+        )
+    )
+    assert rows == [
+        ("DE-BE", 2018, "2018", {"Migrationshintergrund": "mit Migrationshintergrund"}, 1.5),
+        ("DE-BE", 2018, "2018", {"Migrationshintergrund": "ohne Migrationshintergrund"}, 2.5),
+        ("DE-HB", 2018, "2018", {"Migrationshintergrund": "mit Migrationshintergrund"}, 3.0),
+        ("DE-HB", 2018, "2018", {"Migrationshintergrund": "ohne Migrationshintergrund"}, 4.0),
+    ]
+    assert set(dataset.rows.values_list("measure", "unit")) == {("Bevölkerung", "1000")}
+
+
+def test_a_year_given_for_a_table_with_its_own_time_is_refused() -> None:
+    problem = only_problem(GENESIS / "21341-0003.csv", year=2018)
+    assert (problem.row, problem.column) == (7, "2009 (C)")
+    assert problem.message == (
+        "The table has its own time (here “2009”), but the year 2018 was given for it. A year can "
+        "only be given for a table without a time dimension; import this table without the year."
+    )
+    assert not BenchmarkDataset.objects.exists()
+
+
+def test_a_year_given_for_a_table_of_that_one_year_changes_nothing() -> None:
+    dataset = import_benchmark_file(GENESIS / "12411-0010.csv", year=2020)
+    assert dataset.rows.count() == 16
+    assert set(dataset.rows.values_list("year", "period")) == {(2020, "31.12.2020")}
+
+
+def test_a_year_given_for_a_reference_csv_or_out_of_range_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "figures.csv", ENGLISH_CSV)
+    assert only_problem(path, year=2023).message.startswith(
+        "A year can only be given for a GENESIS table without a time dimension; this file is a "
+        "reference CSV"
+    )
+    assert only_problem(GENESIS / "12411-0010.csv", year=20).message == (
+        "The year 20 is outside 1900 to 2100. Expected a year such as 2018."
+    )
+    assert not BenchmarkDataset.objects.exists()
 
 
 def test_a_genesis_table_by_land_stores_land_codes_and_keeps_dashes_as_symbols() -> None:
@@ -401,6 +566,19 @@ def test_the_command_takes_a_dataset_name_and_prints_json(english, capsys) -> No
     assert (result["ok"], result["name"], result["rows"]) == (True, "reference", 52)
     assert result["years"] == [2017, 2018, 2019, 2021, 2023, 2024]
     assert result["regions"][:3] == ["DE", "DE-BUND", "DE-BW"]
+
+
+def test_the_command_imports_a_single_year_table_with_year(english, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "12999-0004.csv", SINGLE_YEAR, "cp1252")
+    assert cli.main(["import-benchmarks", str(path)]) == 1
+    assert f"{path}: The table has no time dimension." in capsys.readouterr().err
+    assert cli.main(["import-benchmarks", str(path), "--year", "2018"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Imported the dataset “12999-0004” (GENESIS-Online table) from 12999-0004.csv: 4 figures.",
+        "Regions: DE-BE, DE-HB",
+        "Years: 2018",
+        "Measures: Bevölkerung (1000)",
+    ]
 
 
 def test_the_command_exits_1_and_prints_the_problem(english, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

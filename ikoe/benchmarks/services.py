@@ -24,13 +24,17 @@ from ikoe.regions import FEDERAL, GERMANY, LAENDER
 REFERENCE_FILE_NAME = "benchmarks.csv"
 
 
-def import_benchmark_file(path: str | Path, name: str | None = None) -> BenchmarkDataset:
+def import_benchmark_file(
+    path: str | Path, name: str | None = None, year: int | None = None
+) -> BenchmarkDataset:
     """Import a benchmark file as the dataset ``name`` (default: file stem or GENESIS table code).
 
-    Everything is checked before anything is stored; the rows of an existing dataset of the same
-    name are replaced in the same transaction.
+    ``year`` is the year of every figure of a GENESIS table without a time dimension (one that
+    names its year only in its title or a footnote). Everything is checked before anything is
+    stored; the rows of an existing dataset of the same name are replaced in the same
+    transaction.
     """
-    checked = read_benchmark_file(path)
+    checked = read_benchmark_file(path, year=year)
     dataset_name = (name or checked.default_name).strip()
     if not dataset_name or len(dataset_name) > 200:
         raise ImportFailed.single(

@@ -1,4 +1,5 @@
-"""``ikoe import-benchmarks FILE [--name NAME]``: public benchmark figures from a file."""
+"""``ikoe import-benchmarks FILE [--name NAME] [--year YEAR]``: public benchmark figures from a
+file."""
 
 from __future__ import annotations
 
@@ -27,6 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "extension). Importing again under the same name replaces the dataset."
         ),
     )
+    parser.add_argument(
+        "--year",
+        type=int,
+        metavar="YEAR",
+        help=_(
+            "Year of every figure of a GENESIS table that names its year only in its title or a "
+            "footnote (such as “Ergebnisse des Mikrozensus 2018”) and so has no time dimension."
+        ),
+    )
     parser.add_argument("--json", action="store_true", help=_("Print the result as JSON."))
 
 
@@ -42,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from ikoe.benchmarks.services import import_benchmark_file, summarise
 
     try:
-        dataset = import_benchmark_file(args.file, name=args.name)
+        dataset = import_benchmark_file(args.file, name=args.name, year=args.year)
     except ImportFailed as exc:
         if not args.json:
             raise

@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +129,12 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_benchmark_file(path: str | Path) -> BenchmarkFile:
-    """Read and check a benchmark file of any supported format; raise :class:`ImportFailed`."""
+def read_benchmark_file(path: str | Path, year: int | None = None) -> BenchmarkFile:
+    """Read and check a benchmark file of any supported format; raise :class:`ImportFailed`.
+
+    ``year`` is the year of every figure of a GENESIS table that names its year only in its
+    title or a footnote ("Ergebnisse des Mikrozensus 2018") and so has no time dimension.
+    """
     path = Path(path)
     name = str(path)
     data = read_bytes(path)
@@ -140,13 +144,30 @@ def read_benchmark_file(path: str | Path) -> BenchmarkFile:
     kind = genesis.detect_format(decoded.text)
     result = BenchmarkFile(path, CSV, path.stem, sha256_of(data))
     problems = ProblemList(file=name)
+    if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
+        raise ImportFailed.single(
+            "year_option",
+            _("The year %(year)d is outside %(min)d to %(max)d. Expected a year such as 2018.")
+            % {"year": year, "min": YEAR_MIN, "max": YEAR_MAX},
+            file=name,
+        )
     if kind is None:
+        if year is not None:
+            raise ImportFailed.single(
+                "year_option",
+                _(
+                    "A year can only be given for a GENESIS table without a time dimension; "
+                    "this file is a reference CSV with a column of years. Import it without "
+                    "the year."
+                ),
+                file=name,
+            )
         _read_reference_csv(read_csv(path, text=decoded), result, problems)
     else:
         table = genesis.read_genesis(path, text=decoded, problems=problems)
         result.format = GENESIS if kind == genesis.TABLE else GENESIS_FLAT
-        result.default_name = table.code or path.stem
-        _from_genesis(table, result, problems)
+        result.default_name = _genesis_name(table, path)
+        _from_genesis(table, result, problems, year)
     problems.raise_if_any()
     return result
 
@@ -407,22 +428,121 @@ def _check_length(field_name: str, text: str, column: str, report: Report) -> No
 # --- GENESIS ------------------------------------------------------------------------------------
 
 
-def _from_genesis(
-    table: genesis.GenesisTable, result: BenchmarkFile, problems: ProblemList
-) -> None:
-    result.title = table.title or table.statistic
-    result.source = table.source
-    if table.rows and all(row.year is None for row in table.rows):
+# File names that say nothing about the table (an export of "GENESIS-Tabelle: Temporär" saved
+# under the name GENESIS-Online offered).
+_GENERIC_STEMS = frozenset({"temporär", "temporaer", "tabelle", "table", "download"})
+
+
+def _genesis_name(table: genesis.GenesisTable, path: Path) -> str:
+    """The default dataset name: the table code, else the file name, else the title.
+
+    >>> t = genesis.GenesisTable("x.csv", genesis.TABLE, "Temporär", title="Baugenehmigungen: Gemeinden, Jahr")
+    >>> _genesis_name(t, Path("wohngebiete.csv")), _genesis_name(t, Path("Temporär.csv"))
+    ('wohngebiete', 'Baugenehmigungen: Gemeinden, Jahr')
+    """
+    if table.has_code:
+        return table.code
+    if path.stem.strip().casefold() in _GENERIC_STEMS and table.title:
+        return table.title[:200]
+    return path.stem
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<![\d.])(?:19|20)\d{2}(?![\d.])")
+
+
+def _year_named(table: genesis.GenesisTable) -> int | None:
+    """The one year a table names in its title and header lines or, failing that, in its notes
+    ("Ergebnisse des Mikrozensus 2018"); ``None`` when it names none or several.
+
+    >>> t = genesis.GenesisTable("f.csv", genesis.TABLE, "1", title="Bevölkerung", notes=["Mikrozensus 2018"])
+    >>> _year_named(t), _year_named(genesis.GenesisTable("f.csv", genesis.TABLE, "1", notes=["1989, 2011"]))
+    (2018, None)
+    """
+    for texts in ([table.title, table.statistic, table.region], table.notes):
+        years = {int(y) for text in texts for y in _YEAR_IN_TEXT.findall(text)}
+        if years:
+            return years.pop() if len(years) == 1 else None
+    return None
+
+
+def _time_problems(
+    table: genesis.GenesisTable, problems: ProblemList, year: int | None
+) -> int | None:
+    """Check the time of the table against ``year``; return the year that every value without
+    a time of its own takes (``None``: each value keeps its own). Problems are recorded."""
+    if not table.rows:
+        return None
+    dated = [row for row in table.rows if row.year is not None]
+    if not dated:
+        if year is not None:
+            return year
+        example = _year_named(table) or 2018
         problems.add(
             "genesis_time",
             _(
                 "The table has no time dimension. Expected a column or header row with years "
-                "(2023) or reference dates (31.12.2023); export the table with its time."
-            ),
+                "(2023) or reference dates (31.12.2023); export the table with its time. If the "
+                "whole table is for one year that only its title or a footnote names (such as "
+                "“Ergebnisse des Mikrozensus %(example)d”), give that year when importing: "
+                "ikoe import-benchmarks %(file)s --year %(example)d."
+            )
+            % {"example": example, "file": table.file},
         )
+        return None
+    if year is not None:
+        other = next((row for row in dated if row.year != year), None)
+        if other is not None:
+            problems.add(
+                "genesis_year_option",
+                _(
+                    "The table has its own time (here “%(time)s”), but the year %(year)d was "
+                    "given for it. A year can only be given for a table without a time "
+                    "dimension; import this table without the year."
+                )
+                % {"time": excerpt(other.time), "year": year},
+                row=other.line,
+                column=other.column,
+            )
+    return None
+
+
+def _region_problem(table: genesis.GenesisTable, problems: ProblemList) -> bool:
+    """Record one problem when no value of the table is for Germany or a Land (a table by
+    Gemeinden or Kreise); return whether it was recorded."""
+    if not table.rows or any(row.region_code for row in table.rows):
+        return False
+    first = table.rows[0]
+    shown = first.region_name or "; ".join(label for label in first.labels if label)
+    level = table.regional_level or first.region_name
+    problems.add(
+        "genesis_regions",
+        _(
+            "No figure of the table is for Germany or a Land: its regions are “%(level)s” "
+            "(the first row shows “%(first)s”). Only figures for Germany and the Länder can be "
+            "benchmarks. Export the table again with the regional level Deutschland or "
+            "Bundesländer."
+        )
+        % {"level": excerpt(level) or "—", "first": excerpt(shown) or "—"},
+        row=first.line,
+        column=first.column if first.region_name else "A",  # the row labels start in A
+    )
+    return True
+
+
+def _from_genesis(
+    table: genesis.GenesisTable, result: BenchmarkFile, problems: ProblemList, year: int | None
+) -> None:
+    result.title = table.title or table.statistic
+    result.source = table.source
+    before = len(problems.problems) + problems.more
+    fixed_year = _time_problems(table, problems, year)
+    regions_refused = _region_problem(table, problems)
+    if regions_refused or len(problems.problems) + problems.more > before:
         return
     seen: dict[tuple[str, str, str, str, str], GenesisRowRef] = {}
     for row in table.rows:
+        if fixed_year is not None and row.year is None:
+            row = replace(row, year=fixed_year, time=str(fixed_year))
         if row.region_code is None:
             problems.add(
                 "genesis_region",

@@ -5,8 +5,9 @@ formats are read:
 
 * **Table CSV** (classic "Tabelle", Windows-1252, ``;``)::
 
-      GENESIS-Tabelle: 12411-0002                     table code
-      Bevölkerung: Deutschland, Stichtag, Nationalität title (continued while a line ends with ",")
+      GENESIS-Tabelle: 12411-0002                     table code ("Temporär" in older exports)
+      Bevölkerung: Deutschland, Stichtag, Nationalität title (continued while a line ends with
+                                                       "," or "/")
       Fortschreibung des Bevölkerungsstandes           statistic
       Deutschland                                      region (optional)
       Bevölkerungsstand (Anzahl)                       measure with unit (optional)
@@ -15,8 +16,8 @@ formats are read:
       31.12.1970;58263259;2737905;61001164             one empty cell per row dimension
       …
       __________                                       footer: notes (quoted, may span lines),
-      © Statistisches Bundesamt (Destatis), 2020       copyright and
-      Stand: 08.04.2020 / 17:09:43                     the date of the data
+      © Statistisches Bundesamt (Destatis), 2020       copyright ("(C)opyright …" in older ones)
+      Stand: 08.04.2020 / 17:09:43                     and the date of the data
 
 * **Flat file "ffcsv"** (UTF-8 with BOM, ``;``): one value per row in the columns
   ``statistics_code``, ``statistics_label``, ``time_code``, ``time_label``, ``time``, then per
@@ -38,9 +39,12 @@ Each column to the left of the values (a *row dimension*) and each header row ab
    after it is the unit when it holds one unit per measure (``Anzahl``, ``1000``, ``EUR`` …).
 2. **Time.** The first dimension whose values all look like times: years (``2009``), reference
    dates (``31.12.1970``), school or academic years (``2019/20``), quarters or months with a year.
-3. **Region.** A dimension whose values are mostly Germany or Land names (``Baden-Württemberg``).
-   When there is none, the region line of the header (or the first item after the colon of the
-   title) applies to every value.
+   Older exports of a table with one time write it as a header line instead
+   (``Berichtsjahr: 2014``, ``Stichtag: 31.12.2010``); it applies to every value. A table that
+   names its year only in its title or a footnote has no time here (the importer's ``--year``).
+3. **Region.** A dimension whose values are mostly Germany or Land names (``Baden-Württemberg``);
+   its total ``Insgesamt`` is Germany. When there is none, the region line of the header (or the
+   first item after the colon of the title) applies to every value.
 4. **Classification.** Every other dimension becomes one entry of ``classification``
    (``{"Nationalität": "Deutsche"}``).
 
@@ -83,7 +87,7 @@ from django.utils.translation import gettext as _
 
 from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.text import DecodedText, parse_number, read_text
-from ikoe.regions import code_for_name
+from ikoe.regions import GERMANY, code_for_name
 
 SYMBOLS = ("-", ".", "/", "x", "...")
 FLAGS = ("p", "r", "s", "e")
@@ -95,9 +99,23 @@ FLAT = "flat"
 _CODE_LINE = re.compile(r"^\s*GENESIS[- ]?(Tabelle|Table)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
 _MEASURE_LINE = re.compile(r"^(?P<measure>.+?)\s*\((?P<unit>[^()]+)\)$")
 _NUMBER_FLAG = re.compile(r"^(?P<number>[-+]?\d[\d.,]*)\s*(?P<flag>[prse])?$")
-_COPYRIGHT = re.compile(r"^(©|\(c\))\s*(?P<holder>.+?)(,\s*(?P<year>\d{4}))?\s*$", re.IGNORECASE)
+_COPYRIGHT = re.compile(
+    r"^(©|\(c\)(opyright)?|copyright)\s*(?P<holder>.+?)(,?\s+(?P<year>\d{4}))?(\s*-)?\s*$",
+    re.IGNORECASE,
+)
 _STAND = re.compile(r"^(Stand|As of|Status)\s*:\s*(?P<stand>.+?)\s*$", re.IGNORECASE)
 _TABLE_CODE_IN_NAME = re.compile(r"(\d{5}-\d{4})")
+# A table code of GENESIS-Online and the regional databases: 12411-0002, 12613-02-02-4,
+# 1000A-0000, 12211-9134i. Older exports of a table put together by the user read "Temporär".
+_TABLE_CODE = re.compile(r"^[0-9][0-9A-Z]{4}-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$")
+# A header line that fixes the time of every value: "Berichtsjahr: 2014", "Stichtag: 31.12.2010".
+_FIXED_TIME = re.compile(
+    r"^(Berichtsjahr|Berichtszeitraum|Stichtag|Jahr|Reference year|Reference date|Year)"
+    r"\s*:\s*(?P<time>.+?)\s*$",
+    re.IGNORECASE,
+)
+# Labels of a region dimension that stand for the sum of all Länder, that is Germany.
+_TOTAL_LABELS = frozenset({"insgesamt", "deutschland insgesamt", "zusammen", "total"})
 
 _MONTHS = (
     "januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
@@ -172,6 +190,7 @@ class GenesisRow:
     unit: str
     value: float | None
     symbol: str  # "", one of SYMBOLS, "()" or a flag p/r/s/e
+    labels: tuple[str, ...] = ()  # the row labels of the data row (table CSV)
 
 
 @dataclass
@@ -180,15 +199,26 @@ class GenesisTable:
 
     file: str
     format: str  # TABLE or FLAT
-    code: str  # "12411-0002"
+    code: str  # "12411-0002"; "Temporär" in older exports of a table the user put together
     title: str = ""
     statistic: str = ""
     region: str = ""  # the region line of the header block, if any
+    time: str = ""  # the time of every value, from a header line "Berichtsjahr: 2014", if any
+    regional_level: str = ""  # the item of the title that names the regions: "Gemeinden"
     copyright: str = ""  # "© Statistisches Bundesamt (Destatis), 2020"
     stand: str = ""  # "08.04.2020 / 17:09:43"
     notes: list[str] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)  # classifying variables, in order
     rows: list[GenesisRow] = field(default_factory=list)
+
+    @property
+    def has_code(self) -> bool:
+        """Whether the export names its table ("12411-0002"), not "Temporär".
+
+        >>> GenesisTable("f.csv", TABLE, "12613-02-02-4").has_code, GenesisTable("f.csv", TABLE, "Temporär").has_code
+        (True, False)
+        """
+        return bool(_TABLE_CODE.match(self.code))
 
     @property
     def publisher(self) -> str:
@@ -205,9 +235,15 @@ class GenesisTable:
         'Statistisches Bundesamt (Destatis), GENESIS-Online, table 12411-0002, Stand 08.04.2020 / 17:09:43'
         >>> GenesisTable("f.csv", FLAT, "12411-0002").source
         'GENESIS-Online, table 12411-0002'
+        >>> GenesisTable("f.csv", TABLE, "Temporär", title="Baugenehmigungen: Gemeinden, Jahr").source
+        'GENESIS-Online, Baugenehmigungen: Gemeinden, Jahr'
         """
         parts = [self.publisher] if self.publisher else []
-        parts += ["GENESIS-Online", f"table {self.code}"]
+        parts.append("GENESIS-Online")
+        if self.has_code:
+            parts.append(f"table {self.code}")
+        elif self.title:
+            parts.append(self.title)
         if self.stand:
             parts.append(f"Stand {self.stand}")
         return ", ".join(parts)
@@ -459,6 +495,18 @@ def _split_title(title: str) -> tuple[str, list[str]]:
     return subject.strip(), [item.strip() for item in rest.split(",") if item.strip()]
 
 
+def _join_title(lines: list[str]) -> str:
+    """The title from its lines: a space after a "," and nothing after a "/".
+
+    >>> _join_title(["Ausländer: Deutschland, Stichtag, Geschlecht/Altersjahre/", "Familienstand"])
+    'Ausländer: Deutschland, Stichtag, Geschlecht/Altersjahre/Familienstand'
+    """
+    title = ""
+    for line in lines:
+        title += line if not title or title.endswith("/") else " " + line
+    return title
+
+
 def _title_words(name: str) -> set[str]:
     return {w for w in re.split(r"[^\wäöüß]+", name.casefold()) if len(w) >= 5}
 
@@ -469,7 +517,7 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     footer_at = _footer_start(records)
     _read_footer(table, records[footer_at + 1 :])
     parts = _split_body(name, records[0][0], records[1:footer_at])
-    table.title = " ".join(parts.title)
+    table.title = _join_title(parts.title)
     fixed_measure = _read_header_block(table, parts.meta)
     k, width, column_dims = _column_dims(parts.header)
     good_data, row_labels = _data_rows(parts.data, k, width, problems)
@@ -477,6 +525,7 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
     dims = row_dims + column_dims
 
     subject, items = _split_title(table.title)
+    table.regional_level = next((item for item in items if _is_region_kind(item)), "")
     _assign_roles(dims, subject, items, find_measure=fixed_measure is None)
     table.variables = [d.name or "" for d in dims if not d.role]
     fixed_region = table.region or (items[0] if items and code_for_name(items[0]) else "")
@@ -484,7 +533,13 @@ def _read_table(name: str, text: str, problems: ProblemList) -> GenesisTable:
         table.region = fixed_region
 
     layout = _Layout(
-        k, dims, _column_names(column_dims, k, width - k), fixed_measure, subject, fixed_region
+        k,
+        dims,
+        _column_names(column_dims, k, width - k),
+        fixed_measure,
+        subject,
+        fixed_region,
+        table.time,
     )
     for record, labels in zip(good_data, row_labels, strict=True):
         table.rows.extend(_value_rows(layout, record, labels, decimal, problems))
@@ -532,13 +587,16 @@ def _split_body(name: str, first_line: int, body: list[Record]) -> _Body:
     ...                                  (4, ["", "2019", "2020"]), (5, ["Berlin", "1", "2"])])
     >>> parts.title, parts.meta, parts.header, parts.data
     (['Title: Land, Year'], ['Statistic'], [(4, ['', '2019', '2020'])], [(5, ['Berlin', '1', '2'])])
+
+    A title line ending with "," or "/" continues on the next line (GENESIS breaks long titles
+    there: "Ausländer: Deutschland, Stichtag, Geschlecht/Altersjahre/" + "Familienstand, …").
     """
     i = 0
     title_parts: list[str] = []
     while i < len(body) and _only_first(body[i][1]):
         title_parts.append(body[i][1][0])
         i += 1
-        if not title_parts[-1].endswith(","):
+        if not title_parts[-1].endswith((",", "/")):
             break
     meta: list[str] = []
     while i < len(body) and _only_first(body[i][1]):
@@ -578,15 +636,26 @@ def _read_header_block(table: GenesisTable, meta: list[str]) -> tuple[str, str] 
     """Fill in statistic, region and notes; return the (measure, unit) of every value, if given.
 
     The header block holds the statistic, then the region line and the measure line
-    "Measure (unit)", each optional, in this order. Further lines are kept as notes.
+    "Measure (unit)", each optional, in this order. Further lines are kept as notes. A line
+    "Berichtsjahr: 2014" or "Stichtag: 31.12.2010" (older exports of a table with one time)
+    gives the time of every value wherever it stands.
 
     >>> table = GenesisTable("f.csv", TABLE, "12411-0002")
     >>> _read_header_block(table, ["Fortschreibung", "Deutschland", "Bevölkerungsstand (Anzahl)"])
     ('Bevölkerungsstand', 'Anzahl')
     >>> table.statistic, table.region
     ('Fortschreibung', 'Deutschland')
+    >>> table = GenesisTable("f.csv", TABLE, "Temporär")
+    >>> _read_header_block(table, ["Statistik der Baugenehmigungen", "Berichtsjahr: 2014"])
+    >>> table.statistic, table.region, table.time
+    ('Statistik der Baugenehmigungen', '', '2014')
     """
     fixed_measure: tuple[str, str] | None = None
+    for line in list(meta):
+        m = _FIXED_TIME.match(line)
+        if m and is_time(m.group("time")):
+            table.time = m.group("time")
+            meta = [other for other in meta if other is not line]
     if meta:
         table.statistic = meta[0]
         rest = meta[1:]
@@ -604,12 +673,16 @@ def _column_dims(header: list[Record]) -> tuple[int, int, list[_Dim]]:
     """Row-label columns ``k``, the width of the header and its column dimensions.
 
     A header row whose cells all repeat one name (``;Nationalität;Nationalität``) names the
-    dimension whose values are in the row below it.
+    dimension whose values are in the row below it. With a single value column, a lone name
+    row is recognised when the row below holds a time (``;Stichtag`` above ``;31.12.2020``).
 
     >>> k, width, dims = _column_dims([(5, ["", "Nationalität", "Nationalität"]),
     ...                                (6, ["", "Deutsche", "Ausländer"])])
     >>> k, width, [(d.name, d.labels) for d in dims]
     (1, 3, [('Nationalität', ['Deutsche', 'Ausländer'])])
+    >>> k, width, dims = _column_dims([(5, ["", "Stichtag"]), (6, ["", "31.12.2020"])])
+    >>> k, width, [(d.name, d.labels) for d in dims]
+    (1, 2, [('Stichtag', ['31.12.2020'])])
     """
     last_header = header[-1][1]
     k = next(j for j, cell in enumerate(last_header) if cell)
@@ -621,7 +694,11 @@ def _column_dims(header: list[Record]) -> tuple[int, int, list[_Dim]]:
     j = 0
     while j < len(header_rows):
         cells = header_rows[j]
-        if j + 1 < len(header_rows) and len(cells) > 1 and len(set(cells)) == 1:
+        below = header_rows[j + 1] if j + 1 < len(header_rows) else []
+        names_below = len(set(cells)) == 1 and (
+            len(cells) > 1 or (not is_time(cells[0]) and all(is_time(v) for v in below))
+        )
+        if below and names_below:
             column_dims.append(_Dim("column", len(column_dims), header_rows[j + 1], name=cells[0]))
             j += 2
         else:
@@ -699,6 +776,7 @@ class _Layout:
     fixed_measure: tuple[str, str] | None  # (measure, unit) of every value, from the header block
     subject: str  # the title before the colon: the measure when no dimension gives one
     fixed_region: str  # the region when no dimension gives one
+    fixed_time: str  # the time when no dimension gives one ("Berichtsjahr: 2014")
 
 
 def _value_rows(
@@ -727,13 +805,13 @@ def _value_rows(
             measure = at.get("measure", layout.subject)
             unit = at.get("unit", "")
         region = at.get("region", layout.fixed_region)
-        time = at.get("time", "")
+        time = at.get("time", layout.fixed_time)
         rows.append(
             GenesisRow(
                 line=line,
                 column=column,
                 region_name=region,
-                region_code=code_for_name(region) if region else None,
+                region_code=_region_code(region, "region" in at),
                 time=time,
                 year=year_of(time) if time else None,
                 classification=classification,
@@ -741,15 +819,29 @@ def _value_rows(
                 unit=unit,
                 value=value,
                 symbol=symbol,
+                labels=tuple(labels),
             )
         )
     return rows
 
 
+def _region_code(name: str, in_dimension: bool) -> str | None:
+    """The code of a region label; in a dimension of Länder its total ("Insgesamt") is Germany.
+
+    >>> _region_code("Bremen", True), _region_code("Insgesamt", True), _region_code("Insgesamt", False)
+    ('DE-HB', 'DE', None)
+    """
+    if not name:
+        return None
+    if in_dimension and name.strip().casefold() in _TOTAL_LABELS:
+        return GERMANY
+    return code_for_name(name)
+
+
 def _read_footer(table: GenesisTable, footer: Iterable[Record]) -> None:
     for _line, cells in footer:
         for cell in cells:
-            if not cell:
+            if not cell or set(cell) == {"_"}:  # older exports separate notes and copyright
                 continue
             if _COPYRIGHT.match(cell):
                 table.copyright = cell
@@ -806,11 +898,14 @@ def _name_classifying(dims: list[_Dim], items: list[str]) -> None:
     """Give every classifying dimension a variable name (see the module docstring)."""
     classifying = [d for d in dims if not d.role]
     named = {d.name.casefold() for d in classifying if d.name}
-    # The title lists region and time first; they are not classifying variables.
+    # The title lists region and time first; they are not classifying variables. An item such
+    # as "Geschlecht/Altersjahre/Familienstand" offers alternatives: when the header already
+    # names one of them ("Geschlecht"), the item is taken.
     candidates = [
         item
         for n, item in enumerate(items)
         if item.casefold() not in named
+        and not any(part.strip() in named for part in item.casefold().split("/"))
         and not (n == 0 and (code_for_name(item) or _is_region_kind(item)))
         and not (n <= 1 and _is_time_kind(item))
     ]
