@@ -811,3 +811,26 @@ def test_republishing_weights_again_and_says_so(cast, tmp_path):
     assert weighting["min_cell_respondents"] == 20
     land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
     assert land.share == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_totals_column_the_survey_did_not_ask_is_added_up(cast, tmp_path):
+    """The totals break gender down by age group, which the survey did not ask: the cells are
+    organisation × gender, with the age groups added up (50 = 20 + 30, …)."""
+    survey_file = write_csv(tmp_path / "klein.csv", FIVEFOLD)
+    totals = write_csv(
+        tmp_path / "personal.csv",
+        [
+            [org, gender, age, count]
+            for org, gender, total in TINY_TOTALS
+            for age, count in (
+                ("unter 30", str(int(total) * 2 // 5)),
+                ("30-39", str(int(total) * 3 // 5)),
+            )
+        ],
+        header=("organisation", "gender", "age_group", "headcount"),
+    )
+    survey = import_survey(survey_file, name="klein", year=2024, totals=totals)
+    assert survey.diagnostics["weighting"]["margins"] == ["organisation × gender"]
+    land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
+    assert land.share == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)

@@ -171,8 +171,8 @@ def _check_totals(
             column="organisation",
         )
     for column in table.columns:
-        if column not in CLASSIFYING:
-            continue
+        if column not in CLASSIFYING or column not in data.columns:
+            continue  # a column the survey did not ask is added up
         listed = set(table.get_column(column).cast(pl.String).to_list())
         answers = data.get_column(column).cast(pl.String).drop_nulls()
         odd = answers.filter(~answers.is_in(list(listed)))
