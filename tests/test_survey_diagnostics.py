@@ -37,3 +37,41 @@ def test_the_diagnostics_show_the_response_rate_of_each_agency(client_staff_admi
     assert "Rücklaufquote in %" in html
     # Respondent ids never appear.
     assert "XX-0000001" not in html
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_diagnostics_say_how_the_survey_was_weighted(client_staff_admin, language):
+    """Method, threshold, cells and the cells sparse cells were collapsed into (named)."""
+    survey = load_demo()
+    weighting = survey.diagnostics["weighting"]
+    [cells] = weighting["cells"]
+    assert weighting["method"] == "post-stratification"
+    assert cells["collapsed"] > 0 and cells["pooled"]
+    client_staff_admin.cookies["django_language"] = language
+    html = client_staff_admin.get(reverse("surveys:diagnostics", args=[DEMO_SURVEY])).content
+    text = text_of(html.decode())
+    expected = {
+        "de": [
+            "Poststratifikation auf die Zellen der Personalbestandszahlen",
+            "mindestens 20 Befragte je Zelle",
+            "Zellen: Organisation × Laufbahngruppe × Geschlecht",
+            f"Zellen, auf die gewichtet wurde {cells['cells']}",
+            f"Zusammengelegte Zellen {cells['collapsed']}, in {cells['pooled_count']} Zellen",
+        ],
+        "en": [
+            "post-stratification to the cells of the personnel totals",
+            "at least 20 respondents per cell",
+            "Cells: Organisation × Career group × Gender",
+            f"Cells weighted to {cells['cells']}",
+            f"Collapsed cells {cells['collapsed']}, into {cells['pooled_count']} cells",
+        ],
+    }[language]
+    for phrase in expected:
+        assert phrase in text, phrase
+    first = cells["pooled"][0]
+    assert f"({first['organisation']})" in text
+    assert "XX-0000001" not in text  # never a respondent

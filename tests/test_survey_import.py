@@ -556,14 +556,11 @@ def test_an_import_inside_an_enclosing_transaction_that_rolls_back_publishes_no_
 #   A-AGY          3 of 4 yes  1 of 6 yes        A-AGY         50    50
 #   A-AGY2         4 of 8 yes  3 of 12 yes       A-AGY2       150   150
 #
-# Raking to the agency margin (100, 300) and the gender margin (200, 200), starting from weight 1:
-# agencies ×10 and ×15 give 40, 60, 120, 180; genders ×200/160 and ×200/240 give 50, 50, 150,
-# 150, which meet both margins. The respondents' table has the same gender mix in both agencies,
-# so raking reaches the product of the margins at once. Weights: A-AGY w 12.5, m 8.33…,
-# A-AGY2 w 18.75, m 12.5. Weighted share of the Land:
-#   (3·12.5 + 1·25/3 + 4·18.75 + 3·12.5) / 400 = (37.5 + 8.333… + 75 + 37.5) / 400 = 0.395833…
-# (unweighted: 11/30 = 0.3667). Kish design effect n·Σw²/(Σw)²:
-#   Σw² = 4·156.25 + 6·(25/3)² + 8·351.5625 + 12·156.25 = 5729.1666…; 30·5729.1666…/400² = 1.07421875.
+# The respondents are post-stratified to the cells of the totals, and every cell has fewer than
+# 20 respondents: each is collapsed into the cell of the same gender at the parent organisation
+# (A-MIN: w 12 respondents, m 18), then at the Land (DE-BE: the same), and at the top the gender
+# is dropped: one cell, the Land, with 30 respondents and 400 staff. Every weight is 400/30, the
+# weighted share of the Land is the unweighted 11/30, the Kish design effect 1.
 
 TINY = (
     people("A-AGY", 3, 1, gender="w")
@@ -577,11 +574,26 @@ TINY_TOTALS = [
     ["A-AGY2", "w", "150"],
     ["A-AGY2", "m", "150"],
 ]
-TINY_WEIGHTED_SHARE = (3 * 12.5 + 1 * 25 / 3 + 4 * 18.75 + 3 * 12.5) / 400
+TINY_WEIGHTED_SHARE = 11 / 30
+
+# Five times as many respondents in every cell (20, 30, 40, 60): no cell is sparse, and each
+# respondent's weight is the head count of the cell over its respondents: A-AGY w 50/20 = 2.5,
+# m 50/30 = 1.66…, A-AGY2 w 150/40 = 3.75, m 150/60 = 2.5. Weighted share of the Land:
+#   (15·2.5 + 5·5/3 + 20·3.75 + 15·2.5) / 400 = (37.5 + 8.333… + 75 + 37.5) / 400 = 0.395833…
+# (unweighted: 55/150 = 0.3667). Kish design effect n·Σw²/(Σw)²:
+#   Σw² = 20·6.25 + 30·(5/3)² + 40·14.0625 + 60·6.25 = 1145.8333…; 150·1145.8333…/400² = 1.07421875.
+
+FIVEFOLD = (
+    people("A-AGY", 15, 5, gender="w")
+    + people("A-AGY", 5, 25, gender="m")
+    + people("A-AGY2", 20, 20, gender="w")
+    + people("A-AGY2", 15, 45, gender="m")
+)
+FIVEFOLD_WEIGHTED_SHARE = (15 * 2.5 + 5 * 5 / 3 + 20 * 3.75 + 15 * 2.5) / 400
 
 
-def write_tiny(tmp_path: Path) -> tuple[Path, Path]:
-    survey = write_csv(tmp_path / "klein.csv", TINY)
+def write_tiny(tmp_path: Path, rows: Sequence[Sequence[str]] = TINY) -> tuple[Path, Path]:
+    survey = write_csv(tmp_path / "klein.csv", rows)
     totals = write_csv(
         tmp_path / "personal.csv", TINY_TOTALS, header=("organisation", "gender", "headcount")
     )
@@ -589,67 +601,194 @@ def write_tiny(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_survey_imported_with_totals_is_weighted_and_says_how_the_raking_went(
-    cast, tmp_path, capsys
-):
-    survey_file, totals = write_tiny(tmp_path)
+def test_a_survey_imported_with_totals_is_weighted_and_says_how(cast, tmp_path, capsys):
+    survey_file, totals = write_tiny(tmp_path, FIVEFOLD)
     code, out, _err = import_cli(capsys, survey_file, "--totals", str(totals), name="klein")
     assert code == 0
     survey = Survey.objects.get()
     assert survey.weighted is True
     assert survey.population_size == 400
     weighting = survey.diagnostics["weighting"]
-    assert weighting["converged"] is True
-    assert 1 <= weighting["iterations"] <= 3
-    assert weighting["weight_min"] == pytest.approx(25 / 3)
-    assert weighting["weight_max"] == pytest.approx(18.75)
+    assert weighting["method"] == "post-stratification"
+    assert weighting["converged"] is True and weighting["iterations"] == 1
+    assert weighting["weight_min"] == pytest.approx(5 / 3)
+    assert weighting["weight_max"] == pytest.approx(3.75)
     assert weighting["design_effect"] == pytest.approx(1.07421875)
     assert weighting["population"] == pytest.approx(400)
-    [line] = [x for x in out.splitlines() if "8,33–18,75" in x]  # weights in German format
+    assert weighting["min_cell_respondents"] == 20
+    [cells] = weighting["cells"]
+    assert (cells["fine_cells"], cells["cells"], cells["collapsed"]) == (4, 4, 0)
+    assert "Nach den Personalbestandszahlen gewichtet, durch Poststratifikation." in out
+    assert "organisation × gender: gewichtet auf 4 Zellen; 0 von 4 Zellen" in out
+    [line] = [x for x in out.splitlines() if "1,67–3,75" in x]  # weights in German format
     assert "1,07" in line  # design effect
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_weighted_land_share_is_the_hand_raked_share(cast, tmp_path):
-    survey_file, totals = write_tiny(tmp_path)
+def test_the_weighted_land_share_is_the_post_stratified_share(cast, tmp_path):
+    survey_file, totals = write_tiny(tmp_path, FIVEFOLD)
     survey = import_survey(survey_file, name="klein", year=2024, totals=totals)
     land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
     assert land.weighted is True
-    assert land.share == pytest.approx(TINY_WEIGHTED_SHARE, rel=1e-9)
+    assert land.share == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)
     assert land.share == pytest.approx(0.3958333333)
     assert land.headcount == pytest.approx(400)
-    assert (land.respondents, land.declared, land.yes) == (30, 30, 11)
+    assert (land.respondents, land.declared, land.yes) == (150, 150, 55)
     genders = {
         c.dims["gender"]: c.share
         for c in IndicatorCell.objects.filter(
             survey=survey, table="land × gender", definition="mighev_short"
         )
     }
-    # w: (3·12.5 + 4·18.75)/200 = 0.5625; m: (1·25/3 + 3·12.5)/200 = 0.2291666…
+    # w: (15·2.5 + 20·3.75)/200 = 0.5625; m: (5·5/3 + 15·2.5)/200 = 0.2291666…
     assert genders == {"w": pytest.approx(0.5625), "m": pytest.approx(45.8333333 / 200)}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_weights_are_computed_again_from_the_restricted_snapshot(cast, tmp_path):
+def test_sparse_cells_are_collapsed_up_to_the_land(cast, tmp_path):
     survey_file, totals = write_tiny(tmp_path)
     survey = import_survey(survey_file, name="klein", year=2024, totals=totals)
+    land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
+    assert land.share == pytest.approx(TINY_WEIGHTED_SHARE, rel=1e-12)
+    assert land.headcount == pytest.approx(400)
+    genders = {
+        c.dims["gender"]: c.share
+        for c in IndicatorCell.objects.filter(
+            survey=survey, table="land × gender", definition="mighev_short"
+        )
+    }
+    assert genders == {"w": pytest.approx(7 / 12), "m": pytest.approx(4 / 18)}
+    [cells] = survey.diagnostics["weighting"]["cells"]
+    assert (cells["fine_cells"], cells["cells"], cells["collapsed"]) == (4, 1, 4)
+    assert cells["pooled"] == [
+        {
+            "organisation": "DE-BE",
+            "classes": {},
+            "cells": 4,
+            "respondents": 30,
+            "headcount": pytest.approx(400),
+            "below_threshold": False,
+        }
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_weights_are_computed_again_from_the_restricted_snapshot(cast, tmp_path):
+    survey_file, totals = write_tiny(tmp_path, FIVEFOLD)
+    survey = import_survey(survey_file, name="klein", year=2024, totals=totals)
     data, design = surveys.load_frame(survey)
-    assert design is not None and data.height == 30
+    assert design is not None and data.height == 150
     frame = data.select("agency", "gender").with_columns(pl.Series("w", design.weights)).unique()
     weights = {f"{agency}/{gender}": w for agency, gender, w in frame.iter_rows()}
     assert weights == {
-        "A-AGY/w": pytest.approx(12.5),
-        "A-AGY/m": pytest.approx(25 / 3),
-        "A-AGY2/w": pytest.approx(18.75),
-        "A-AGY2/m": pytest.approx(12.5),
+        "A-AGY/w": pytest.approx(2.5),
+        "A-AGY/m": pytest.approx(5 / 3),
+        "A-AGY2/w": pytest.approx(3.75),
+        "A-AGY2/m": pytest.approx(2.5),
     }
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_weighting_diagnostics_name_the_margins_as_the_totals_file_does(cast, tmp_path):
+def test_the_weighting_diagnostics_name_the_cells_as_the_totals_file_does(cast, tmp_path):
     survey_file, totals = write_tiny(tmp_path)
     survey = import_survey(survey_file, name="klein", year=2024, totals=totals)
-    assert survey.diagnostics["weighting"]["margins"] == ["organisation", "gender"]
+    weighting = survey.diagnostics["weighting"]
+    assert weighting["margins"] == ["organisation × gender"]
+    assert weighting["files"] == ["personal.csv"]
+
+
+# Totals by gender and by career group in separate files (the same 160 staff of A-AGY), with 20
+# respondents in every gender × career group: raking reaches the product of the margins at
+# once, (w, mittel) 100·80/160 = 50 persons for 20 respondents, 2.5 each; men 1.5 each.
+
+CROSSED = [
+    row
+    for career in ("mittel", "gehoben")
+    for gender, yes in (("w", 6), ("m", 3))
+    for row in people("A-AGY", yes, 20 - yes, career=career, gender=gender)
+]
+
+
+def write_crossed(tmp_path: Path, career_totals: Sequence[str] = ("80", "80")) -> list[Path]:
+    return [
+        write_csv(
+            tmp_path / "personal-geschlecht.csv",
+            [["A-AGY", "w", "100"], ["A-AGY", "m", "60"]],
+            header=("organisation", "gender", "headcount"),
+        ),
+        write_csv(
+            tmp_path / "personal-laufbahn.csv",
+            [["A-AGY", "mittel", career_totals[0]], ["A-AGY", "gehoben", career_totals[1]]],
+            header=("organisation", "career_group", "headcount"),
+        ),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totals_in_several_files_are_raked_across(cast, tmp_path, capsys):
+    survey_file = write_csv(tmp_path / "umfrage.csv", CROSSED)
+    by_gender, by_career = write_crossed(tmp_path)
+    code, out, err = import_cli(
+        capsys, survey_file, "--totals", str(by_gender), "--totals", str(by_career), name="kreuz"
+    )
+    assert (code, err) == (0, "")
+    survey = Survey.objects.get()
+    assert survey.population_size == 160
+    assert survey.diagnostics["staff_by_organisation"] == {"A-AGY": 160}
+    weighting = survey.diagnostics["weighting"]
+    assert weighting["method"] == "raking" and weighting["converged"] is True
+    assert weighting["margins"] == ["organisation × gender", "organisation × career_group"]
+    assert weighting["files"] == ["personal-geschlecht.csv", "personal-laufbahn.csv"]
+    land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
+    # (2·6·2.5 + 2·3·1.5) / 160 = 39/160
+    assert land.share == pytest.approx(39 / 160)
+    data, design = surveys.load_frame(survey)
+    assert design is not None
+    frame = data.select("gender").with_columns(pl.Series("w", design.weights)).unique()
+    assert {g: w for g, w in frame.iter_rows()} == {
+        "w": pytest.approx(2.5),
+        "m": pytest.approx(1.5),
+    }
+    assert "durch Raking über 2 Dateien mit Personalbestandszahlen" in out
+    assert "organisation × career_group: gewichtet auf 2 Zellen" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totals_files_that_count_different_staff_are_rejected(cast, tmp_path, restricted, capsys):
+    survey_file = write_csv(tmp_path / "umfrage.csv", CROSSED)
+    by_gender, by_career = write_crossed(tmp_path, ("80", "90"))
+    code, _out, err = import_cli(
+        capsys, survey_file, "--totals", str(by_gender), "--totals", str(by_career), name="kreuz"
+    )
+    assert code == 1
+    assert "personal-geschlecht.csv: 160, personal-laufbahn.csv: 170" in err
+    assert "personal-laufbahn.csv" in err and "Spalte „headcount“" in err
+    assert "Es wurde nichts gespeichert." in err
+    nothing_stored(restricted)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_the_totals_do_not_list_are_rejected(cast, tmp_path, restricted, capsys):
+    survey_file, totals = write_tiny(tmp_path, TINY + people("A-AGY", 1, 1, gender="d"))
+    code, _out, err = import_cli(capsys, survey_file, "--totals", str(totals), name="klein")
+    assert code == 1
+    assert "2 Befragte" in err and "„d“" in err and "Spalte „gender“" in err
+    assert "personal.csv" in err and "Es wurde nichts gespeichert." in err
+    nothing_stored(restricted)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totals_of_another_land_are_rejected(cast, tmp_path, restricted, capsys):
+    survey_file = write_csv(tmp_path / "klein.csv", TINY)
+    totals = write_csv(
+        tmp_path / "personal.csv",
+        [*TINY_TOTALS, ["B-AGY", "w", "70"]],
+        header=("organisation", "gender", "headcount"),
+    )
+    code, _out, err = import_cli(capsys, survey_file, "--totals", str(totals), name="klein")
+    assert code == 1
+    assert "DE-HH (70)" in err and "Spalte „organisation“" in err
+    nothing_stored(restricted)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -664,3 +803,45 @@ def test_totals_that_miss_an_organisation_of_the_respondents_are_rejected(
     assert code == 1
     assert "Spalte „organisation“" in err and "Es wurde nichts gespeichert." in err
     nothing_stored(restricted)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_republishing_weights_again_and_says_so(cast, tmp_path):
+    """A survey weighted by the former raking to margins is post-stratified when its tables are
+    protected again (``ikoe publish``), and its diagnostics say so."""
+    survey_file, totals = write_tiny(tmp_path, FIVEFOLD)
+    survey = import_survey(survey_file, name="klein", year=2024, totals=totals)
+    former = {"method": "raking", "margins": ["organisation", "gender"], "iterations": 2}
+    survey.diagnostics = {**survey.diagnostics, "weighting": former}
+    survey.save(update_fields=["diagnostics"])
+    surveys.republish(survey)
+    survey.refresh_from_db()
+    weighting = survey.diagnostics["weighting"]
+    assert weighting["method"] == "post-stratification"
+    assert weighting["margins"] == ["organisation × gender"]
+    assert weighting["min_cell_respondents"] == 20
+    land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
+    assert land.share == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_totals_column_the_survey_did_not_ask_is_added_up(cast, tmp_path):
+    """The totals break gender down by age group, which the survey did not ask: the cells are
+    organisation × gender, with the age groups added up (50 = 20 + 30, …)."""
+    survey_file = write_csv(tmp_path / "klein.csv", FIVEFOLD)
+    totals = write_csv(
+        tmp_path / "personal.csv",
+        [
+            [org, gender, age, count]
+            for org, gender, total in TINY_TOTALS
+            for age, count in (
+                ("unter 30", str(int(total) * 2 // 5)),
+                ("30-39", str(int(total) * 3 // 5)),
+            )
+        ],
+        header=("organisation", "gender", "age_group", "headcount"),
+    )
+    survey = import_survey(survey_file, name="klein", year=2024, totals=totals)
+    assert survey.diagnostics["weighting"]["margins"] == ["organisation × gender"]
+    land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
+    assert land.share == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)

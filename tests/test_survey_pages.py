@@ -100,9 +100,9 @@ def test_the_demo_overview_shows_the_career_ladder_in_order_with_falling_shares(
     assert [label for label, _share in rows][:4] == LADDER
     shares = [share for _label, share in rows[:4]]
     assert shares == sorted(shares, reverse=True) and len(set(shares)) == 4
-    # The page shows weighted shares (the demo is raked to its totals); they stay near Berlin's
-    # published 30.9 / 23.5 / 21.2 / 19.0 % (the unweighted demo matches them exactly, see
-    # test_survey_indicators.py).
+    # The page shows weighted shares (the demo is post-stratified to its totals); they stay near
+    # Berlin's published 30.9 / 23.5 / 21.2 / 19.0 % (the unweighted demo matches them exactly,
+    # see test_survey_indicators.py).
     assert shares == pytest.approx([30.9, 23.5, 21.2, 19.0], abs=1.5)
     assert (
         IndicatorCell.objects.filter(
@@ -128,7 +128,7 @@ def test_the_demo_overview_says_that_it_is_synthetic_and_weighted(demo, client_a
     html = client_anonymous.get(f"/befragungen/{DEMO_SURVEY}/").content.decode()
     assert "Synthetische Demodaten" in html
     assert "Musterland (synthetisch)" in html
-    assert "nach den Personalbestandszahlen gewichtet (Raking)" in html
+    assert "nach den Personalbestandszahlen gewichtet (Poststratifikation)" in html
     assert "ungewichtet" not in html
     listing = client_anonymous.get("/befragungen/").content.decode()
     assert "synthetisch" in listing

@@ -23,7 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fieldwork", default="", help=_("fieldwork period, e.g. 03/2024–05/2024"))
     parser.add_argument("--population-size", type=int, help=_("staff in the surveyed population"))
-    parser.add_argument("--totals", metavar="TOTALS.csv", help=_("personnel totals for weighting"))
+    parser.add_argument(
+        "--totals",
+        metavar="TOTALS.csv",
+        action="append",
+        help=_(
+            "personnel totals for weighting; give it twice or more for totals that come as "
+            "separate breakdowns of the same staff"
+        ),
+    )
     parser.add_argument(
         "--mapping", metavar="MAP.yaml", help=_("mapping of the file's own names and codes")
     )
@@ -115,19 +123,7 @@ def run(args: argparse.Namespace) -> int:
         )
     weighting = diag.get("weighting") or {}
     if weighting:
-        print(
-            _(
-                "  Weighted to the personnel totals: %(iterations)d iterations, converged: %(converged)s, "
-                "weights %(low)s–%(high)s, design effect %(deff)s."
-            )
-            % {
-                "iterations": weighting["iterations"],
-                "converged": _("yes") if weighting["converged"] else _("no"),
-                "low": fmt(weighting["weight_min"], 2),
-                "high": fmt(weighting["weight_max"], 2),
-                "deff": fmt(weighting["design_effect"], 2),
-            }
-        )
+        print_weighting(weighting)
     else:
         print(_("  Not weighted (no personnel totals given)."))
     print(_("  %(cells)d protected table cells published.") % {"cells": survey.cells.count()})
@@ -141,6 +137,58 @@ def run(args: argparse.Namespace) -> int:
             % {"name": survey.name}
         )
     return 0
+
+
+def print_weighting(weighting: dict) -> None:
+    """How the survey was weighted: method, cells and collapsed cells, weights."""
+    cells = weighting.get("cells") or []
+    if weighting.get("method") == "raking":
+        print(
+            _(
+                "  Weighted to the personnel totals by raking across %(files)d totals files: "
+                "%(iterations)d iterations, converged: %(converged)s."
+            )
+            % {
+                "files": len(cells),
+                "iterations": weighting["iterations"],
+                "converged": _("yes") if weighting["converged"] else _("no"),
+            }
+        )
+    elif weighting.get("method") == "post-stratification":
+        print(_("  Weighted to the personnel totals by post-stratification."))
+    else:  # a survey weighted before post-stratification (raking to separate margins)
+        print(
+            _(
+                "  Weighted to the personnel totals: %(iterations)d iterations, converged: %(converged)s."
+            )
+            % {
+                "iterations": weighting["iterations"],
+                "converged": _("yes") if weighting["converged"] else _("no"),
+            }
+        )
+    for table in cells:
+        print(
+            _(
+                "  %(label)s: weighted to %(cells)d cells; %(collapsed)d of %(fine)d cells "
+                "(fewer than %(min)d respondents or no head count) were collapsed into %(pooled)d."
+            )
+            % {
+                "label": table["label"],
+                "cells": table["cells"],
+                "collapsed": table["collapsed"],
+                "fine": table["fine_cells"],
+                "min": table["min_respondents"],
+                "pooled": table["pooled_count"],
+            }
+        )
+    print(
+        _("  Weights %(low)s–%(high)s, design effect %(deff)s.")
+        % {
+            "low": fmt(weighting["weight_min"], 2),
+            "high": fmt(weighting["weight_max"], 2),
+            "deff": fmt(weighting["design_effect"], 2),
+        }
+    )
 
 
 def print_disclosure(summary: dict) -> None:

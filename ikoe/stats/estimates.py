@@ -7,12 +7,13 @@ share of ``"yes"`` among the declared, with a confidence interval:
 
 * **unweighted** (``design=None``): share ``m/n``, Wilson score interval, standard error
   ``√(p(1−p)/n)``;
-* **weighted** (``design`` from :func:`ikoe.stats.weighting.rake` or
-  :func:`ikoe.stats.weighting.design_from_weights`): the weighted share
-  ``Σ_declared,yes w / Σ_declared w`` and its design-based linearisation standard error,
-  exactly as R's ``survey`` package computes ``svyby(~y, ~group, subset(design, declared),
-  svymean)`` on ``svydesign(ids = ~1, weights = …)`` followed by ``rake()`` (the variance takes
-  the calibration to the margins into account; see :mod:`ikoe.stats._variance`).
+* **weighted** (``design`` from :func:`ikoe.stats.weighting.weight_to_totals`,
+  :func:`ikoe.stats.weighting.rake` or :func:`ikoe.stats.weighting.design_from_weights`): the
+  weighted share ``Σ_declared,yes w / Σ_declared w`` and its design-based linearisation standard
+  error, exactly as R's ``survey`` package computes ``svyby(~y, ~group, subset(design,
+  declared), svymean)`` on ``svydesign(ids = ~1, weights = …)`` followed by ``rake()`` (the
+  variance takes the calibration to the margins into account; see :mod:`ikoe.stats._variance`;
+  a single margin of cells from equal starting weights is R's ``postStratify()``).
   The interval ("design-based") is, by ``ci_method``:
 
   - ``"logit"`` (default): on the logit scale, ``logit(p) ± t·se/(p(1−p))`` back-transformed,

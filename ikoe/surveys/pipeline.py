@@ -44,20 +44,19 @@ from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
 from ikoe.stats.disclosure import Pattern
 from ikoe.stats.estimates import estimate_shares
 from ikoe.stats.groupings import ALL_LANDS
-from ikoe.stats.publication import (
-    Publication,
-    PublicationRules,
-    normalise_by,
-    protect_tables,
+from ikoe.stats.publication import Publication, PublicationRules, normalise_by, protect_tables
+from ikoe.stats.weighting import (
+    MIN_CELL_RESPONDENTS,
+    SurveyDesign,
+    design_from_weights,
+    weight_to_totals,
 )
-from ikoe.stats.weighting import SurveyDesign, design_from_weights, rake
 from ikoe.surveys.catalogue import CLASSIFYING, LEVELS, table_of
 from ikoe.surveys.catalogue import standard_requests as catalogue_requests
 from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
 from ikoe.surveys.publication import current_rules
 from ikoe.surveys.release import continue_history, remember_replaced
 
-UNKNOWN = "_U"  # class of respondents without an answer to a classifying question
 ACROSS_LANDS = ALL_LANDS
 """The ``land`` of the rows of a joint survey that hold all its Länder together."""
 
@@ -101,38 +100,74 @@ def with_levels(data: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
 # Weighting
 
 
-def _totals_key(totals: pl.DataFrame, levels: pl.DataFrame, data: pl.DataFrame) -> pl.Series:
-    """For each respondent, the organisation code at which the totals give head counts: the
-    respondent's own organisation or its nearest ancestor listed in the totals."""
-    listed = set(totals.get_column("organisation").cast(pl.String).to_list())
-    candidates = [
-        pl.col("organisation"),
-        pl.col("unit"),
-        pl.col("agency"),
-        pl.col("ministry"),
-        pl.col("land"),
+TOTALS_FILE = "totals_file"
+"""Column of a stacked totals frame (several totals files): the number of the row's file."""
+
+
+def stack_totals(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """Totals files as one frame, as the snapshot keeps them: one file as it is; several stacked,
+    each row with the number of its file in :data:`TOTALS_FILE` (other files' columns empty)."""
+    if len(frames) == 1:
+        return frames[0]
+    return pl.concat(
+        [
+            f.with_columns(pl.lit(i, dtype=pl.Int32).alias(TOTALS_FILE))
+            for i, f in enumerate(frames)
+        ],
+        how="diagonal_relaxed",
+    )
+
+
+def totals_tables(totals: pl.DataFrame) -> list[pl.DataFrame]:
+    """The totals files of a frame from :func:`stack_totals`, each with its own columns."""
+    if TOTALS_FILE not in totals.columns:
+        return [totals]
+    parts = totals.sort(TOTALS_FILE, maintain_order=True).partition_by(
+        TOTALS_FILE, maintain_order=True, include_key=False
+    )
+    return [
+        part.select(c for c in part.columns if not part.get_column(c).null_count())
+        for part in parts
     ]
-    expr = pl.coalesce([pl.when(c.is_in(list(listed))).then(c) for c in candidates])
-    return data.select(expr.alias("_weight_org")).to_series()
 
 
-def build_design(
-    data: pl.DataFrame,
-    totals: pl.DataFrame | None,
-    file: str = "",
-    trim: tuple[float, float] | None = None,
-) -> tuple[SurveyDesign | None, dict[str, Any]]:
-    """Rake respondents to the personnel totals; ``None`` when no totals are given.
+def first_totals(totals: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The first totals file of a (stacked) totals frame: every file counts the same staff."""
+    return None if totals is None else totals_tables(totals)[0]
 
-    Margins: the organisations of the totals file (respondents counted at their nearest listed
-    ancestor) and each classifying column of the totals file. Respondents without an answer to
-    a classifying column form their own class; its total is the same share of the staff as of
-    the respondents, and the known classes share the rest in the proportions of the totals.
-    """
-    if totals is None:
-        return None, {}
-    data = data.with_columns(_totals_key(totals, data.select(LEVELS + ("organisation",)), data))
-    unmatched = data.get_column("_weight_org").null_count()
+
+def organisation_parents(levels: pl.DataFrame) -> dict[str, str | None]:
+    """For every organisation code the next level above it (unit → agency → ministry → Land),
+    from :func:`organisation_levels`; ``None`` for a Land."""
+    parents: dict[str, str | None] = {}
+    for row in levels.select("organisation", "unit", "agency", "ministry", "land").iter_rows():
+        chain = [code for code in dict.fromkeys(row) if code is not None]
+        parents[str(row[0])] = chain[1] if len(chain) > 1 else None
+    return parents
+
+
+def _totals_key(
+    totals: pl.DataFrame, parents: dict[str, str | None], organisations: pl.Series
+) -> pl.Series:
+    """For each respondent, the organisation code at which the totals give head counts: the
+    respondent's own organisation or its nearest ancestor listed in the totals (or null)."""
+    listed = set(totals.get_column("organisation").cast(pl.String).to_list())
+    organisations = organisations.cast(pl.String)
+    nearest: dict[str, str | None] = {}
+    for code in organisations.drop_nulls().unique().to_list():
+        node: str | None = code
+        while node is not None and node not in listed:
+            node = parents.get(node)
+        nearest[code] = node
+    return organisations.replace_strict(nearest, default=None, return_dtype=pl.String)
+
+
+def _check_totals(
+    data: pl.DataFrame, table: pl.DataFrame, parents: dict[str, str | None], file: str
+) -> None:
+    """What makes a totals file unusable for these respondents, with a German message."""
+    key = _totals_key(table, parents, data.get_column("organisation"))
+    unmatched = key.null_count()
     if unmatched:
         raise ImportFailed.single(
             "totals_organisation",
@@ -144,43 +179,123 @@ def build_design(
             file=file,
             column="organisation",
         )
-    n = data.height
-    org_totals = (
-        totals.with_columns(pl.col("organisation").cast(pl.String).alias("_weight_org"))
-        .group_by("_weight_org")
-        .agg(pl.col("headcount").sum().cast(pl.Float64).alias("total"))
-    )
-    margins = [org_totals]
-    grand = float(org_totals.get_column("total").sum())
-    margin_names = ["organisation"]
-    for column in CLASSIFYING:
-        if column not in totals.columns or column not in data.columns:
-            continue
-        known = (
-            totals.with_columns(pl.col(column).cast(pl.String))
-            .group_by(column)
-            .agg(pl.col("headcount").sum().cast(pl.Float64).alias("total"))
-        )
-        missing = data.get_column(column).null_count()
-        p_unknown = missing / n
-        known = known.with_columns(pl.col("total") * (1 - p_unknown))
-        if missing:
-            known = pl.concat(
-                [known, pl.DataFrame({column: [UNKNOWN], "total": [grand * p_unknown]})]
+    for column in table.columns:
+        if column not in CLASSIFYING or column not in data.columns:
+            continue  # a column the survey did not ask is added up
+        listed = set(table.get_column(column).cast(pl.String).to_list())
+        answers = data.get_column(column).cast(pl.String).drop_nulls()
+        odd = answers.filter(~answers.is_in(list(listed)))
+        if odd.len():
+            raise ImportFailed.single(
+                "totals_class",
+                _(
+                    "%(count)d respondents of the survey answered “%(values)s” here, which the "
+                    "personnel totals do not list; expected one of: %(listed)s."
+                )
+                % {
+                    "count": odd.len(),
+                    "values": "”, “".join(sorted(set(odd.to_list()))[:5]),
+                    "listed": ", ".join(sorted(listed)),
+                },
+                file=file,
+                column=column,
             )
-        margins.append(known)
-        margin_names.append(column)
-        data = data.with_columns(pl.col(column).cast(pl.String).fill_null(UNKNOWN))
+
+    def land(code: str) -> str:
+        while parents.get(code) is not None:
+            code = parents[code]  # type: ignore[assignment]
+        return code
+
+    surveyed = {land(code) for code in key.unique().to_list()}
+    staff: dict[str, int] = {}
+    for code, count in table.select(
+        pl.col("organisation").cast(pl.String), "headcount"
+    ).iter_rows():
+        top = land(code)
+        if top not in surveyed and count:
+            staff[top] = staff.get(top, 0) + int(count)
+    if staff:
+        raise ImportFailed.single(
+            "totals_land",
+            _(
+                "The personnel totals give head counts for %(lands)s, where nobody answered the "
+                "survey; expected only the organisations of the survey."
+            )
+            % {"lands": ", ".join(f"{code} ({n})" for code, n in sorted(staff.items()))},
+            file=file,
+            column="organisation",
+        )
+
+
+def build_design(
+    data: pl.DataFrame,
+    totals: pl.DataFrame | None,
+    file: str | Sequence[str] = "",
+    trim: tuple[float, float] | None = None,
+    *,
+    levels: pl.DataFrame | None = None,
+    min_cell: int | None = None,
+) -> tuple[SurveyDesign | None, dict[str, Any]]:
+    """Weight the respondents to the personnel totals; ``None`` when no totals are given.
+
+    A totals file is a full cross-classification (organisation × its classifying columns): the
+    respondents are post-stratified to its cells, sparse cells collapsed into the cell of the
+    parent organisation and at the Land into fewer classifying columns
+    (:func:`ikoe.stats.weighting.weighting_cells`, threshold ``min_cell`` respondents, by
+    default :data:`~ikoe.stats.weighting.MIN_CELL_RESPONDENTS`). The classifying columns are
+    used in the order of :data:`CLASSIFYING` (the last is dropped first); a column the survey
+    did not ask is summed over. Several files (``totals`` from :func:`stack_totals`, ``file``
+    their names) are each turned into cells, and the respondents are raked across them.
+    """
+    if totals is None:
+        return None, {}
+    tables = totals_tables(totals)
+    files = [file] if isinstance(file, str) else [str(f) for f in file]
+    files += [files[-1] if files else ""] * (len(tables) - len(files))
+    parents = organisation_parents(organisation_levels() if levels is None else levels)
+    used = []
+    for table, name in zip(tables, files, strict=True):
+        _check_totals(data, table, parents, name)
+        columns = [c for c in CLASSIFYING if c in table.columns and c in data.columns]
+        used.append(
+            table.group_by(pl.col("organisation").cast(pl.String), *columns, maintain_order=True)
+            .agg(pl.col("headcount").sum())
+            .select("organisation", *columns, "headcount")
+        )
+    sums = [int(t.get_column("headcount").sum()) for t in used]
+    if len(set(sums)) > 1:
+        raise ImportFailed.single(
+            "totals_sum",
+            _(
+                "The personnel totals files count different numbers of staff: %(listing)s; "
+                "expected files that count the same staff in different breakdowns."
+            )
+            % {
+                "listing": ", ".join(
+                    f"{Path(name).name or i + 1}: {n}"
+                    for i, (name, n) in enumerate(zip(files, sums, strict=True))
+                )
+            },
+            file=files[next(i for i, n in enumerate(sums) if n != sums[0])],
+            column="headcount",
+        )
     try:
-        design = rake(data, margins, allow_empty_classes=True, trim=trim)
+        design = weight_to_totals(
+            data,
+            used,
+            parent=parents,
+            total="headcount",
+            min_respondents=MIN_CELL_RESPONDENTS if min_cell is None else min_cell,
+            trim=trim,
+        )
     except ValueError as exc:
         raise ImportFailed.single(
             "weighting",
             _("The respondents cannot be weighted to the personnel totals: %(reason)s")
             % {"reason": exc},
-            file=file,
+            file=files[0],
         ) from exc
-    return design, {**asdict(design.diagnostics), "margins": margin_names}
+    return design, {**asdict(design.diagnostics), "files": [Path(f).name for f in files]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,16 +408,25 @@ def compute_table(
 
 def load_frame(survey: Survey) -> tuple[pl.DataFrame, SurveyDesign | None]:
     """The survey's respondents with levels and statuses, and its design. Restricted."""
+    levels = organisation_levels()
     data = pl.read_parquet(restricted_dir() / survey.snapshot)
-    data = with_levels(data, organisation_levels())
+    data = with_levels(data, levels)
     data = derive_all(data, derivable_definitions(data.columns))
     totals = (
         pl.read_parquet(restricted_dir() / survey.totals_snapshot)
         if survey.totals_snapshot
         else None
     )
-    bounds = (survey.diagnostics.get("weighting") or {}).get("trim_bounds")
-    design, _diag = build_design(data, totals, trim=tuple(bounds) if bounds else None)
+    weighting = survey.diagnostics.get("weighting") or {}
+    bounds = weighting.get("trim_bounds")
+    design, _diag = build_design(
+        data,
+        totals,
+        weighting.get("files") or "",
+        trim=tuple(bounds) if bounds else None,
+        levels=levels,
+        min_cell=weighting.get("min_cell_respondents"),
+    )
     for column in CLASSIFYING:
         if column in data.columns:
             data = data.with_columns(pl.col(column).cast(pl.String))
@@ -322,7 +446,7 @@ def import_survey(
     population: str = "",
     fieldwork: str = "",
     population_size: int | None = None,
-    totals: str | Path | None = None,
+    totals: str | Path | Sequence[str | Path] | None = None,
     mapping: SurveyMapping | None = None,
     mapping_source: dict[str, Any] | None = None,
     user: Any = None,
@@ -337,20 +461,29 @@ def import_survey(
     The survey starts unreleased, also when it replaces a released survey of the same name:
     new figures are public only after a coordinator released them
     (:mod:`ikoe.surveys.release`, which also keeps the replaced survey's history).
+
+    ``totals`` is one personnel totals file or several (each a cross-classification of the same
+    staff; the respondents are raked across them, see :func:`build_design`).
     """
     _check_name_and_year(name, year, str(path))
     levels = organisation_levels()
     codes = levels.get_column("organisation").to_list()
     # 1. read and validate
     read = read_survey(path, organisation_codes=codes, mapping=mapping, current_year=_this_year())
-    totals_frame = read_totals(totals, codes, mapping) if totals else None
+    totals_files = _totals_files(totals)
+    totals_stack = (
+        stack_totals([read_totals(t, codes, mapping) for t in totals_files])
+        if totals_files
+        else None
+    )
+    totals_frame = first_totals(totals_stack)
     data = with_levels(read.data, levels)
     lands = _lands_of(data)
     # 2. derive the status under every definition the answers allow
     definitions = derivable_definitions(data.columns)
     data = derive_all(data, definitions)
     # 3. weight to the personnel totals
-    design, weighting = build_design(data, totals_frame, str(totals or ""), trim=trim)
+    design, weighting = build_design(data, totals_stack, totals_files, trim=trim, levels=levels)
     # 4. and 5. estimate the standard tables and protect them together
     publication = publish(_classified(data), design, current_rules())
     # 6. store: the survey, its published cells and (after the commit) its snapshot
@@ -378,8 +511,16 @@ def import_survey(
         SurveyPart(land=land, respondents=data.filter(pl.col("land") == land.code).height)
         for land in lands
     ]
-    _store(survey, parts, publication, read.data, totals_frame, user)
+    _store(survey, parts, publication, read.data, totals_stack, user)
     return survey
+
+
+def _totals_files(totals: str | Path | Sequence[str | Path] | None) -> list[str]:
+    if not totals:
+        return []
+    if isinstance(totals, str | Path):
+        return [str(totals)]
+    return [str(t) for t in totals]
 
 
 def _this_year() -> int:
@@ -654,9 +795,14 @@ def store_cells(survey: Survey, publication: Publication) -> int:
 
 
 def republish(survey: Survey, rules: PublicationRules | None = None) -> int:
-    """Protect and store a survey's tables again from its snapshot (new rules or method)."""
+    """Protect and store a survey's tables again from its snapshot (new rules or method); the
+    weighting diagnostics are those of the weights computed again."""
     data, design = load_frame(survey)
     publication = publish(data, design, rules or current_rules())
+    if design is not None:
+        files = (survey.diagnostics.get("weighting") or {}).get("files", [])
+        weighting = _jsonable({**asdict(design.diagnostics), "files": files})
+        survey.diagnostics = {**survey.diagnostics, "weighting": weighting}
     with transaction.atomic():
         return store_cells(survey, publication)
 

@@ -496,12 +496,49 @@ def survey_summary(survey: Survey) -> dict[str, Any]:
         }
         for code, n in (diag.get("declared") or {}).items()
     ]
+    weighting = diag.get("weighting") or {}
     return {
         "survey": survey,
         "declared": declared,
-        "weighting": diag.get("weighting") or {},
+        "weighting": weighting,
+        "weighting_tables": weighting_tables(weighting),
         "disclosure": diag.get("disclosure") or {},
     }
+
+
+def weighting_tables(weighting: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per totals file: how its cells were formed, with the collapsed-into cells named for
+    reading (organisation name and code; the classes of the columns still used)."""
+    tables = weighting.get("cells") or []
+    codes = {p["organisation"] for t in tables for p in t.get("pooled", [])}
+    names = dict(Organisation.objects.filter(code__in=codes).values_list("code", "name"))
+    files = weighting.get("files") or []
+    out = []
+    for i, table in enumerate(tables):
+        pooled = [
+            {
+                **p,
+                "name": names.get(p["organisation"], p["organisation"]),
+                "classes": "; ".join(
+                    f"{DIMENSION_LABELS.get(col, col)}: {code_label(col, value)}"
+                    for col, value in p["classes"].items()
+                ),
+            }
+            for p in table.get("pooled", [])
+        ]
+        out.append(
+            {
+                **table,
+                "file": files[i] if i < len(files) else "",
+                "breakdown": " × ".join(
+                    str(DIMENSION_LABELS.get(c, _("Organisation") if c == "organisation" else c))
+                    for c in ("organisation", *table.get("columns", []))
+                ),
+                "pooled": pooled,
+                "unlisted": table.get("pooled_count", 0) - len(pooled),
+            }
+        )
+    return out
 
 
 def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:

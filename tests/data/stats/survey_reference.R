@@ -1,7 +1,9 @@
 # Reference figures from R's survey package for tests/test_stats_r_compare.py and the benchmark.
 # Usage: Rscript survey_reference.R <input dir> <output dir> [by columns, comma-separated ...]
 # Input: survey_sample.csv (id, grouping columns, base_weight, status) and margin_*.csv files
-# named in margins.txt (one file per line; each: key columns + total).
+# named in margins.txt (one file per line; each: key columns + total). The base design is
+# raked to the margins; with IKOE_R_METHOD=poststratify it is post-stratified (postStratify) to
+# the single margin instead (its key columns are the post-strata).
 # Output (CSV): weights.csv, overall_<design>.csv, by_<cols>_<design>.csv for the calibrated
 # ("raked") and base-weight-only ("base") designs (IKOE_R_SKIP_BASE=1 skips "base";
 # IKOE_R_SKIP_CIPROP=1 skips the svyciprop intervals, which are slow on large files), and
@@ -31,7 +33,11 @@ formulas <- lapply(margins, function(m) {
 
 t0 <- proc.time()[["elapsed"]]
 base <- svydesign(ids = ~1, weights = ~base_weight, data = d)
-raked <- rake(base, formulas, margins, control = list(maxit = 1000, epsilon = 1e-13))
+raked <- if (identical(Sys.getenv("IKOE_R_METHOD"), "poststratify")) {
+  postStratify(base, formulas[[1]], margins[[1]])
+} else {
+  rake(base, formulas, margins, control = list(maxit = 1000, epsilon = 1e-13))
+}
 t_rake <- proc.time()[["elapsed"]] - t0
 write.csv(data.frame(id = d$id, weight = weights(raked)), file.path(outdir, "weights.csv"),
           row.names = FALSE)
