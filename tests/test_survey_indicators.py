@@ -22,9 +22,10 @@ from ikoe.ingest import demo as demo_generator
 from ikoe.surveys.demo import load_demo
 from ikoe.surveys.pipeline import import_survey
 from tests.test_survey_import import (
+    FIVEFOLD,
+    FIVEFOLD_WEIGHTED_SHARE,
     HEADER,
     TINY,
-    TINY_WEIGHTED_SHARE,
     people,
     respondent,
     run_cli,
@@ -164,16 +165,22 @@ def test_a_chosen_benchmark_replaces_the_lands_population_share(tiny, capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_weighted_indicators_use_the_raked_share(tiny, capsys):
+def test_weighted_indicators_use_the_post_stratified_share(cast, tmp_path, capsys):
+    """Five times the tiny survey: no cell is sparse, so the weights are head count over
+    respondents per organisation × gender, and the weighted share differs from the unweighted."""
+    add_benchmark("DE-BE", 45.0)
+    survey_file, totals = write_tiny(tmp_path, FIVEFOLD)
+    import_survey(survey_file, name="klein", year=2024, totals=totals)
     code, records, _err = indicators(
         capsys, "--survey", "klein", "--by", "land", "--weighted", "--json"
     )
     assert code == 0
     [land] = records
-    assert land["share"] == pytest.approx(TINY_WEIGHTED_SHARE, rel=1e-9)
-    assert land["gap_pp"] == pytest.approx(100 * (TINY_WEIGHTED_SHARE - 0.394), rel=1e-9)
+    assert land["share"] == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)
+    assert abs(land["share"] - 55 / 150) > 0.02  # not the unweighted share
+    assert land["gap_pp"] == pytest.approx(100 * (FIVEFOLD_WEIGHTED_SHARE - 0.45), rel=1e-9)
     # The basis of the shortfall is the weighted head count (400), not the respondents.
-    assert land["shortfall"] == pytest.approx(400 * (0.394 - TINY_WEIGHTED_SHARE), abs=1e-9)
+    assert land["shortfall"] == pytest.approx(400 * (0.45 - FIVEFOLD_WEIGHTED_SHARE), rel=1e-9)
     assert land["ci_low"] < land["share"] < land["ci_high"]
 
 

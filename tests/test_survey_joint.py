@@ -19,7 +19,7 @@ from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.organisations.services import import_organisations
 from ikoe.stats.disclosure import TOTAL
 from ikoe.surveys.models import IndicatorCell, Survey, SurveyRelease
-from ikoe.surveys.pipeline import ACROSS_LANDS, import_survey, load_frame
+from ikoe.surveys.pipeline import ACROSS_LANDS, import_survey, load_frame, republish
 from ikoe.surveys.release import Channel, set_release
 from ikoe.surveys.scope import survey_reach, visible_cells
 from tests.test_disclosure_attacker import Published, attack
@@ -76,7 +76,9 @@ def test_a_file_with_respondents_of_two_laender_imports_as_one_survey_with_two_p
     assert (mittel.yes, mittel.declared) == (55, 160)
 
 
-def test_a_joint_survey_is_weighted_to_the_personnel_totals_of_both_laender(cast, tmp_path):
+def test_a_joint_survey_is_weighted_to_the_personnel_totals_of_both_laender(
+    cast, tmp_path, django_capture_on_commit_callbacks
+):
     path = write_csv(tmp_path / "gemeinsam.csv", joint_rows())
     totals = write_csv(
         tmp_path / "personal.csv",
@@ -88,12 +90,17 @@ def test_a_joint_survey_is_weighted_to_the_personnel_totals_of_both_laender(cast
         ],
         header=("organisation", "career_group", "headcount"),
     )
-    survey = import_survey(path, name=NAME, year=2024, totals=totals)
+    with django_capture_on_commit_callbacks(execute=True):
+        survey = import_survey(path, name=NAME, year=2024, totals=totals)
     assert survey.weighted and survey.population_size == 2000
-    parts = survey.diagnostics["parts"]
-    # Each Land's respondents carry exactly its staff.
-    assert parts["DE-BE"]["weighting"]["population"] == pytest.approx(1200)
-    assert parts["DE-HH"]["weighting"]["population"] == pytest.approx(800)
+    # Each Land's respondents carry exactly its staff, also after protecting the tables again.
+    for _ in range(2):
+        parts = survey.diagnostics["parts"]
+        assert parts["DE-BE"]["weighting"]["population"] == pytest.approx(1200)
+        assert parts["DE-HH"]["weighting"]["population"] == pytest.approx(800)
+        assert survey.diagnostics["weighting"]["method"] == "post-stratification"
+        republish(survey)
+        survey.refresh_from_db()
     # Weighted shares by hand: A = (900·30/90 + 300·20/70) / 1200, B = (700·25/70 + 100·12/42) / 800.
     share_a = (900 * 30 / 90 + 300 * 20 / 70) / 1200
     share_b = (700 * 25 / 70 + 100 * 12 / 42) / 800

@@ -802,7 +802,12 @@ def republish(survey: Survey, rules: PublicationRules | None = None) -> int:
     if design is not None:
         files = (survey.diagnostics.get("weighting") or {}).get("files", [])
         weighting = _jsonable({**asdict(design.diagnostics), "files": files})
-        survey.diagnostics = {**survey.diagnostics, "weighting": weighting}
+        diagnostics = {**survey.diagnostics, "weighting": weighting}
+        parts = diagnostics.get("parts") or {}
+        for code, part in parts.items():
+            mask = (data.get_column("land") == code).to_numpy()
+            part["weighting"] = _part_weighting(design, mask, weighting)
+        survey.diagnostics = diagnostics
     with transaction.atomic():
         return store_cells(survey, publication)
 

@@ -43,7 +43,11 @@ def reason_labels(reason: str) -> list[str]:
 
 
 def needs_republishing(survey: Survey, rules: PublicationRules | None = None) -> bool:
-    """Whether the stored cells were protected with another method or other rules."""
+    """Whether the stored cells were protected with another method or other rules, or weighted
+    the older way (raking to each column of the totals, before the weights were fitted to the
+    cells of the totals: its diagnostics have no cell threshold)."""
     rules = rules or current_rules()
     done = survey.diagnostics.get("disclosure") or {}
-    return done.get("method") != METHOD or done.get("rules") != rules.as_dict()
+    weighting = survey.diagnostics.get("weighting") or {}
+    old_weights = survey.weighted and weighting.get("min_cell_respondents") is None
+    return done.get("method") != METHOD or done.get("rules") != rules.as_dict() or old_weights
