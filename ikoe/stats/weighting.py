@@ -49,8 +49,9 @@ Cells of a table of totals (:func:`weighting_cells`)
 * The diagnostics (:class:`CellSummary`) say how many cells there were, how many are weighted
   to, how many were collapsed and into which cells.
 
-Why 20: guidelines of survey practice ask for at least 20 to 30 respondents per weighting cell
-(Kalton and Flores-Cervantes 2003, "Weighting methods", J. Off. Stat. 19, 81–97). The lower
+Why 20: a common rule of thumb of survey practice is a minimum of 20 to 30 respondents per
+weighting cell, with smaller cells collapsed into similar ones (collapsing: Kalton and
+Flores-Cervantes 2003, "Weighting methods", J. Off. Stat. 19, 81–97). The lower
 end keeps the organisations the platform publishes apart as long as they have 20 respondents;
 below that, one respondent more or fewer changes the cell's weight by more than 5 %, so chance
 response rather than the head counts would drive the correction.
