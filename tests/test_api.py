@@ -6,25 +6,15 @@ from __future__ import annotations
 import pytest
 
 from ikoe.benchmarks.services import load_reference_data
-from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
-from tests.test_survey_import import mark_published
+from ikoe.surveys.models import IndicatorCell, Survey
+from tests.test_survey_import import bare_survey, mark_published
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def survey_a(land_a):
-    survey = Survey.objects.create(
-        name="a-2024",
-        title="Survey A",
-        land=land_a,
-        year=2024,
-        respondents=120,
-        snapshot="none.parquet",
-        snapshot_sha256="0" * 64,
-        diagnostics={"definitions_derived": ["mighev_short"]},
-    )
-    SurveyPart.objects.create(survey=survey, land=land_a, respondents=120)
+    survey = bare_survey("a-2024", land_a, title="Survey A", respondents=120)
     IndicatorCell.objects.create(
         survey=survey,
         table="land",

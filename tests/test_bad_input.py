@@ -29,8 +29,9 @@ from ikoe.organisations.admin import OrganisationForm
 from ikoe.organisations.models import Organisation
 from ikoe.organisations.services import import_organisations
 from ikoe.reports.csv import neutralise, restore
-from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
+from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.pipeline import import_survey
+from tests.test_survey_import import bare_survey
 from tests.test_survey_upload import (
     CHOICES,
     HEADER,
@@ -838,17 +839,7 @@ def test_the_largest_allowed_page_is_served(client):
 
 
 def test_an_organisation_page_with_a_nul_in_its_address_is_not_found(client_coordinator_a, cast):
-    Survey.objects.create(
-        name="a-2024",
-        title="A",
-        land=cast.orgs["DE-BE"],
-        year=2024,
-        respondents=1,
-        snapshot="none.parquet",
-        snapshot_sha256="0" * 64,
-        diagnostics={"definitions_derived": []},
-    )
-    SurveyPart.objects.create(survey=Survey.objects.get(name="a-2024"), land=cast.orgs["DE-BE"])
+    bare_survey("a-2024", cast.orgs["DE-BE"], respondents=1, diagnostics={})
     assert client_coordinator_a.get("/befragungen/a-2024/organisation/A%00B/").status_code == 404
 
 

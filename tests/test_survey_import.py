@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -65,6 +66,24 @@ def respondent(
     gender: str = "w",
 ) -> list[str]:
     return [rid, organisation, career, gender, *answers(migration_background)]
+
+
+def bare_survey(name: str, land: Any, *, published: bool = False, **fields: Any) -> Survey:
+    """A survey of one Land stored without an import (no snapshot, no cells), with its part."""
+    values: dict[str, Any] = {
+        "title": name,
+        "year": 2024,
+        "respondents": 50,
+        "snapshot": "none.parquet",
+        "snapshot_sha256": "0" * 64,
+        "diagnostics": {"definitions_derived": ["mighev_short"]},
+        **fields,
+    }
+    survey = Survey.objects.create(name=name, land=land, published=published, **values)
+    SurveyPart.objects.create(
+        survey=survey, land=land, respondents=survey.respondents, published=published
+    )
+    return survey
 
 
 def mark_published(surveys: QuerySet[Survey], published: bool = True) -> None:

@@ -8,7 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
+from ikoe.surveys.models import IndicatorCell, Survey
+from tests.test_survey_import import bare_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -16,19 +17,15 @@ pytestmark = pytest.mark.django_db
 def survey(
     land, year: int, yes: int, declared: int, population: str = "Landesverwaltung"
 ) -> Survey:
-    s = Survey.objects.create(
-        name=f"a-{year}",
+    s = bare_survey(
+        f"a-{year}",
+        land,
         title=f"Survey {year}",
-        land=land,
         year=year,
         population=population,
         respondents=declared,
-        snapshot="x.parquet",
-        snapshot_sha256="0" * 64,
         published=True,
-        diagnostics={"definitions_derived": ["mighev_short"]},
     )
-    SurveyPart.objects.create(survey=s, land=land, respondents=declared, published=True)
     share = yes / declared
     IndicatorCell.objects.create(
         survey=s,

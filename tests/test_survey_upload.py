@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ikoe.surveys.models import IndicatorCell, Survey, SurveyPart
+from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.pipeline import restricted_dir
+from tests.test_survey_import import bare_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -376,17 +377,7 @@ def test_personnel_totals_with_a_code_of_land_b_get_the_message_of_an_unknown_co
 def test_a_survey_of_another_land_cannot_be_replaced_by_taking_its_name(
     client_data_steward_a, survey_csv, land_b
 ):
-    SurveyPart.objects.create(
-        survey=Survey.objects.create(
-            name="hh-2024",
-            title="HH",
-            land=land_b,
-            year=2024,
-            respondents=50,
-            snapshot="x.parquet",
-        ),
-        land=land_b,
-    )
+    bare_survey("hh-2024", land_b, title="HH")
 
     taken = upload(client_data_steward_a, survey_csv, name="hh-2024", replace="on")
     free = upload(client_data_steward_a, survey_csv, name="hh-2023", replace="on")
@@ -404,17 +395,7 @@ def test_a_name_of_the_own_form_taken_in_another_land_is_refused_without_saying_
     client_data_steward_a, survey_csv, land_b
 ):
     # Imported on the command line, where the form of names is not enforced.
-    SurveyPart.objects.create(
-        survey=Survey.objects.create(
-            name="be-2024",
-            title="HH",
-            land=land_b,
-            year=2024,
-            respondents=50,
-            snapshot="x.parquet",
-        ),
-        land=land_b,
-    )
+    bare_survey("be-2024", land_b, title="HH")
 
     page = upload(client_data_steward_a, survey_csv, replace="on").content.decode()
 
@@ -501,17 +482,7 @@ def test_csrf_protection_is_on(cast, data_steward_a, survey_csv):
 def test_replacing_a_survey_of_the_own_land_must_be_confirmed(
     client_data_steward_a, survey_csv, land_a
 ):
-    SurveyPart.objects.create(
-        survey=Survey.objects.create(
-            name="be-2024",
-            title="Alt",
-            land=land_a,
-            year=2024,
-            respondents=50,
-            snapshot="x.parquet",
-        ),
-        land=land_a,
-    )
+    bare_survey("be-2024", land_a, title="Alt")
 
     refused = upload(client_data_steward_a, survey_csv)
     confirmed = upload(client_data_steward_a, survey_csv, replace="on")
