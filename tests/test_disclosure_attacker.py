@@ -231,8 +231,9 @@ class Published:
     truth: pl.DataFrame  # the restricted respondents with their statuses: for judging only
 
 
-def attack(client: Client, published: Published) -> Assessment:
-    """Everything the API serves about the survey, attacked; judged against the truth."""
+def attack(client: Client, published: Published, symbols: bool = False) -> Assessment:
+    """Everything the API serves about the survey, attacked; judged against the truth.
+    ``symbols``: the attacker also reads what "/" says."""
     clock = time.perf_counter()
     name = published.survey.name
     payload = client.get(f"/api/v1/surveys/{name}/cells").json()
@@ -241,7 +242,7 @@ def attack(client: Client, published: Published) -> Assessment:
     cells = cells_from_api(payload)
     # The questionnaire (which questions were asked) is public; the answers are not.
     combos = joint_statuses(definitions, published.truth.columns)
-    attacker = Attacker(cells, definitions, combos)
+    attacker = Attacker(cells, definitions, combos, symbols=symbols)
     # The model holds for the true table, and every bound it proves holds for the truth.
     assert attacker.violation(attacker.true_point(published.truth)) < 1e-9
     intervals = attacker.intervals(width=W)
@@ -303,6 +304,14 @@ def test_no_suppressed_count_of_a_generated_survey_can_be_narrowed_below_the_pro
         set_release(survey, True, channel=SurveyRelease.Channel.COMMAND, username="test")
     data, _design = load_frame(survey)
     assessment = attack(client, Published(survey, data))
+    assert not assessment.failures(), assessment.summary()
+
+
+@pytest.mark.django_db
+def test_a_share_withheld_as_unreliable_tells_nothing_about_a_secret_cell(demo, client):
+    # "/" says that no rule of confidentiality applies to the share; it never stands on the
+    # counts that protect another cell (those show "."), so reading it narrows nothing secret.
+    assessment = attack(client, demo, symbols=True)
     assert not assessment.failures(), assessment.summary()
 
 

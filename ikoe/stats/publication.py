@@ -53,8 +53,12 @@ from ikoe.stats.groupings import depth as _depth
 SECRET = "."
 UNRELIABLE = "/"
 
-METHOD = "joint-statuses-1"
-"""Recorded with every publication; a publication made with another method is redone on start."""
+METHOD = "joint-statuses-2"
+"""Recorded with every publication; a publication made with another method is redone on start.
+
+2: a share withheld as unreliable whose counts also protect another cell shows ``.``, not
+``/``, so ``/`` always means that the share's counts were taken as known to the attacker (a
+table beside the release relies on that)."""
 
 ORG_DIM = "organisation"
 SELF = "\0"
@@ -379,11 +383,10 @@ def _apply(est: pl.DataFrame, rows: Sequence[EstimateResult]) -> pl.DataFrame:
             codes += [c for c in r.count_reasons if c != "secondary"]
         if r.share_status is Status.PRIMARY:
             primary = True
-            codes += [
-                "attribute-frequency" if c == "frequency" else c
-                for c in r.share_reasons
-                if c != "secondary"
-            ]
+            # "secondary" beside reasons of reliability: the counts behind the share protect
+            # another cell, so it shows "." ("/" would tell that no rule of confidentiality
+            # applies to a count the attacker is not to know).
+            codes += ["attribute-frequency" if c == "frequency" else c for c in r.share_reasons]
         codes = list(dict.fromkeys(codes))
         if primary:
             status.append("primary")

@@ -20,6 +20,7 @@ from ikoe.stats.disclosure.audit import audit
 from ikoe.stats.disclosure.hierarchy import TOTAL, Classification, Dimension, Hierarchy
 from ikoe.stats.disclosure.joint import Facet, coordinates, facets
 from ikoe.stats.disclosure.primary import (
+    CONFIDENTIAL,
     Reason,
     Rules,
     confidential,
@@ -819,6 +820,9 @@ def _with_share(
         share_status = None
     elif own:
         share_status, share_reasons = Status.PRIMARY, reason_names(own)
+        if not own & CONFIDENTIAL and (pattern.suppressed[y] or pattern.suppressed[n]):
+            # withheld as not reliable enough and also suppressed to protect another cell
+            share_reasons = reason_names(own | Reason.SECONDARY)
     elif pattern.suppressed[y] or pattern.suppressed[n] or declared_status is not Status.PUBLISHED:
         share_status, share_reasons = Status.SECONDARY, ("secondary",)
     else:
