@@ -29,8 +29,9 @@ from django.db import transaction
 from django.test import Client, TestCase, override_settings
 
 from ikoe.ingest import demo as generator
-from ikoe.stats.definitions import ANSWER_COLUMNS
+from ikoe.stats.definitions import ANSWER_COLUMNS, Definition
 from ikoe.surveys.demo import ensure_demo_organisations, load_demo
+from ikoe.surveys.figures import indicator_table
 from ikoe.surveys.models import IndicatorCell, Survey, SurveyRelease
 from ikoe.surveys.pipeline import import_survey, load_frame
 from ikoe.surveys.release import set_release
@@ -229,19 +230,23 @@ def test_the_shortcuts_give_the_same_intervals_as_one_linprog_per_bound():
 class Published:
     survey: Survey
     truth: pl.DataFrame  # the restricted respondents with their statuses: for judging only
+    restricted: Path | None = None  # where its snapshot lies
 
 
-def attack(client: Client, published: Published) -> Assessment:
-    """Everything the API serves about the survey, attacked; judged against the truth."""
+def attack(
+    client: Client, published: Published, beside: list[Cell] | None = None, symbols: bool = False
+) -> Assessment:
+    """Everything the API serves about the survey (and ``beside`` it), attacked; judged against
+    the truth. ``symbols``: the attacker also reads what "/" says."""
     clock = time.perf_counter()
     name = published.survey.name
     payload = client.get(f"/api/v1/surveys/{name}/cells").json()
     [listing] = [s for s in client.get("/api/v1/surveys").json() if s["name"] == name]
     definitions = listing["definitions"]
-    cells = cells_from_api(payload)
+    cells = cells_from_api(payload) + list(beside or [])
     # The questionnaire (which questions were asked) is public; the answers are not.
     combos = joint_statuses(definitions, published.truth.columns)
-    attacker = Attacker(cells, definitions, combos)
+    attacker = Attacker(cells, definitions, combos, symbols=symbols)
     # The model holds for the true table, and every bound it proves holds for the truth.
     assert attacker.violation(attacker.true_point(published.truth)) < 1e-9
     intervals = attacker.intervals(width=W)
@@ -270,7 +275,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Publi
             survey = load_demo()
         assert survey is not None
         data, _design = load_frame(survey)
-        yield Published(survey, data)
+        yield Published(survey, data, restricted)
         transaction.set_rollback(True)
 
 
@@ -304,6 +309,49 @@ def test_no_suppressed_count_of_a_generated_survey_can_be_narrowed_below_the_pro
     data, _design = load_frame(survey)
     assessment = attack(client, Published(survey, data))
     assert not assessment.failures(), assessment.summary()
+
+
+@pytest.mark.django_db
+def test_a_share_withheld_as_unreliable_tells_nothing_about_a_secret_cell(demo, client):
+    # "/" says that no rule of confidentiality applies to the share; it never stands on the
+    # counts that protect another cell (those show "."), so reading it narrows nothing secret.
+    assessment = attack(client, demo, symbols=True)
+    assert not assessment.failures(), assessment.summary()
+
+
+BESIDE = ("land", "career_group", "gender")
+
+
+@pytest.mark.django_db
+def test_a_table_published_beside_the_release_gives_nothing_away_with_the_released_tables(
+    demo, client
+):
+    # A table that is not among the standard tables, asked for under every definition (the
+    # same pattern each time), attacked together with everything the survey publishes.
+    beside = []
+    statuses = set()
+    for definition in demo.survey.diagnostics["definitions_derived"]:
+        with override_settings(RESTRICTED_DIR=demo.restricted):
+            table = indicator_table(
+                demo.survey, BESIDE, Definition(definition), weighted=False, benchmark=None
+            )
+        statuses |= set(table.get_column("status").to_list())
+        beside += [
+            Cell(
+                BESIDE,
+                tuple(row[d] for d in BESIDE),
+                definition,
+                row["respondents"],
+                row["declared"],
+                row["yes"],
+                row["symbol"] or "",
+            )
+            for row in table.iter_rows(named=True)
+        ]
+    assert statuses == {"published", "primary", "secondary"}
+    for symbols in (False, True):
+        assessment = attack(client, demo, beside, symbols=symbols)
+        assert not assessment.failures(), assessment.summary()
 
 
 # ---------------------------------------------------------------------------------------------

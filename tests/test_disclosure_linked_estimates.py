@@ -3,6 +3,8 @@ patterns and empty groups known to the attacker; hand-worked where the numbers a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,10 +12,14 @@ from ikoe.stats.disclosure import (
     TOTAL,
     CellSystem,
     EstimateCell,
+    EstimateResult,
     EstimateTable,
     Hierarchy,
+    ReleaseBlocks,
+    Shown,
     Status,
     Table,
+    api,
     audit,
     protect,
     protect_linked_estimates,
@@ -121,6 +127,84 @@ def test_a_released_pattern_does_not_change_when_a_table_is_added():
         (r.count_status, r.share_status) for r in first
     ]
     assert pattern.audit.ok and len(extra) == 5
+
+
+def shown(results: list[EstimateResult]) -> list[Shown]:
+    """What a release of these results shows: the bottom rows' published figures."""
+    return [
+        Shown(
+            r.key,
+            r.definition,
+            count=r.count_status is Status.PUBLISHED,
+            declared=r.count_status is Status.PUBLISHED and r.declared_status is Status.PUBLISHED,
+            share=r.share_status is Status.PUBLISHED,
+        )
+        for r in results
+        if TOTAL not in r.key
+    ]
+
+
+def test_a_table_released_earlier_keeps_what_it_showed_when_a_table_is_added():
+    (first,), _pattern = protect_linked_estimates([by_org_and_career()], empty_known=True)
+    released = replace(by_org_and_career(), shown=shown(first))
+    (again, extra), pattern = protect_linked_estimates([released, by_org()], empty_known=True)
+    bottom = [(r.count_status, r.share_status) for r in first if TOTAL not in r.key]
+    assert [(r.count_status, r.share_status) for r in again if TOTAL not in r.key] == bottom
+    assert pattern.audit.ok and len(extra) == 5
+    # The release showed the bottom rows only: A's and B's totals (beside their secret cells)
+    # stay withheld, C's and the Land's follow from rows it showed, so they are published.
+    statuses = {r.key: r.count_status for r in extra}
+    assert statuses[("A",)] is Status.SECONDARY and statuses[("B",)] is Status.SECONDARY
+    assert statuses[("C",)] is Status.PUBLISHED and statuses[("L",)] is Status.PUBLISHED
+
+
+def test_a_table_that_splits_a_small_published_group_is_refused_before_any_search(monkeypatch):
+    # A has 3 respondents, published; split by sex into 1 and 2, each listed (so at least 1):
+    # each lies in [1, 2] whatever else is withheld.
+    sex = Hierarchy.flat(["f", "m"])
+    rows = [("A", "f", 1), ("A", "m", 2), ("B", "f", 20), ("B", "m", 25), ("C", "f", 30)]
+    by_sex = EstimateTable(
+        ("org", "sex"), [EstimateCell((o, x), n) for o, x, n in rows], {"org": ORG, "sex": sex}
+    )
+    totals = {"A": 3, "B": 45, "C": 30}
+    by_org_released = EstimateTable(
+        ("org",),
+        [EstimateCell((o,), n) for o, n in totals.items()],
+        {"org": ORG},
+        shown=[Shown((o,), count=True) for o in (*totals, "L")],
+    )
+
+    def no_search(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("searched")
+
+    monkeypatch.setattr(api, "protect", no_search)
+    with pytest.raises(ReleaseBlocks) as refused:
+        protect_linked_estimates([by_org_released, by_sex], empty_known=True)
+    assert refused.value.cells.size > 0
+
+
+def test_a_cell_the_release_gives_away_counts_as_published():
+    # The Land is the only code below the total: the release shows L, so the total is known
+    # although no row of the release shows it, and a table by sex alone may publish it.
+    org = Hierarchy.from_parents([("L", None), ("A", "L"), ("B", "L")])
+    sex = Hierarchy.flat(["f", "m"])
+    rows = [("A", "f", 12), ("A", "m", 14), ("B", "f", 20), ("B", "m", 25)]
+    by_org_released = EstimateTable(
+        ("org",),
+        [EstimateCell(("A",), 26), EstimateCell(("B",), 45)],
+        {"org": org},
+        shown=[Shown((o,), count=True) for o in ("A", "B", "L")],
+    )
+    by_sex = EstimateTable(
+        ("sex",),
+        [EstimateCell((x,), sum(n for _o, y, n in rows if y == x)) for x in ("f", "m")],
+        {"sex": sex},
+    )
+    (_released, alone), pattern = protect_linked_estimates(
+        [by_org_released, by_sex], empty_known=True
+    )
+    assert pattern.audit.ok
+    assert [r.count_status for r in alone] == [Status.PUBLISHED] * 3
 
 
 def test_repair_adds_the_cheapest_complement_and_publishes_nothing_again():

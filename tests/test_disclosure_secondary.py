@@ -341,6 +341,29 @@ def test_the_4d_staff_table_is_protected_at_w3() -> None:
     )  # tau-ARGUS Modular needs 1,063 and leaves 84 narrower than 3
 
 
+def test_a_bounded_clean_up_stops_early_and_stays_safe_and_repeatable() -> None:
+    with (SDC / "synth_4d_organisation_hierarchy.csv").open(encoding="utf-8") as fh:
+        org = Hierarchy.from_parents([(r["code"], r["parent"]) for r in csv.DictReader(fh)])
+    with (SDC / "synth_4d.csv").open(encoding="utf-8") as fh:
+        cells = [((r["agency"], r["career"], r["sex"]), float(r["n"])) for r in csv.DictReader(fh)]
+    t = Table.from_bottom(["org", "career", "sex"], cells, {"org": org})
+    system, primary = CellSystem.from_table(t), primary_of(t)
+    full = protect(system, primary, 3)
+    skipped = protect(system, primary, 3, cleanup_budget=0)
+    bounded = protect(system, primary, 3, cleanup_budget=1.0)
+    assert skipped.stats["cleanup_work"] == 0 < bounded.stats["cleanup_work"]
+    assert bounded.stats["cleanup_work"] < full.stats["cleanup_work"]
+    # The clean-up publishes cells again in the same order, only fewer of them: what a bounded
+    # one keeps suppressed lies between the full clean-up's and the build's, all audited.
+    assert not (full.suppressed & ~bounded.suppressed).any()
+    assert not (bounded.suppressed & ~skipped.suppressed).any()
+    assert full.secondary_count < bounded.secondary_count < skipped.secondary_count
+    assert full.audit.ok and bounded.audit.ok and skipped.audit.ok
+    # Counted, not timed: the same budget gives the same pattern.
+    again = protect(system, primary, 3, cleanup_budget=1.0)
+    assert np.array_equal(again.suppressed, bounded.suppressed)
+
+
 # --- the audit guards the release ----------------------------------------------------------------
 
 

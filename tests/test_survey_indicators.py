@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.ingest import demo as demo_generator
@@ -190,13 +191,14 @@ def test_suppressed_cells_carry_a_symbol_but_no_share(tiny, capsys):
     assert code == 0
     cells = by_key(records, "agency", "gender")
     # A-AGY w: 3 of 4, so one person without a migration background (".", besides the base
-    # under 10); A-AGY m: 1 of 6 → one person ("."); A-AGY2 w: 4 of 8 → base under 10 ("/");
-    # A-AGY2 m: 3 of 12 would be published, but with the agency total it would give away
-    # A-AGY2 w (secondary, ".").
+    # under 10); A-AGY m: 1 of 6 → one person ("."). A-AGY2 w: 4 of 8 → base under 10, and
+    # its counts keep A-AGY w's open beside the Land's women (7), so "." rather than "/" (which
+    # would tell that it has at least 3 without a migration background); A-AGY2 m: 3 of 12
+    # would be published, but with the agency total it would give away A-AGY2 w (".").
     assert {k: (r["status"], r["symbol"]) for k, r in cells.items()} == {
         ("A-AGY", "w"): ("suppressed", "."),
         ("A-AGY", "m"): ("suppressed", "."),
-        ("A-AGY2", "w"): ("suppressed", "/"),
+        ("A-AGY2", "w"): ("suppressed", "."),
         ("A-AGY2", "m"): ("suppressed", "."),
     }
     for key, record in cells.items():
@@ -355,7 +357,14 @@ def test_a_table_that_cannot_be_protected_beside_the_published_ones_is_refused(
         capsys, "--survey", "streng", "--by", "agency,career_group,gender", "--json"
     )
     assert code != 0 and out == ""
-    assert "nicht schützen, ohne diese zu ändern" in err
+    # Why, in one sentence a ministry employee understands.
+    [reason] = [line for line in err.splitlines() if "Diese Tabelle" in line]
+    assert reason.endswith(
+        "Diese Tabelle wird nicht veröffentlicht: Nach „Geschlecht“ aufgeteilt, zerfielen "
+        "bereits veröffentlichte Gruppen in so kleine Teile, dass sie sich aus den "
+        "veröffentlichten Zahlen errechnen ließen; wählen Sie weniger oder gröbere Merkmale."
+    )
+    assert reason.count(".") == 1 and "2" not in reason  # one sentence, and no count of it
     # The published tables themselves come out as they are.
     code, records, _err = indicators(
         capsys, "--survey", "streng", "--by", "agency,career_group", "--json"
@@ -363,3 +372,37 @@ def test_a_table_that_cannot_be_protected_beside_the_published_ones_is_refused(
     assert code == 0
     hoeher = by_key(records, "agency", "career_group")[("A-AGY", "hoeher")]
     assert (hoeher["share"], hoeher["status"]) == (0.0, "published")
+
+
+def test_every_reason_for_a_refusal_is_one_sentence_in_german_and_in_english():
+    from ikoe.surveys.figures import TableRefused
+
+    refusals = [
+        TableRefused("t", ["gender"]),
+        TableRefused("t", ["career_group", "gender"]),
+        TableRefused("t"),
+        TableRefused("t", outdated=True),
+    ]
+    for language in ("de", "en"):
+        with translation.override(language):
+            reasons = [r.reason for r in refusals]
+        for reason in reasons:
+            assert reason.endswith(".") and reason.count(". ") == 0, reason
+    with translation.override("en"):
+        assert refusals[1].reason.startswith(
+            "This table is not published: broken down by “Career group” and “Gender”, groups"
+        )
+    with translation.override("de"):
+        assert refusals[1].reason.startswith(
+            "Diese Tabelle wird nicht veröffentlicht: Nach „Laufbahngruppe“ und „Geschlecht“"
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_beside_tables_protected_with_an_older_method_waits_for_them(tiny, capsys):
+    # What the stored symbols tell depends on the method that made them.
+    tiny.diagnostics["disclosure"]["method"] = "joint-statuses-1"
+    tiny.save(update_fields=["diagnostics"])
+    code, out, err = indicators(capsys, "--survey", "klein", "--by", "agency,gender", "--json")
+    assert (code, out) == (1, "")
+    assert "mit einem älteren Verfahren geschützt und müssen zuerst neu geschützt werden" in err

@@ -149,14 +149,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         table = indicator_table(survey, by, definition, weighted=args.weighted, benchmark=benchmark)
     except TableRefused as exc:
-        raise ImportFailed.single(
-            "protection",
-            _(
-                "This table cannot be protected beside the survey's published tables without "
-                "changing them; choose coarser dimensions."
-            ),
-            column="--by",
-        ) from exc
+        raise ImportFailed.single("protection", exc.reason, column="--by") from exc
     records = []
     for row in table.iter_rows(named=True):
         record: dict[str, Any] = {d: (None if row[d] is None else str(row[d])) for d in by}

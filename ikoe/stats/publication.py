@@ -44,6 +44,7 @@ from ikoe.stats.disclosure import (
     JointAnswers,
     Pattern,
     Rules,
+    Shown,
     Status,
     protect_linked_estimates,
 )
@@ -53,8 +54,12 @@ from ikoe.stats.groupings import depth as _depth
 SECRET = "."
 UNRELIABLE = "/"
 
-METHOD = "joint-statuses-1"
-"""Recorded with every publication; a publication made with another method is redone on start."""
+METHOD = "joint-statuses-2"
+"""Recorded with every publication; a publication made with another method is redone on start.
+
+2: a share withheld as unreliable whose counts also protect another cell shows ``.``, not
+``/``, so ``/`` always means that the share's counts were taken as known to the attacker (a
+table beside the release relies on that)."""
 
 ORG_DIM = "organisation"
 SELF = "\0"
@@ -223,12 +228,18 @@ def joint_answers(data: pl.DataFrame) -> JointAnswers:
     return JointAnswers(tuple(d.value for d in names), combinations)
 
 
+Released = Mapping[tuple[tuple[str, ...], str], pl.DataFrame]
+"""Tables published earlier, keyed by ``(by, definition.value)``, as published: one row per
+group with the codes of ``by``, ``respondents``, ``declared``, ``yes`` (``None`` where
+withheld) and ``symbol`` — as :attr:`Publication.tables` and the stored cells hold them."""
+
+
 def protect_tables(
     data: pl.DataFrame,
     estimates: Mapping[tuple[tuple[str, ...], Definition], pl.DataFrame],
     rules: PublicationRules,
     *,
-    released: Pattern | None = None,
+    released: Released | None = None,
     workers: int = 1,
 ) -> Publication:
     """Protect the given estimate tables of one survey together.
@@ -238,8 +249,13 @@ def protect_tables(
     ``(by, definition)`` with ``by`` normalised (:func:`normalise_by`): one row per group of
     ``by``, with unweighted ``respondents``, ``declared`` and ``yes``. Returns them with
     ``status``, ``symbol`` and ``reason`` added and the figures of suppressed cells emptied,
-    keyed by ``(by, definition.value)``. ``released`` is the pattern of a publication of some
-    of these tables that must not change.
+    keyed by ``(by, definition.value)``.
+
+    ``released`` are tables of the survey published earlier (:data:`Released`), protected
+    alongside as they are: the attacker knows every figure they show (and what their ``/``
+    says), what they withhold stays withheld, and nothing they show is withheld now. When the
+    estimates cannot be protected that way, :class:`~ikoe.stats.disclosure.ReleaseBlocks` is
+    raised: with the primary cells no pattern can protect when that is clear before any search.
 
     Each table is protected under every definition of the survey at once: its respondents are
     split by the combination of their statuses (:func:`joint_answers`), so the engine knows
@@ -252,10 +268,19 @@ def protect_tables(
         if normalise_by(by) != by:
             raise ValueError(f"table {by!r} is not normalised")
         wanted.setdefault(by, []).append(definition)
-    deepest = max((_depth(by) for by in wanted), default=-1)
+    before: dict[tuple[str, ...], dict[str, pl.DataFrame]] = {}
+    for (by, definition_value), frame in (released or {}).items():
+        if normalise_by(by) != by:
+            raise ValueError(f"table {by!r} is not normalised")
+        before.setdefault(by, {})[definition_value] = frame
+    every = list(dict.fromkeys([*wanted, *before]))
+    deepest = max((_depth(by) for by in every), default=-1)
     orgs = _Organisations(data, deepest) if deepest >= 0 else None
     classifying: dict[str, Hierarchy] = {}
-    specs = [_joint_table(data, by, joint, orgs, classifying) for by in wanted]
+    specs = [
+        _joint_table(data, by, joint, orgs, classifying, _shown(before.get(by), by, orgs))
+        for by in every
+    ]
     # Only groups with respondents become rows, so every missing group is known to be empty
     # and every listed group to have at least one respondent.
     results, pattern = protect_linked_estimates(
@@ -263,13 +288,12 @@ def protect_tables(
         rules.engine,
         rules.width,
         empty_known=True,
-        released=released,
         workers=workers,
         exact_audit=False,
     )
     out: dict[tuple[tuple[str, ...], str], pl.DataFrame] = {}
-    for (by, definitions), found in zip(wanted.items(), results, strict=True):
-        for definition in definitions:
+    for by, found in zip(every, results, strict=True):
+        for definition in wanted.get(by, []):
             est = estimates[(by, definition)]
             by_key = {r.key: r for r in found if r.definition == definition.value}
             rows = [by_key[k] for k in _keys(est, by, orgs, _depth(by))]
@@ -301,12 +325,39 @@ def _without_weighted_sums(by: tuple[str, ...], table: pl.DataFrame) -> pl.DataF
     )
 
 
+def _shown(
+    tables: Mapping[str, pl.DataFrame] | None, by: tuple[str, ...], orgs: _Organisations | None
+) -> list[Shown] | None:
+    """What published tables of ``by`` (per definition) show of each of their rows."""
+    if tables is None:
+        return None
+    shown: list[Shown] = []
+    for definition, frame in tables.items():
+        keys = _keys(frame, by, orgs, _depth(by))
+        columns = [frame.get_column(c).to_list() for c in ("respondents", "declared", "yes")]
+        symbols = frame.get_column("symbol").to_list()
+        for key, count, declared, yes, symbol in zip(keys, *columns, symbols, strict=True):
+            # A share withheld only as unreliable ("/") counts as known, as its protection
+            # took it (docs/disclosure.md, what the attacker knows).
+            shown.append(
+                Shown(
+                    key,
+                    definition,
+                    count=count is not None,
+                    declared=declared is not None,
+                    share=yes is not None or symbol == UNRELIABLE,
+                )
+            )
+    return shown
+
+
 def _joint_table(
     data: pl.DataFrame,
     by: tuple[str, ...],
     joint: JointAnswers,
     orgs: _Organisations | None,
     classifying: dict[str, Hierarchy],
+    shown: Sequence[Shown] | None = None,
 ) -> EstimateTable:
     """The table ``by`` as counts of respondents per combination of statuses."""
     dims: list[str] = []
@@ -329,7 +380,7 @@ def _joint_table(
         cell = counts.setdefault(key, {})
         cell[tuple(str(v) for v in combo)] = int(n)
     cells = [EstimateCell(key, sum(found.values()), joint=found) for key, found in counts.items()]
-    return EstimateTable(tuple(dims), cells, hierarchies, STATUS_DIM, joint)
+    return EstimateTable(tuple(dims), cells, hierarchies, STATUS_DIM, joint, shown)
 
 
 def _narrowest(pattern: Pattern) -> float | None:
@@ -379,11 +430,10 @@ def _apply(est: pl.DataFrame, rows: Sequence[EstimateResult]) -> pl.DataFrame:
             codes += [c for c in r.count_reasons if c != "secondary"]
         if r.share_status is Status.PRIMARY:
             primary = True
-            codes += [
-                "attribute-frequency" if c == "frequency" else c
-                for c in r.share_reasons
-                if c != "secondary"
-            ]
+            # "secondary" beside reasons of reliability: the counts behind the share protect
+            # another cell, so it shows "." ("/" would tell that no rule of confidentiality
+            # applies to a count the attacker is not to know).
+            codes += ["attribute-frequency" if c == "frequency" else c for c in r.share_reasons]
         codes = list(dict.fromkeys(codes))
         if primary:
             status.append("primary")
@@ -429,6 +479,7 @@ __all__ = [
     "UNRELIABLE",
     "Publication",
     "PublicationRules",
+    "Released",
     "normalise_by",
     "protect_tables",
 ]

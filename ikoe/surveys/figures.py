@@ -9,22 +9,30 @@ published figures only, so every reader gets the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ikoe.benchmarks.models import Benchmark
+from ikoe.labels import DIMENSION_LABELS
 from ikoe.regions import GERMANY
 from ikoe.stats.definitions import Definition
 from ikoe.stats.estimates import shares_from_counts
-from ikoe.stats.groupings import ALL_LANDS
+from ikoe.stats.groupings import ALL_LANDS, normalise_by
 from ikoe.stats.representation import Benchmark as StatsBenchmark
 from ikoe.stats.representation import representation_table
 from ikoe.stats.trends import trend
-from ikoe.surveys.catalogue import LAND, STANDARD_TABLES, PublishedTable, table_of
+from ikoe.surveys.catalogue import (
+    LAND,
+    STANDARD_TABLES,
+    PublishedTable,
+    table_named,
+    table_of,
+)
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.scope import survey_reach, visible_cells
 
@@ -33,7 +41,45 @@ REPRESENTATION = ("gap_pp", "index", "expected", "shortfall", "flags")
 
 
 class TableRefused(Exception):
-    """The table cannot be protected beside the published pattern without changing it."""
+    """A table that is not published is not given: it cannot be protected beside the published
+    tables without changing them, or those must be protected again first.
+
+    ``splits`` names the dimensions by which the table would break published groups into
+    parts too small to protect (empty when the reason is less specific); ``outdated``: the
+    published tables were protected with an older method. :attr:`reason` says why in one
+    sentence.
+    """
+
+    def __init__(self, table: str, splits: Sequence[str] = (), *, outdated: bool = False) -> None:
+        super().__init__(table)
+        self.table = table
+        self.splits = tuple(splits)
+        self.outdated = outdated
+
+    @property
+    def reason(self) -> str:
+        if self.outdated:
+            return _(
+                "This table is not computed now: the survey's published tables were protected "
+                "with an older method and must be protected again first (ikoe publish, or a "
+                "restart of the platform)."
+            )
+        if self.splits:
+            named = [
+                _("“%(dimension)s”") % {"dimension": DIMENSION_LABELS.get(d, d)}
+                for d in self.splits
+            ]
+            dims = named[-1] if len(named) == 1 else ", ".join(named[:-1]) + _(" and ") + named[-1]
+            return _(
+                "This table is not published: broken down by %(dimensions)s, groups that are "
+                "already published would fall into parts so small that they could be worked "
+                "out from the published figures; choose fewer or coarser dimensions."
+            ) % {"dimensions": dims}
+        return _(
+            "This table is not published: its small groups could only be protected by "
+            "withholding figures that are already published; choose fewer or coarser "
+            "dimensions."
+        )
 
 
 @dataclass(frozen=True)
@@ -284,13 +330,18 @@ def _computed(
     survey: Survey, table: PublishedTable, definition: Definition, weighted: bool
 ) -> pl.DataFrame:
     # The engine and the snapshot are loaded only for a table that is not published.
-    from ikoe.stats.disclosure import ProtectionFailed
-    from ikoe.stats.publication import PublicationRules
+    from ikoe.stats.disclosure import ProtectionFailed, ReleaseBlocks
+    from ikoe.stats.publication import METHOD, PublicationRules
     from ikoe.surveys.pipeline import compute_table, load_frame
 
+    if (survey.diagnostics.get("disclosure") or {}).get("method") != METHOD:
+        # What the stored cells' symbols tell depends on the method (ikoe.stats.publication).
+        raise TableRefused(table.name, outdated=True)
     data, design = load_frame(survey)
-    # The rules the survey was published with, so the published pattern stays as it is.
+    # The rules the survey was published with, and what its cells show: the table is
+    # protected beside exactly what is out.
     rules = PublicationRules.of_survey(survey.diagnostics)
+    published = published_tables(survey)
     try:
         frame = compute_table(
             data,
@@ -298,7 +349,61 @@ def _computed(
             definition=definition,
             design=design if weighted else None,
             rules=rules,
+            published=published,
         )
+    except ReleaseBlocks as exc:
+        splits = added_dimensions(table.by, {by for by, _d in published}) if exc.cells.size else ()
+        raise TableRefused(table.name, splits) from exc
     except ProtectionFailed as exc:
         raise TableRefused(table.name) from exc
     return frame.with_columns(pl.col(d).cast(pl.String) for d in table.by)
+
+
+def published_tables(survey: Survey) -> dict[tuple[tuple[str, ...], str], pl.DataFrame]:
+    """The survey's stored cells as tables (every table, every definition): the figures each
+    shows (``None`` where withheld) and its symbol, what a table beside them is protected
+    against (:data:`ikoe.stats.publication.Released`)."""
+    rows: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    found = IndicatorCell.objects.filter(survey=survey).values_list(
+        "table", "definition", "dims", "respondents", "declared", "yes", "symbol"
+    )
+    for name, definition, dims, *figures in found.order_by("pk").iterator(chunk_size=5000):
+        rows.setdefault((name, definition), []).append((dims, *figures))
+    out: dict[tuple[tuple[str, ...], str], pl.DataFrame] = {}
+    for (name, definition), cells in rows.items():
+        by = table_named(name).by
+        out[(by, definition)] = pl.DataFrame(
+            {
+                **{d: [dims.get(d) for dims, *_rest in cells] for d in by},
+                "respondents": [c[1] for c in cells],
+                "declared": [c[2] for c in cells],
+                "yes": [c[3] for c in cells],
+                "symbol": [c[4] for c in cells],
+            },
+            schema={
+                **dict.fromkeys(by, pl.String),
+                "respondents": pl.Int64,
+                "declared": pl.Int64,
+                "yes": pl.Int64,
+                "symbol": pl.String,
+            },
+        )
+    return out
+
+
+def added_dimensions(by: Sequence[str], published: Collection[tuple[str, ...]]) -> list[str]:
+    """The dimensions by which a table breaks down a published one: those without which it
+    is a published table.
+
+    >>> added_dimensions(("land", "ministry", "agency", "gender"), [("land", "ministry", "agency")])
+    ['gender']
+    >>> added_dimensions(("land", "career_group", "gender"), [("land", "career_group"), ("land", "gender")])
+    ['career_group', 'gender']
+    """
+    by = normalise_by(by)
+    out = []
+    for d in by:
+        rest = normalise_by([x for x in by if x != d])
+        if rest != by and rest in published:
+            out.append(d)
+    return out

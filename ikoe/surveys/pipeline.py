@@ -41,10 +41,15 @@ from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
 from ikoe.organisations.models import Organisation
 from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
-from ikoe.stats.disclosure import Pattern
 from ikoe.stats.estimates import estimate_shares
 from ikoe.stats.groupings import ALL_LANDS
-from ikoe.stats.publication import Publication, PublicationRules, normalise_by, protect_tables
+from ikoe.stats.publication import (
+    Publication,
+    PublicationRules,
+    Released,
+    normalise_by,
+    protect_tables,
+)
 from ikoe.stats.weighting import (
     MIN_CELL_RESPONDENTS,
     SurveyDesign,
@@ -341,14 +346,15 @@ def compute_tables(
     *,
     design: SurveyDesign | None,
     rules: PublicationRules | None = None,
-    released: Pattern | None = None,
+    released: Released | None = None,
     only: Sequence[tuple[Sequence[str], Definition]] | None = None,
     workers: int = 1,
 ) -> Publication:
     """Estimate the tables and protect them together (the audit included).
 
     With ``only``, the other tables are estimated by their counts (all their protection
-    needs), which saves the design-based variance. ``released`` keeps a published pattern.
+    needs), which saves the design-based variance. ``released`` are tables published before,
+    protected alongside as they were published (:func:`~ikoe.stats.publication.protect_tables`).
     """
     estimates = estimate_tables(data, tables, design, weighted=only)
     rules = rules or current_rules()
@@ -377,32 +383,34 @@ def compute_table(
     definition: Definition,
     design: SurveyDesign | None,
     rules: PublicationRules,
+    published: Released | None = None,
     workers: int = 1,
 ) -> pl.DataFrame:
     """A table that is not published as asked (another breakdown, or unweighted figures of a
     weighted survey), with its disclosure status; ``by`` is normalised.
 
-    A standard table keeps the published pattern (it is protected with the other standard
-    tables, as published). Any other table is protected together with the survey's standard
-    tables under every definition, keeping their published pattern as it is, so it gives away
-    nothing they suppress and changes nothing that is out.
+    A standard table is protected with the other standard tables, as they are published. Any
+    other table is protected beside the survey's ``published`` tables (all of them, every
+    definition; the stored cells, :data:`~ikoe.stats.publication.Released`): everything they
+    show is known to the attacker and stays published, everything they withhold stays
+    withheld, so the table gives away nothing they suppress and changes nothing that is out.
+    Without ``published`` the standard tables are protected again to find them: slow, and
+    the same as the stored cells only while neither the data nor the engine changed. Raises
+    :class:`~ikoe.stats.disclosure.ReleaseBlocks` when the table cannot be protected so.
     """
     wanted = (normalise_by(by), definition)
     standard = standard_requests(data)
-    released: Pattern | None = None
-    requests = standard
-    if wanted not in standard:
-        first = compute_tables(data, standard, design=None, rules=rules, workers=workers)
-        released, requests = first.pattern, [*standard, wanted]
-    publication = compute_tables(
-        data,
-        requests,
-        design=design,
-        rules=rules,
-        released=released,
-        only=[wanted],
-        workers=workers,
-    )
+    if wanted in standard:
+        publication = compute_tables(
+            data, standard, design=design, rules=rules, only=[wanted], workers=workers
+        )
+    else:
+        if published is None:
+            first = compute_tables(data, standard, design=None, rules=rules, workers=workers)
+            published = first.tables
+        publication = compute_tables(
+            data, [wanted], design=design, rules=rules, released=published, workers=workers
+        )
     return publication.tables[(wanted[0], definition.value)]
 
 

@@ -84,7 +84,10 @@ class Cleaner:
         """Try ``candidates`` in turn (sorted by group); the cells published again."""
         removed: list[int] = []
         current = -1
+        budget = self.state.cleanup_budget
         for s in candidates.tolist():
+            if budget is not None and self.state.stats["cleanup_work"] >= budget:
+                break  # the rest stays suppressed
             if group[s] != current:
                 current = int(group[s])
                 self.movements.forget_models()
@@ -121,7 +124,13 @@ class Cleaner:
         for removed, part_stats in results:
             self.state.suppressed[np.asarray(removed, dtype=np.int64)] = False
             for key, value in part_stats.items():
-                if key in ("cleanup_solves", "quick_rejects", "exact_checks", "exact_accepted"):
+                if key in (
+                    "cleanup_solves",
+                    "cleanup_work",
+                    "quick_rejects",
+                    "exact_checks",
+                    "exact_accepted",
+                ):
                     stats[key] += value
 
     def _try_removal(self, s: int) -> bool:

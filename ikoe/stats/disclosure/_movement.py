@@ -76,7 +76,8 @@ class Movements:
 
     def without(self, s: int) -> Found | None:
         """New movements of every primary cell that used ``s``, or ``None`` when one of them
-        falls short of ``W`` without it (the models are then as before)."""
+        falls short of ``W`` without it, or the clean-up is out of budget (the models are then
+        as before)."""
         users = self.users.get(s, set())
         movement = self.movement
         # the primary with the least slack is the most likely to veto: ask it first
@@ -85,8 +86,12 @@ class Movements:
         )
         touched: list[DirectionModel] = []
         found: Found = {}
+        budget = self.state.cleanup_budget
         for p in affected:
-            result = self._recheck(p, s, users, touched)
+            if budget is not None and self.state.stats["cleanup_work"] >= budget:
+                result = None  # out of budget: keep the cell
+            else:
+                result = self._recheck(p, s, users, touched)
             if result is None:
                 for m in touched:
                     m.fix(s, False)
@@ -133,6 +138,7 @@ class Movements:
             m.fix(s, True)
             touched.append(m)
             self.state.stats["cleanup_solves"] += 1
+            self.state.stats["cleanup_work"] += (m.k / 1000) ** 2
             moves[direction], cells[direction] = m.solve()
             solved[direction] = True
 
@@ -228,6 +234,7 @@ class Movements:
         moves_now: list[float] = []
         cells_now: list[np.ndarray] = []
         for model in self._pair(p, cols):
+            self.state.stats["cleanup_work"] += (model.k / 1000) ** 2
             t, cells = model.solve()
             moves_now.append(t)
             cells_now.append(cells)

@@ -38,6 +38,11 @@ class State:
     Pattern (changed in place): ``suppressed``; ``fixed`` (suppressed before and staying so);
     ``certified`` (primary cells a recorded perturbation moves by ``W``) with their
     ``witness`` (the cells of that perturbation); ``stats`` (counters).
+
+    ``cleanup_budget``: the clean-up tries no further cell once its linear programs have cost
+    this much work, counted as the sum over them of (columns / 1,000)² (``stats
+    ["cleanup_work"]``; about 10 ms each on the development machine). Counted, not timed, so
+    the result does not depend on the machine or its load. ``None``: no bound.
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class State:
         self.fixed = np.zeros(system.size, dtype=bool)
         self.r = system.relations_csc
         self.workers = 1
+        self.cleanup_budget: float | None = None
         self.grid = system.grid
         self.positions = system.grid.positions
         self.neighbourhoods = Neighbourhoods(system.grid)
@@ -72,6 +78,7 @@ class State:
             "full_lp": 0,
             "skipped": 0,
             "cleanup_solves": 0,
+            "cleanup_work": 0.0,
             "quick_rejects": 0,
             "exact_checks": 0,
             "exact_accepted": 0,

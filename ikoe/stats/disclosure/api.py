@@ -16,10 +16,11 @@ from functools import cached_property
 
 import numpy as np
 
-from ikoe.stats.disclosure.audit import audit
+from ikoe.stats.disclosure.audit import WIDTH_TOLERANCE, audit, outer_intervals
 from ikoe.stats.disclosure.hierarchy import TOTAL, Classification, Dimension, Hierarchy
 from ikoe.stats.disclosure.joint import Facet, coordinates, facets
 from ikoe.stats.disclosure.primary import (
+    CONFIDENTIAL,
     Reason,
     Rules,
     confidential,
@@ -37,6 +38,10 @@ from ikoe.stats.disclosure.secondary import (
     repair,
 )
 from ikoe.stats.disclosure.table import Table
+
+BESIDE_CLEANUP_BUDGET = 200.0
+"""Work of the clean-up of each part beside a release (``cleanup_budget`` of
+:func:`~ikoe.stats.disclosure.secondary.protect`): about two seconds on 200,000 respondents."""
 
 SENSITIVE_DIM = "_sensitive"
 """Name of the dimension that splits contributors by their answer to the sensitive question."""
@@ -289,6 +294,24 @@ class EstimateCell:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """What an earlier release showed of one cell of a table, under one definition.
+
+    For :attr:`EstimateTable.shown`. ``key`` and ``definition`` are as in
+    :class:`EstimateResult` (``definition`` is ``None`` for a table of one answer);
+    ``count``: the number of contributors was shown; ``declared``: the number who answered;
+    ``share``: the numbers with and without the sensitive answer (and the share), or the
+    attacker is to be taken as knowing them.
+    """
+
+    key: tuple[str, ...]
+    definition: str | None = None
+    count: bool = False
+    declared: bool = False
+    share: bool = False
+
+
+@dataclass(frozen=True)
 class EstimateTable:
     """The bottom-level cells of one table of estimates, for :func:`protect_linked_estimates`.
 
@@ -298,6 +321,10 @@ class EstimateTable:
     counts of contributors, which is what links them. With ``joint`` the attribute splits
     contributors by their answers under several definitions at once, and the results hold
     every definition.
+
+    ``shown`` marks a table released earlier, by what its release showed (:class:`Shown`, one
+    per cell and definition; a cell not listed showed nothing): those figures stay published
+    and everything else of the table stays suppressed, whatever is protected beside it.
     """
 
     dims: tuple[str, ...]
@@ -305,6 +332,7 @@ class EstimateTable:
     hierarchies: Mapping[str, Hierarchy] | None = None
     attribute: str = SENSITIVE_DIM
     joint: JointAnswers | None = None
+    shown: Sequence[Shown] | None = None
 
 
 @dataclass(frozen=True)
@@ -526,38 +554,153 @@ def protect_linked_estimates(
         forbidden = system.values[_count_cell_of(system, specs, extended)] == 0
         # only groups with contributors are listed: each of them has at least one
         lower[is_count & (system.values > 0)] = 1.0
+    release = _release(specs, extended, members, system)
     system = system.knowing(lower=lower, hidden=hidden)
     keep = np.zeros(system.size, dtype=bool)
+    forbidden = forbidden.copy()
     if released is not None:
         before = _embed(released.system, system)
         keep[before[released.suppressed]] = True
-        forbidden = forbidden.copy()
         forbidden[before[~released.suppressed]] = True
+    if release is not None:
+        keep |= release.cells & ~release.shown
+        forbidden |= release.shown
+    beside = released is not None or release is not None
+    if beside:
+        forbidden, keep = _beside(system, confidential(flags), forbidden, keep, w)
     pattern = None
     if len(extended) > 1:
-        options = _Options(w, zero_complements, workers, exact_audit)
+        # Beside a release the parts' clean-up is bounded: with the released cells fixed its
+        # programs grow large (up to ten minutes on 200,000 respondents).
+        budget = BESIDE_CLEANUP_BUDGET if beside else None
+        options = _Options(w, zero_complements, workers, exact_audit, cleanup_budget=budget)
         pattern = _protect_in_parts(
             specs, extended, system, members, flags, is_count, forbidden, keep, options
         )
-    if pattern is None and released is not None:
+    if pattern is None and beside and len(extended) > 1:
         # The search over the whole system is bound by the same released cells; with
         # hundreds of thousands of cells it would take long to reach the same answer.
-        raise ProtectionFailed(np.flatnonzero(confidential(flags)), None)
+        raise ReleaseBlocks(np.zeros(0, dtype=np.int64))
     if pattern is None:
         costs = default_cost(system.values)
         costs[forbidden] = np.inf
-        pattern = protect(
-            system,
-            confidential(flags),
-            w,
-            cost=costs,
-            fixed=keep,
-            zero_complements=zero_complements,
-            workers=workers,
-            exact_audit=exact_audit,
-        )
+        try:
+            pattern = protect(
+                system,
+                confidential(flags),
+                w,
+                cost=costs,
+                fixed=keep,
+                zero_complements=zero_complements,
+                workers=workers,
+                exact_audit=exact_audit,
+            )
+        except ProtectionFailed as failed:
+            if beside:
+                raise ReleaseBlocks(np.zeros(0, dtype=np.int64)) from failed
+            raise
     flags[pattern.secondary] |= Reason.SECONDARY
     return [_results(e, m, pattern, flags) for e, m in zip(extended, members, strict=True)], pattern
+
+
+class ReleaseBlocks(ProtectionFailed):
+    """Tables cannot be protected beside a release without changing what it published.
+
+    ``cells`` are primary cells that no pattern can protect with the release fixed: narrower
+    than ``W`` even with every cell the release leaves open suppressed (found before any
+    search). Empty when the search found no pattern.
+    """
+
+    def __init__(self, cells: np.ndarray) -> None:
+        super().__init__(cells, None)
+
+
+@dataclass(frozen=True, eq=False)
+class _Release:
+    """The cells of the tables released earlier (``EstimateTable.shown``) in the linked system:
+    all of them, and those the release showed."""
+
+    cells: np.ndarray
+    shown: np.ndarray
+
+
+def _release(
+    specs: Sequence[EstimateTable],
+    extended: Sequence[_Extended],
+    members: Sequence[np.ndarray],
+    system: CellSystem,
+) -> _Release | None:
+    if all(spec.shown is None for spec in specs):
+        return None
+    cells = np.zeros(system.size, dtype=bool)
+    shown = np.zeros(system.size, dtype=bool)
+    for spec, e, m in zip(specs, extended, members, strict=True):
+        if spec.shown is None:
+            continue
+        cells[m] = True
+        table = e.table
+        at = {
+            (table.key(b)[:-1] if e.shares else table.key(b)): j
+            for j, b in enumerate(e.base.tolist())
+        }
+        seen = np.zeros(table.size, dtype=bool)
+        for item in spec.shown:
+            j = at.get(tuple(item.key))
+            if j is None:
+                raise ValueError(f"{item.key!r} is no cell of the table")
+            b = int(e.base[j])
+            seen[b] |= item.count
+            if not e.shares:
+                continue
+            if item.definition not in e.views:
+                raise ValueError(f"the table has no definition {item.definition!r}")
+            yes, no, answered = e.views[item.definition]
+            if item.declared:
+                seen[answered[j]] = True
+                if item.count:  # those who did not answer follow
+                    seen[_unknown_cells(spec, e, item.definition, np.array([b]))] = True
+            if item.share:
+                seen[yes[j]] = seen[no[j]] = True
+        shown[m[seen]] = True
+    return _Release(cells, shown)
+
+
+def _unknown_cells(
+    spec: EstimateTable, e: _Extended, definition: str | None, base: np.ndarray
+) -> np.ndarray:
+    """The cells of those who did not answer (under ``definition``) beside ``base`` cells."""
+    attr = e.table.hierarchies[-1]
+    code = UNKNOWN if spec.joint is None else JointAnswers.sum_code(str(definition), UNKNOWN)
+    if code not in attr.codes:
+        return np.zeros(0, dtype=np.int64)
+    return base + (attr.position(code) - attr.position(TOTAL))
+
+
+def _beside(
+    system: CellSystem, primary: np.ndarray, known: np.ndarray, keep: np.ndarray, width: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a release settles before any search: ``known`` and ``keep`` updated, or
+    :class:`ReleaseBlocks`.
+
+    With every cell suppressed that the release and the empty groups leave open (the most a
+    pattern can suppress), interval propagation gives bounds the attacker can only narrow. A
+    primary cell narrower than ``width`` there is under-protected by every pattern: refused at
+    once. A cell the release withheld whose bounds are a single value (a Land's total beside
+    the only Land, say) is given away by the release already: it counts as published.
+    """
+    open_ = ~known
+    cells = np.flatnonzero(open_ & (primary | keep) & ~system.hidden)
+    low, high = outer_intervals(system, open_, cells)
+    spread = high - low
+    narrow = cells[primary[cells] & (spread < width - WIDTH_TOLERANCE * max(1.0, width))]
+    narrow = np.union1d(narrow, np.flatnonzero(primary & known))  # shown (or known empty)
+    if narrow.size:
+        raise ReleaseBlocks(narrow)
+    pinned = cells[~primary[cells] & (spread <= WIDTH_TOLERANCE)]
+    known, keep = known.copy(), keep.copy()
+    known[pinned] = True
+    keep[pinned] = False
+    return known, keep
 
 
 @dataclass(frozen=True)
@@ -566,6 +709,7 @@ class _Options:
     zero_complements: bool
     workers: int
     exact_audit: bool
+    cleanup_budget: float | None = None
 
 
 def _protect_in_parts(
@@ -596,6 +740,9 @@ def _protect_in_parts(
        published again), and the result is audited again. A cell suppressed by one part is
        suppressed in all (suppressing more never weakens a protection). Where a part or the
        repair fails, the caller protects the whole system at once.
+
+    A part of tables released earlier alone (``EstimateTable.shown``) is not searched: each of
+    its cells is published or suppressed already, which is its pattern.
     """
 
     width = options.width
@@ -626,6 +773,10 @@ def _protect_in_parts(
     # 2. parts
     union = count_suppressed.copy()
     for part_tables in _parts(extended):
+        if all(specs[k].shown is not None for k in part_tables):
+            cells = np.unique(np.concatenate([members[k] for k in part_tables]))
+            union[cells[keep[cells]]] = True
+            continue
         part = _linked_system([extended[k].table for k in part_tables])
         cells = _embed(part, system)
         part = part.knowing(lower=system.lower[cells], hidden=system.hidden[cells])
@@ -650,6 +801,7 @@ def _protect_in_parts(
                     zero_complements=zero_complements,
                     workers=workers,
                     exact_audit=False,
+                    cleanup_budget=options.cleanup_budget,
                 )
                 break
             except ProtectionFailed:
@@ -819,6 +971,9 @@ def _with_share(
         share_status = None
     elif own:
         share_status, share_reasons = Status.PRIMARY, reason_names(own)
+        if not own & CONFIDENTIAL and (pattern.suppressed[y] or pattern.suppressed[n]):
+            # withheld as not reliable enough and also suppressed to protect another cell
+            share_reasons = reason_names(own | Reason.SECONDARY)
     elif pattern.suppressed[y] or pattern.suppressed[n] or declared_status is not Status.PUBLISHED:
         share_status, share_reasons = Status.SECONDARY, ("secondary",)
     else:

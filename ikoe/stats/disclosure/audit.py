@@ -154,6 +154,44 @@ def audit(
     )
 
 
+def outer_intervals(
+    system: CellSystem, suppressed: np.ndarray, cells: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the suppressed ``cells`` that the attacker's program can only narrow.
+
+    Interval propagation over the relations, with every cell that is not suppressed (or
+    hidden) known: no linear program, so it is quick on large systems. The attacker's exact
+    interval lies inside, so a cell whose bounds here are narrower than ``W`` is
+    under-protected by every pattern that suppresses no more than ``suppressed``. For whole
+    numbers the bounds are rounded inwards.
+
+    >>> from ikoe.stats.disclosure.table import Table
+    >>> t = Table.from_bottom(["r"], [(("a",), 1), (("b",), 2), (("c",), 9)])
+    >>> a, b = t.index(("a",)), t.index(("b",))
+    >>> system = CellSystem.from_table(t).knowing(lower=np.ones(t.size))  # none is empty
+    >>> suppressed = np.zeros(t.size, dtype=bool)
+    >>> suppressed[[a, b]] = True  # a + b = 12 - 9, each at least 1
+    >>> outer_intervals(system, suppressed, np.array([a]))
+    (array([1.]), array([2.]))
+    """
+    suppressed = np.asarray(suppressed, dtype=bool)
+    cells = np.asarray(cells, dtype=np.int64)
+    if not suppressed[cells].all():
+        raise ValueError("outer intervals are for suppressed cells")
+    unknown = np.flatnonzero(suppressed | system.hidden)
+    rows, indptr, indices, data = column_block(system.relations_csc, unknown)
+    block = sp.csc_matrix((data, indices, indptr), shape=(rows.size, unknown.size))
+    rhs = np.asarray(block @ system.values[unknown]).ravel()
+    low, high = propagate_bounds(
+        block.tocsr(), rhs, system.lower[unknown], np.full(unknown.size, system.upper)
+    )
+    at = np.searchsorted(unknown, cells)
+    low, high = low[at], high[at]
+    if system.integral:
+        low, high = _whole(low, high)
+    return low + 0.0, high + 0.0
+
+
 def _whole(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounds of whole numbers, rounded inwards (within the solver's tolerance).
 

@@ -149,6 +149,7 @@ def protect(
     workers: int = 1,
     fixed: np.ndarray | None = None,
     exact_audit: bool = True,
+    cleanup_budget: float | None = None,
 ) -> Pattern:
     """Suppress the primary cells and enough others that each primary keeps an interval ``>= width``.
 
@@ -160,7 +161,10 @@ def protect(
     suppressed already (by an earlier decision) and stay suppressed; they are free complements.
     ``exact_audit=False`` audits only as far as the decision needs (see
     :func:`~ikoe.stats.disclosure.audit.audit`): much faster on large systems, and the
-    pattern's report then holds the primary cells alone.
+    pattern's report then holds the primary cells alone. ``cleanup_budget`` bounds phase 2 by
+    the work of its linear programs (:attr:`~ikoe.stats.disclosure._state.State.cleanup_budget`;
+    0 skips it): what it does not publish again stays suppressed (as safe, and larger), and the
+    same question still gets the same answer.
     """
     primary = np.asarray(primary, dtype=bool).copy()
     if primary.shape != (system.size,):
@@ -186,7 +190,9 @@ def protect(
     worker.stats["built_secondary"] = float((worker.suppressed & ~primary).sum())
     worker.stats["build_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    worker.cleanup()
+    worker.cleanup_budget = cleanup_budget
+    if cleanup_budget is None or cleanup_budget > 0:
+        worker.cleanup()
     worker.stats["cleanup_seconds"] = time.perf_counter() - clock
     clock = time.perf_counter()
     report = audit(system, worker.suppressed, primary, width, exact=exact_audit)
