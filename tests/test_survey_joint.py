@@ -7,6 +7,7 @@ releases the part of their Land; the figures across both Länder are public only
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
@@ -363,3 +364,22 @@ def test_a_survey_of_a_land_and_the_federal_level_has_a_part_for_each(cast, tmp_
         ("DE-BUND", "Bund", 37),
     ]
     assert cell(survey, "land", land="DE-BUND").yes == 12
+
+
+def test_a_further_table_of_a_joint_survey_is_protected_beside_its_release(
+    cast, tmp_path, capsys, django_capture_on_commit_callbacks
+):
+    """``ikoe indicators`` on a joint survey: a table beyond the standard ones (agency × gender)
+    is protected beside everything the survey publishes, the rows across the Länder included."""
+    path = write_csv(tmp_path / "gemeinsam.csv", joint_rows())
+    with django_capture_on_commit_callbacks(execute=True):
+        import_survey(path, name=NAME, year=2024)
+    code, out, err = run_cli(
+        ["indicators", "--survey", NAME, "--by", "agency,gender", "--json"], capsys
+    )
+    assert code == 0, err
+    rows = {(r["agency"], r["gender"]): r for r in json.loads(out)}
+    # By hand: B-AGY's 70 respondents are all women, 25 with a migration background.
+    assert rows[("B-AGY", "w")]["status"] == "published"
+    assert rows[("B-AGY", "w")]["share"] == pytest.approx(25 / 70)
+    assert rows[("A-AGY", "w")]["share"] == pytest.approx(30 / 90)
