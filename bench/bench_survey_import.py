@@ -319,6 +319,11 @@ def step_import(work: Path, fmt: str) -> dict[str, Any]:
         "respondents": survey.respondents,
         "cells": survey.cells.count(),
         "definitions": survey.diagnostics["definitions_derived"],
+        "method": weighting["method"],
+        "weighting_cells": [
+            f"{c['fine_cells']:,} cells, {c['collapsed']:,} collapsed, weighted to {c['cells']:,}"
+            for c in weighting.get("cells") or []
+        ],
         "iterations": weighting["iterations"],
         "converged": weighting["converged"],
         "weight_range": [weighting["weight_min"], weighting["weight_max"]],
@@ -451,7 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"      of which {parts}")
             print(
                 f"      {imp['respondents']:,} respondents, {imp['cells']:,} protected cells, definitions "
-                f"{', '.join(imp['definitions'])}; raking {imp['iterations']} sweeps, converged "
+                f"{', '.join(imp['definitions'])}; {imp['method']} "
+                f"({'; '.join(imp['weighting_cells'])}), {imp['iterations']} sweeps, converged "
                 f"{imp['converged']}, weights {imp['weight_range'][0]:.2f}–{imp['weight_range'][1]:.2f}, "
                 f"deff {imp['design_effect']:.3f}"
             )
