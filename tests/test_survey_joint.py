@@ -296,7 +296,7 @@ def test_the_laendervergleich_sets_each_lands_share_beside_its_population_share(
     dataset = BenchmarkDataset.objects.create(
         name="mz-test", title="Mikrozensus (Test)", format="csv", file_name="mz.csv"
     )
-    for code, value in (("DE-BE", 40.1), ("DE-HH", 38.0)):
+    for code, value in (("DE-BE", 40.1), ("DE-HH", 38.0), ("DE", 29.7)):
         Benchmark.objects.create(
             dataset=dataset,
             region_code=code,
@@ -327,6 +327,8 @@ def test_the_laendervergleich_sets_each_lands_share_beside_its_population_share(
     # The chart has its text alternative.
     assert "<desc" in page and "Land A: 31,3 % / 40,1 %" in page
     # The Ländervergleich of public figures offers the joint survey to whoever can see it.
+    overview = client.get(f"/befragungen/{NAME}/").content.decode()
+    assert "Alle Länder der Befragung zusammen werden mit der Bevölkerung Deutschlands" in overview
     listing = client.get("/laendervergleich/").content.decode()
     assert f"/befragungen/{NAME}/laendervergleich/" in listing
     anonymous = client_of(cast, "anonymous").get("/laendervergleich/").content.decode()
