@@ -49,6 +49,31 @@ SURVEY_DEFINITION_LABELS = {
     "precomputed": _("migration background as delivered in the file"),
 }
 
+COMPARABLE_DEFINITIONS = {
+    "mighev_short": frozenset({"mighev"}),
+    "mikrozensus_wide": frozenset({"migrationshintergrund_weiterer_sinn"}),
+    "einwanderungsgeschichte": frozenset({"einwanderungsgeschichte"}),
+}
+"""For each definition of a survey, the definitions of public figures that draw the same line."""
+
+
+def definition_warning(survey_definition: str, benchmark_definition: str) -> str:
+    """A sentence when a survey's definition and its benchmark's draw different lines, else "".
+
+    >>> definition_warning("einwanderungsgeschichte", "einwanderungsgeschichte")
+    ''
+    """
+    if benchmark_definition in COMPARABLE_DEFINITIONS.get(survey_definition, frozenset()):
+        return ""
+    return _(
+        "The survey counts “%(survey)s”, the benchmark “%(benchmark)s”: the two draw the line "
+        "differently, so the gap is only roughly comparable."
+    ) % {
+        "survey": SURVEY_DEFINITION_LABELS.get(survey_definition, survey_definition),
+        "benchmark": definition_label(benchmark_definition),
+    }
+
+
 DIMENSION_LABELS = {
     "land": _("Land"),
     "ministry": _("Ministry"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from ikoe.benchmarks.comparison import (
     available_series,
@@ -13,6 +14,7 @@ from ikoe.benchmarks.comparison import (
     pick,
     related_links,
 )
+from ikoe.regions import GERMANY
 
 
 def laendervergleich(request: HttpRequest) -> HttpResponse:
@@ -23,11 +25,23 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
             request, "benchmarks/laendervergleich.html", {"all_series": [], "related": related}
         )
     series = pick(all_series, request.GET.get("series")) or all_series[0]
+    asked = request.GET.get("year", "")
     try:
-        year = int(request.GET.get("year", ""))
+        year = int(asked)
     except ValueError:
         year = series.years[-1]
+    missing_year = ""
     if year not in series.years:
+        if asked:
+            # Say that the year asked for does not exist instead of replacing it silently.
+            missing_year = _(
+                "There are no figures of this measure for %(asked)s; figures exist for "
+                "%(years)s. Shown: %(shown)s."
+            ) % {
+                "asked": asked[:10],
+                "years": ", ".join(str(y) for y in series.years),
+                "shown": series.years[-1],
+            }
         year = series.years[-1]
     population = [s for s in all_series if s.is_population]
     ref_key = request.GET.get("ref", "")
@@ -48,5 +62,9 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
         "is_percent": series.unit == "%",
         "ref_key": reference.key if reference else "none",
         "related": related,
+        "missing_year": missing_year,
+        "laender_with_values": sum(
+            1 for r in comparison.rows if r.value is not None and r.code != GERMANY
+        ),
     }
     return render(request, "benchmarks/laendervergleich.html", context)

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ikoe.accounts.models import Role
 from ikoe.benchmarks.comparison import (
     available_series,
     nearest_population,
@@ -32,7 +33,8 @@ from ikoe.stats.groupings import ALL_LANDS
 from ikoe.surveys.catalogue import LAND
 from ikoe.surveys.figures import cells_frame, cells_of, published_cells, represent
 from ikoe.surveys.models import IndicatorCell, Survey
-from ikoe.surveys.views import disclosure_rules, get_reach, get_survey
+from ikoe.surveys.scope import survey_reach
+from ikoe.surveys.views import can_release, disclosure_rules, get_reach, get_survey
 
 
 @dataclass
@@ -153,6 +155,9 @@ def survey_laendervergleich(request: HttpRequest, name: str) -> HttpResponse:
             "sources": sources,
             "notes": notes,
             "disclosure_rules": disclosure_rules(survey),
+            "can_release": can_release(request.user, survey),
+            "can_see_diagnostics": survey_reach(request.user, survey, Role.DATA_STEWARD)
+            is not None,
         },
     )
 

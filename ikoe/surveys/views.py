@@ -27,6 +27,7 @@ from ikoe.labels import (
     SURVEY_DEFINITION_LABELS,
     code_label,
     definition_label,
+    definition_warning,
     measure_label,
 )
 from ikoe.organisations.models import Organisation
@@ -215,6 +216,8 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
     names = _names(survey)
     return {
         "survey": survey,
+        "benchmark_definition_label": definition_label(chosen.definition) if chosen else "",
+        "definition_warning": definition_warning(definition, chosen.definition) if chosen else "",
         "reach": reach,
         "land": land,
         "lands": lands,

@@ -1,0 +1,144 @@
+"""The shared parts of every page with figures (issue 11): the legend of symbols under each
+table, the source box, the status banner with the next step, no negative shortfall, and the
+Ländervergleich saying which years and Länder it has."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ikoe.benchmarks.services import load_reference_data
+from ikoe.surveys.pipeline import import_survey
+from ikoe.surveys.release import Channel, set_release
+from tests.test_survey_import import people, write_csv
+from tests.test_survey_pages import DEMO_SURVEY, demo  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+LEGEND = "Zeichen:"
+
+
+def tables_and_what_follows(html: str) -> list[str]:
+    """For each data table: the markup from the end of the table to the next heading or table."""
+    out = []
+    for match in re.finditer(r"</table>", html):
+        rest = html[match.end() :]
+        stop = re.search(r"<h2|<table", rest)
+        out.append(rest[: stop.start()] if stop else rest)
+    return out
+
+
+def test_every_table_of_the_survey_overview_has_the_legend_and_the_source_right_under_it(
+    demo,  # noqa: F811
+    client_anonymous,
+):
+    html = client_anonymous.get(f"/befragungen/{DEMO_SURVEY}/").content.decode()
+    after = tables_and_what_follows(html)
+    assert len(after) >= 6
+    for part in after:
+        assert LEGEND in part
+    # The legend explains all four symbols, "x" included.
+    legend = html[html.index(LEGEND) : html.index("</p>", html.index(LEGEND))]
+    for symbol in (".", "/", "x", "–"):
+        assert f"<b>{symbol}</b>" in legend
+    # The source box names the survey, the definition and where the benchmark comes from.
+    source = re.search(r'<aside class="source-box".*?</aside>', html, re.S).group(0)
+    assert "Musterland" in source and "Definition: Migrationshintergrund" in source
+    assert "Vergleichswert: Musterland (synthetisch), 2023" in source and "Destatis" in source
+
+
+def test_a_benchmark_with_another_definition_is_warned_about_under_the_table(
+    demo,  # noqa: F811
+    client_anonymous,
+):
+    same = client_anonymous.get(f"/befragungen/{DEMO_SURVEY}/").content.decode()
+    assert "nur eingeschränkt vergleichbar" in same  # MighEV against the Mikrozensus
+    # The Einwanderungsgeschichte against a benchmark of the same definition: no warning.
+    from ikoe.benchmarks.models import Benchmark
+
+    mz = Benchmark.objects.get(region_code="DE-XX", measure="population_share")
+    eg = Benchmark.objects.create(
+        dataset=mz.dataset,
+        region_code="DE-XX",
+        region_name=mz.region_name,
+        year=2023,
+        measure="population_share",
+        definition="einwanderungsgeschichte",
+        unit="%",
+        value=30.0,
+    )
+    page = client_anonymous.get(
+        f"/befragungen/{DEMO_SURVEY}/",
+        {"definition": "einwanderungsgeschichte", "benchmark": eg.pk},
+    ).content.decode()
+    assert "nur eingeschränkt vergleichbar" not in page
+
+
+def test_a_group_above_the_benchmark_has_no_shortfall_not_a_negative_one(
+    demo,  # noqa: F811
+    client_anonymous,
+):
+    # A benchmark of 5 %: every published group is above it.
+    html = client_anonymous.get(f"/befragungen/{DEMO_SURVEY}/", {"custom": "5"}).content.decode()
+    assert "kein Rückstand" in html
+    assert not re.search(r"Rückstand</dt><dd>-", html)
+    rows = re.findall(r'<td class="num">(-\d[\d.]*)</td>\s*<td>', html)
+    assert rows == []
+
+
+@pytest.fixture
+def unreleased(cast, tmp_path):
+    path = write_csv(tmp_path / "a.csv", people("A-AGY", 12, 30) + people("A-AGY2", 11, 25))
+    return import_survey(
+        path,
+        name="land-a-2024",
+        year=2024,
+        population="Landesverwaltung A",
+        fieldwork="März bis April 2024",
+    )
+
+
+def test_the_status_banner_says_who_sees_the_survey_and_what_comes_next(
+    unreleased, client_coordinator_a, client_data_steward_a, client_anonymous
+):
+    url = "/befragungen/land-a-2024/"
+    coordinator = client_coordinator_a.get(url).content.decode()
+    assert "Nicht freigegeben" in coordinator
+    assert "nur für Ihr Land sichtbar: Mitglieder von Land A und die Bundesebene" in coordinator
+    assert "Nächster Schritt:" in coordinator and "dann die Befragung freigeben" in coordinator
+    steward = client_data_steward_a.get(url).content.decode()
+    assert "Importdiagnose prüfen; die Freigabe erteilt die Koordination" in steward
+    diagnostics = client_data_steward_a.get(url + "diagnose/").content.decode()
+    assert diagnostics.rindex("Nächster Schritt") > diagnostics.rindex("</table>")
+    # The population and the fieldwork entered at import are on the page.
+    assert "Landesverwaltung A" in coordinator and "März bis April 2024" in coordinator
+    set_release(unreleased, True, channel=Channel.COMMAND, username="op")
+    public = client_anonymous.get(url).content.decode()
+    assert "Freigegeben" in public and "für alle sichtbar" in public
+    assert "Nächster Schritt" not in public
+
+
+@pytest.fixture
+def reference():
+    load_reference_data()
+
+
+def test_a_year_without_figures_is_named_not_replaced_silently(client: Client, reference):
+    html = client.get(reverse("benchmarks:laendervergleich"), {"year": "1999"}).content.decode()
+    assert "Für 1999 gibt es keine Werte dieser Kennzahl; Werte gibt es für" in html
+    plain = client.get(reverse("benchmarks:laendervergleich")).content.decode()
+    assert "gibt es keine Werte dieser Kennzahl" not in plain
+    assert LEGEND in plain
+
+
+def test_a_measure_with_values_for_a_few_laender_says_so_above_the_table(client, reference):
+    from ikoe.benchmarks.comparison import available_series
+
+    few = next(s for s in available_series() if s.measure == "administration_staff_survey_share")
+    html = client.get(reverse("benchmarks:laendervergleich"), {"series": few.key}).content.decode()
+    message = re.search(r"Für diese Kennzahl lieg(?:t|en) nur für (\d+) der 16 Länder", html)
+    assert message and int(message.group(1)) < 16
+    assert html.index(message.group(0)) < html.index("<table")
