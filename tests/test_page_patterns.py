@@ -142,3 +142,34 @@ def test_a_measure_with_values_for_a_few_laender_says_so_above_the_table(client,
     message = re.search(r"Für diese Kennzahl lieg(?:t|en) nur für (\d+) der 16 Länder", html)
     assert message and int(message.group(1)) < 16
     assert html.index(message.group(0)) < html.index("<table")
+
+
+def test_a_chart_says_how_many_groups_it_leaves_out_and_none_is_drawn_for_the_benchmark_alone(
+    demo,  # noqa: F811
+    client_anonymous,
+):
+    html = client_anonymous.get(f"/befragungen/{DEMO_SURVEY}/").content.decode()
+    for section in re.findall(r"<section aria-labelledby=\"h-\w+\">.*?</section>", html, re.S):
+        if "<table" not in section:
+            continue
+        secret = len(
+            re.findall(r"<td class=\"num\"><abbr title=\"[^\"]*\">[./]</abbr></td>", section)
+        )
+        figure = re.search(r"<figcaption>(.*?)</figcaption>", section, re.S)
+        if figure is None:
+            # no chart: then no group of the table has a share to draw
+            assert not re.search(r"<td class=\"num\">\d+,\d</td>", section)
+            continue
+        said = re.search(r"(\d+) Gruppen? (?:ist|sind) gesperrt", figure.group(1))
+        assert (int(said.group(1)) if said else 0) == secret
+
+
+def test_a_chart_of_rows_without_any_share_is_not_drawn():
+    from ikoe.surveys.models import IndicatorCell
+    from ikoe.surveys.views import Row, _chart
+
+    secret = IndicatorCell(status="primary", symbol=".", share=None)
+    assert _chart([Row("A", secret), Row("B", secret)], "t", "c", 0.3, "Vergleichswert") is None
+    shown = IndicatorCell(status="published", share=0.2)
+    chart = _chart([Row("A", secret), Row("B", shown)], "t", "c", 0.3, "Vergleichswert")
+    assert chart is not None and chart.left_out == 1 and "<svg" in chart.svg

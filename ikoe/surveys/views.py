@@ -145,18 +145,30 @@ def _rows_by(
     return rows
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart (accessible SVG) and how many groups of its table it leaves out."""
+
+    svg: str
+    left_out: int = 0
+
+
 def _chart(
     rows: list[Row], title: str, ident: str, benchmark: float | None, benchmark_label: str
-) -> str:
+) -> Chart | None:
+    """The chart of the rows with a published share beside the benchmark; ``None`` when no row
+    has one (a chart of the benchmark alone says nothing). Rows without a share (kept secret or
+    not reliable enough) are left out, and the chart says how many."""
     bars = [Bar(r.label, 100 * (r.cell.share or 0)) for r in rows if r.cell.share is not None]
+    if not bars:
+        return None
     if benchmark:
         bars.append(Bar(benchmark_label, 100 * benchmark, highlight=True))
-    if not bars:
-        return ""
     description = "; ".join(f"{b.label}: {pct(b.value / 100)} %" for b in bars)
-    return bar_chart(
+    svg = bar_chart(
         bars, title=title, description=description, value_title=_("Share in %"), ident=ident
     )
+    return Chart(svg, sum(1 for r in rows if r.cell.share is None))
 
 
 def _shown_lands(survey: Survey, reach: Reach) -> list[tuple[str, str]]:
