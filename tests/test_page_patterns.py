@@ -173,3 +173,13 @@ def test_a_chart_of_rows_without_any_share_is_not_drawn():
     shown = IndicatorCell(status="published", share=0.2)
     chart = _chart([Row("A", secret), Row("B", shown)], "t", "c", 0.3, "Vergleichswert")
     assert chart is not None and chart.left_out == 1 and "<svg" in chart.svg
+
+
+def test_the_diagnostics_name_the_file_and_the_questions_in_words(
+    unreleased, client_data_steward_a
+):
+    html = client_data_steward_a.get("/befragungen/land-a-2024/diagnose/").content.decode()
+    assert "(CSV, UTF-8 mit Byte-Order-Mark)" in html and "utf-8-sig" not in html
+    # Every question by its German name, the code only in brackets after it.
+    assert re.search(r"Deutsche Staatsangehörigkeit <span class=\"hint\">\(german\)</span>", html)
+    assert not re.search(r"<th scope=\"row\">german</th>", html)

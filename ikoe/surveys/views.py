@@ -47,6 +47,7 @@ from ikoe.surveys.catalogue import (
     table_named,
 )
 from ikoe.surveys.figures import cells_frame, cells_of, land_trend, published_cells, represent
+from ikoe.surveys.forms import COLUMN_LABELS
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.publication import REASONS
 from ikoe.surveys.scope import Reach, survey_reach
@@ -596,6 +597,8 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
     ]
     cells = reach.cells(IndicatorCell.objects.filter(survey=survey))
     publications, reasons = _suppression_summary(cells)
+    for part in parts:
+        part["answers"] = _answers(part.pop("answers_per_item"))
     return render(
         request,
         "surveys/survey_diagnostics.html",
@@ -603,6 +606,8 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
             **(survey_summary(survey) if reach.whole else {"survey": survey}),
             "reach": reach,
             "diag": diag if reach.whole else {},
+            "file_kind": _file_kind(diag) if reach.whole else "",
+            "answers": _answers(diag.get("answers_per_item") or {}) if reach.whole else [],
             "parts": parts,
             "by_org": by_org,
             "publications": publications,
@@ -611,6 +616,28 @@ def survey_diagnostics(request: HttpRequest, name: str) -> HttpResponse:
             "can_release": can_release(request.user, survey),
         },
     )
+
+
+FILE_FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "parquet": "Parquet"}
+ENCODINGS = {
+    "utf-8": gettext_lazy("UTF-8"),
+    "utf-8-sig": gettext_lazy("UTF-8 with byte-order mark"),
+    "cp1252": gettext_lazy("Windows-1252"),
+}
+
+
+def _file_kind(diag: dict[str, Any]) -> str:
+    """The file's format and character set in words, e.g. "CSV, UTF-8 with byte-order mark"."""
+    kind = FILE_FORMATS.get(str(diag.get("format") or ""), str(diag.get("format") or ""))
+    encoding = diag.get("encoding")
+    if encoding:
+        kind = f"{kind}, {ENCODINGS.get(str(encoding), str(encoding))}"
+    return kind
+
+
+def _answers(per_item: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(German label, column code, answers) of every question, for the diagnostics."""
+    return [(str(COLUMN_LABELS.get(c, c)), c, n) for c, n in per_item.items()]
 
 
 def _part_summary(survey: Survey, code: str, name: str, part: dict[str, Any]) -> dict[str, Any]:
