@@ -183,3 +183,12 @@ def test_the_diagnostics_name_the_file_and_the_questions_in_words(
     # Every question by its German name, the code only in brackets after it.
     assert re.search(r"Deutsche Staatsangehörigkeit <span class=\"hint\">\(german\)</span>", html)
     assert not re.search(r"<th scope=\"row\">german</th>", html)
+
+
+def test_the_diagnostics_explain_k_n_min_w_and_what_each_suppression_count_counts(
+    unreleased, client_data_steward_a
+):
+    html = client_data_steward_a.get("/befragungen/land-a-2024/diagnose/").content.decode()
+    assert "k: so wenige Personen darf eine veröffentlichte Zahl mindestens umfassen (3)" in html
+    assert "n<sub>min</sub>: so viele Antworten braucht ein veröffentlichter Anteil" in html
+    assert "Was die Zahlen zählen:" in html
