@@ -123,7 +123,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "ikoe.accounts.admin_site.LoginLockoutConfig",  # django-axes, with a German name
     "ikoe.reports",
     "ikoe.organisations",
     "ikoe.accounts",

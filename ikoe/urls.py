@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ikoe.accounts.login import PasswordResetConfirmView
 from ikoe.api.v1 import api
+from ikoe.api.views import api_help
 from ikoe.views import home
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("laendervergleich/", include("ikoe.benchmarks.urls")),
     path("befragungen/", include("ikoe.surveys.urls")),
     path("mitglieder/", include("ikoe.accounts.urls")),
+    path("schnittstelle/", api_help, name="api-help"),
     path("api/v1/", api.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

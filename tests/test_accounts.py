@@ -318,6 +318,45 @@ def test_the_admin_speaks_german_by_default(client):
     assert "Anmelden" in html
 
 
+def test_the_admin_index_names_the_platform_and_its_apps_in_german(client_staff_admin):
+    html = client_staff_admin.get(reverse("admin:index")).content.decode()
+
+    assert "<title>Übersicht | IKÖ-Monitor – Verwaltung</title>" in html
+    assert ">IKÖ-Monitor – Verwaltung</a>" in html  # the site header
+    for heading in [
+        "Konten und Rollen",
+        "Organisationen",
+        "Öffentliche Vergleichswerte",
+        "Beschäftigtenbefragungen",
+        "Anmeldesperren",
+    ]:
+        assert f'class="section" title="Modelle der {heading}-Anwendung">{heading}</a>' in html
+    # Not Django's name, no app without models (the migration history), no app labels, no
+    # groups: access comes from memberships.
+    for absent in ["Django", "Migrationsverlauf", "MONITORING", "Axes", "Gruppen"]:
+        assert absent not in html
+
+
+def test_the_admin_index_in_english(client_staff_admin):
+    client_staff_admin.cookies["django_language"] = "en"
+    html = client_staff_admin.get(reverse("admin:index")).content.decode()
+
+    assert ">IKÖ-Monitor – Administration</a>" in html
+    assert ">Sign-in lockouts</a>" in html
+    assert "Django" not in html
+    assert "Groups" not in html
+
+
+def test_the_admin_user_page_offers_no_groups(client_staff_admin, viewer_b):
+    html = client_staff_admin.get(
+        reverse("admin:auth_user_change", args=[viewer_b.pk])
+    ).content.decode()
+
+    assert 'name="user_permissions"' in html
+    assert 'name="groups"' not in html
+    assert "Gruppen" not in html
+
+
 def test_the_admin_edits_memberships_on_the_user_page(client_staff_admin, viewer_b, land_a):
     url = reverse("admin:auth_user_change", args=[viewer_b.pk])
     assert "memberships-TOTAL_FORMS" in client_staff_admin.get(url).content.decode()

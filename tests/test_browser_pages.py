@@ -29,7 +29,7 @@ def page(browser):  # noqa: F811
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/laendervergleich/", "/login/"])
+@pytest.mark.parametrize("path", ["/", "/laendervergleich/", "/login/", "/schnittstelle/"])
 def test_public_pages_have_no_wcag_violations(site, page, path):
     page.goto(site + path)
     assert page.locator("html").get_attribute("lang") == "de"
@@ -76,7 +76,7 @@ def test_the_language_switch_shows_the_english_page(site, page):
 def test_pages_fit_a_phone_screen_without_sideways_scrolling(site, browser):  # noqa: F811
     context = browser.new_context(locale="de-DE", viewport={"width": 375, "height": 740})
     page = context.new_page()
-    for path in ("/", "/laendervergleich/"):
+    for path in ("/", "/laendervergleich/", "/schnittstelle/"):
         page.goto(site + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path

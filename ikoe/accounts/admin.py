@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from ikoe.accounts.models import Membership
 
@@ -22,10 +23,22 @@ class MembershipInline(admin.TabularInline):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 
+# Access comes from memberships (Land, agency, role), never from Django's groups: the admin
+# offers none, so nobody maintains groups that would change nothing.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = [MembershipInline]
+    # Django's user page without groups (see above).
+    fieldsets = tuple(
+        (name, {**options, "fields": tuple(f for f in options["fields"] if f != "groups")})
+        for name, options in DjangoUserAdmin.fieldsets or ()
+    )
+    list_filter = tuple(f for f in DjangoUserAdmin.list_filter if f != "groups")
+    filter_horizontal = tuple(f for f in DjangoUserAdmin.filter_horizontal if f != "groups")
 
 
 @admin.register(Membership)

@@ -151,7 +151,8 @@ PERMISSIONS: dict[str, Rule] = {
     "accounts:member-add": ROLE(Role.COORDINATOR),
     "accounts:member-change": ROLE(Role.COORDINATOR),
     "accounts:member-remove": ROLE(Role.COORDINATOR),
-    # REST API (/api/v1/): reading is public; every endpoint scopes its rows itself.
+    # REST API: its help page is public, reading /api/v1/ too; every endpoint scopes its rows.
+    "api-help": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
     # Django admin
     "admin:*": ADMIN_SITE,
