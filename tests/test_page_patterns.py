@@ -192,3 +192,22 @@ def test_the_diagnostics_explain_k_n_min_w_and_what_each_suppression_count_count
     assert "k: so wenige Personen darf eine veröffentlichte Zahl mindestens umfassen (3)" in html
     assert "n<sub>min</sub>: so viele Antworten braucht ein veröffentlichter Anteil" in html
     assert "Was die Zahlen zählen:" in html
+
+
+def test_the_home_page_shows_each_member_their_tasks_and_everyone_the_survey_card(
+    unreleased, client_coordinator_a, client_data_steward_a, client_viewer_b, client_anonymous
+):
+    coordinator = client_coordinator_a.get("/").content.decode()
+    assert "Befragungen, die auf Ihre Freigabe warten" in coordinator
+    assert 'href="/befragungen/land-a-2024/freigabe/"' in coordinator
+    steward = client_data_steward_a.get("/").content.decode()
+    assert "Neueste Importe Ihres Landes" in steward
+    assert 'href="/befragungen/land-a-2024/diagnose/"' in steward
+    assert "Befragungen, die auf Ihre Freigabe warten" not in steward
+    assert "Sie können eine Befragung Ihres Landes hochladen." in steward
+    for other in (client_viewer_b, client_anonymous):
+        page = other.get("/").content.decode()
+        assert "Ihre Aufgaben" not in page and "land-a-2024" not in page
+        assert 'href="/befragungen/"' in page  # the card for the staff surveys
+    set_release(unreleased, True, channel=Channel.COMMAND, username="op")
+    assert "auf Ihre Freigabe warten" not in client_coordinator_a.get("/").content.decode()
