@@ -211,3 +211,22 @@ def test_the_home_page_shows_each_member_their_tasks_and_everyone_the_survey_car
         assert 'href="/befragungen/"' in page  # the card for the staff surveys
     set_release(unreleased, True, channel=Channel.COMMAND, username="op")
     assert "auf Ihre Freigabe warten" not in client_coordinator_a.get("/").content.decode()
+
+
+def test_the_laendervergleich_has_a_tile_map_of_the_sixteen_laender_with_the_values(
+    client, reference
+):
+    html = client.get(reverse("benchmarks:laendervergleich")).content.decode()
+    svg = re.search(r'<svg role="img"[^>]*class="tile-map">.*?</svg>', html, re.S).group(0)
+    assert svg.count("<rect") == 16
+    # Berlin's square holds its value from the table (39.4 % in 2023).
+    assert re.search(r">BE</text><text[^>]*>39,4</text>", svg)
+    # Every square's text contrasts with its colour at 4.5:1 at least (WCAG 1.4.3).
+    from ikoe.reports.tilemap import contrast
+
+    pairs = re.findall(r'fill="(#\w{6})"/><text[^>]*fill="(#\w{6})"', svg)
+    assert len(pairs) == 16
+    for fill, ink in pairs:
+        rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (fill, ink)]
+        assert contrast(*rgb) >= 4.5, (fill, ink)
+    assert "Karte der Länder" in html

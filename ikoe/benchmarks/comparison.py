@@ -20,6 +20,7 @@ from ikoe.labels import (
 )
 from ikoe.regions import GERMANY, LAENDER, display_name
 from ikoe.reports.charts import Bar, bar_chart
+from ikoe.reports.tilemap import tile_map
 
 COMPARED_REGIONS = [*LAENDER, GERMANY]
 
@@ -327,3 +328,21 @@ def comparison_chart(series: Series, year: int, comparison: Comparison) -> tuple
         value_format=",.1f" if unit == "%" else ",~r",
     )
     return chart, title
+
+
+def comparison_tilemap(series: Series, year: int, comparison: Comparison) -> str:
+    """The tile map of the 16 Länder for a comparison (SVG with its text alternative)."""
+    values = {r.code: r.value for r in comparison.rows if r.code in LAENDER}
+    unit = series.unit or ""
+    described = "; ".join(
+        f"{r.name}: {fmt(r.value, 1) if r.value is not None else '.'}"
+        for r in comparison.rows
+        if r.code in LAENDER
+    )
+    return tile_map(
+        values,
+        title=_("%(series)s, %(year)s: map of the Länder") % {"series": series.label, "year": year},
+        description=described,
+        ident="laendervergleich-map",
+        label=(lambda v: fmt(v, 1)) if unit == "%" else (lambda v: fmt(v, 0)),
+    )
