@@ -401,3 +401,55 @@ def test_the_laendervergleich_of_a_joint_survey_fits_a_phone_and_names_every_lan
     # Hamburg: 44 of 179 in the public service; 33.3 % in the population (Mikrozensus 2023).
     assert row.locator("td").all_inner_texts()[0] == "24,6"
     context.close()
+
+
+WIDTH_PAGES = [
+    "/",
+    "/laendervergleich/",
+    "/laendervergleich/?series={public}",
+    "/befragungen/",
+    "/befragungen/demo-musterland-2024/",
+    "/befragungen/demo-musterland-2024/organisation/DE-XX-01/",
+    "/befragungen/demo-musterland-2024/organisation/DE-XX-01-01/",
+    "/befragungen/demo-musterland-2024/diagnose/",
+    "/befragungen/demo-musterland-2024/freigabe/",
+    "/befragungen/hochladen/",
+    "/schnittstelle/",
+]
+
+FITS = """() => {
+  const out = [];
+  if (document.documentElement.scrollWidth > window.innerWidth) out.push('page scrolls sideways');
+  for (const svg of document.querySelectorAll('svg[role=img]')) {
+    const box = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
+        out.push('label cut off: ' + t.textContent);
+    }
+  }
+  if (window.innerWidth >= 1366)
+    for (const w of document.querySelectorAll('.table-wrap'))
+      if (w.scrollWidth > w.clientWidth + 1) out.push('table scrolls: ' + w.textContent.slice(0, 40));
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_every_page_fits_the_screen_and_no_chart_label_is_cut_off(coordinator_page, width):
+    from ikoe.benchmarks.comparison import available_series
+
+    public = next(s for s in available_series() if s.is_public_service and len(s.years) == 1)
+    page = coordinator_page
+    base = page.url.split("/befragungen")[0]
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in WIDTH_PAGES:
+        page.goto(base + path.format(public=public.key))
+        assert page.evaluate(FITS) == [], (width, path)
+        if path.startswith(("/laendervergleich", "/befragungen/demo-musterland-2024/")) and not (
+            path.endswith(("diagnose/", "freigabe/"))
+        ):
+            # every table with figures has the legend of symbols right under it
+            tables = page.locator("table.data").count()
+            legends = page.locator(".table-wrap + .symbol-legend, .table-wrap + p.symbol-legend")
+            assert tables == 0 or legends.count() >= 1, path
