@@ -60,7 +60,7 @@ def test_a_keyboard_user_can_choose_a_measure_and_year(site, page):
         page.keyboard.press("Enter")
     row = page.locator("tr", has=page.locator("th", has_text="Hamburg"))
     assert row.locator("td").all_inner_texts() == ["19,7", "33,3", "-13,6"]
-    assert page.locator("svg[role=img] desc").count() == 1
+    assert page.locator("svg[role=img] desc").count() == 2  # the bar chart and the tile map
 
 
 def test_the_language_switch_shows_the_english_page(site, page):
