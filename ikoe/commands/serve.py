@@ -56,7 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=_("worker processes (default: IKOE_WORKERS or the number of cores)"),
     )
     parser.add_argument(
-        "--threads", type=int, default=8, help=_("threads per worker process (default 8)")
+        "--threads",
+        type=int,
+        default=None,
+        help=_("threads per worker process (default 2; 8 with waitress)"),
     )
     parser.add_argument(
         "--server",
@@ -112,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if server == "waitress":
         workers = 1
+    # Rendering is work for the CPU, and threads of one process share one core (the GIL): few
+    # threads per process answer more requests per second than many (docs/performance.md).
+    threads = args.threads if args.threads and args.threads > 0 else 2
+    if server == "waitress" and not args.threads:
+        threads = 8
     print(
         _(
             "IKÖ-Monitor is running at http://%(host)s:%(port)s/ (data in %(dir)s). Stop with Ctrl+C."
@@ -120,16 +128,16 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         _("Server: %(server)s, %(workers)d worker processes with %(threads)d threads each.")
-        % {"server": server, "workers": workers, "threads": args.threads}
+        % {"server": server, "workers": workers, "threads": threads}
     )
     if server == "gunicorn":
-        serve_gunicorn(args.host, args.port, workers, args.threads)
+        serve_gunicorn(args.host, args.port, workers, threads)
     else:
         from waitress import serve
 
         from ikoe.wsgi import application
 
-        serve(application, host=args.host, port=args.port, threads=args.threads, ident="ikoe")
+        serve(application, host=args.host, port=args.port, threads=threads, ident="ikoe")
     return 0
 
 
