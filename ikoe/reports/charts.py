@@ -3,20 +3,32 @@ rendered by vl-convert with German (or English) number formats. No script runs i
 
 Every chart carries a title and a description for assistive technology; pages show the data
 table beside it.
+
+Building a chart (Altair validates its specification) and rendering it cost tens of
+milliseconds, so :func:`bar_chart` keeps the finished SVG in Django's ``charts`` cache, shared
+by all worker processes of ``ikoe serve`` (a file cache in the data directory). The key is made
+of everything the chart shows (bars, texts, number format, locale) and of the versions of ikoe
+and of the renderer: a chart is rendered once per publication, and a changed figure, text or
+language gives a new key. ``ikoe serve`` empties the cache when it starts, so a new release
+never serves a chart drawn by the old code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 import textwrap
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import astuple, dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import vl_convert as vlc
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.utils.translation import get_language
 
 # Colours with at least 3:1 contrast against white (WCAG 1.4.11), distinguishable in greyscale.
@@ -39,9 +51,43 @@ def _format_locale() -> str:
     return _LOCALES.get((get_language() or "de")[:2], "de-DE")
 
 
-@lru_cache(maxsize=256)
-def _render(spec_json: str, locale: str) -> str:
-    return str(vlc.vegalite_to_svg(json.loads(spec_json), format_locale=locale))  # type: ignore[arg-type]
+def _render(spec: dict[str, Any], locale: str) -> str:
+    return str(vlc.vegalite_to_svg(spec, format_locale=locale))  # type: ignore[arg-type]
+
+
+CACHE_ALIAS = "charts"
+
+
+def chart_cache() -> BaseCache:
+    return caches[CACHE_ALIAS]
+
+
+def _versions() -> list[str]:
+    found = []
+    for package in ("ikoe", "altair", "vl-convert-python"):
+        try:
+            found.append(version(package))
+        except PackageNotFoundError:
+            found.append("")
+    return found
+
+
+_VERSIONS = _versions()
+
+
+# This module's code draws the charts: a change of it (a new layout) gives new keys too.
+_SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _cache_key(*parts: Any) -> str:
+    """A key for everything a chart shows and the code and versions that draw it."""
+    text = json.dumps([_VERSIONS, _SOURCE, *parts], sort_keys=True, default=str)
+    return "bar:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def clear_cache() -> None:
+    """Forget every rendered chart (``ikoe serve`` does it when it starts)."""
+    chart_cache().clear()
 
 
 def _accessible(svg: str, title: str, description: str, ident: str) -> str:
@@ -130,8 +176,49 @@ def bar_chart(
     """A horizontal bar chart (grouped when bars carry a series) as accessible SVG markup.
 
     Bars keep the order in which they are given. Every label is shown in full: on its own
-    line(s) above its bars, wrapped when it is long.
+    line(s) above its bars, wrapped when it is long. The markup comes from the chart cache
+    when the same chart was drawn before (see the module's description).
     """
+    locale = _format_locale()
+    key = _cache_key(
+        [astuple(b) for b in bars],
+        title,
+        description,
+        value_title,
+        ident,
+        value_format,
+        series_title,
+        locale,
+    )
+    cache = chart_cache()
+    cached = cache.get(key)
+    if isinstance(cached, str):
+        return cached
+    markup = _draw(
+        bars,
+        title=title,
+        description=description,
+        value_title=value_title,
+        ident=ident,
+        value_format=value_format,
+        series_title=series_title,
+        locale=locale,
+    )
+    cache.set(key, markup, timeout=None)
+    return markup
+
+
+def _draw(
+    bars: list[Bar],
+    *,
+    title: str,
+    description: str,
+    value_title: str,
+    ident: str,
+    value_format: str,
+    series_title: str,
+    locale: str,
+) -> str:
     order = list(dict.fromkeys(b.label for b in bars))
     series = list(dict.fromkeys(b.series for b in bars))
     grouped = len(series) > 1
@@ -240,5 +327,5 @@ def bar_chart(
         .configure_text(color="#1a1a1a")
         .to_dict()
     )
-    svg = _render(json.dumps(spec, sort_keys=True), _format_locale())
+    svg = _render(spec, locale)
     return _accessible(svg, title, description, ident)
