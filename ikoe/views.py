@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ikoe.accounts.models import Role
-from ikoe.accounts.scope import has_role
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.surveys.demo import DEMO_DATASET
 from ikoe.surveys.models import Survey
+from ikoe.surveys.release import coordinated_parts
 from ikoe.surveys.upload_views import steward_lands
 
 TASKS_SHOWN = 5
@@ -38,12 +38,7 @@ def tasks(user: Any) -> dict[str, Any]:
         return {"to_release": [], "imports": [], "can_upload": False}
     to_release = []
     for survey in Survey.objects.visible_to(user, role=Role.COORDINATOR).order_by("-created_at"):
-        waiting = [
-            p
-            for p in survey.parts_list
-            if not p.published and has_role(user, Role.COORDINATOR, land=p.land)
-        ]
-        if waiting:
+        if any(not p.published for p in coordinated_parts(user, survey)):
             to_release.append(survey)
         if len(to_release) == TASKS_SHOWN:
             break

@@ -57,10 +57,14 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
 
-    from ikoe.accounts.models import Role
-    from ikoe.accounts.scope import has_role
     from ikoe.surveys.models import Survey
-    from ikoe.surveys.release import Channel, ReleaseRefused, operator_name, set_release
+    from ikoe.surveys.release import (
+        Channel,
+        ReleaseRefused,
+        coordinated_parts,
+        operator_name,
+        set_release,
+    )
 
     survey = Survey.objects.filter(name=args.survey).first()
     if survey is None:
@@ -89,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         user = get_user_model().objects.filter(username=args.user, is_active=True).first()
         if user is None:
             return _fail(_("There is no active account “%(user)s”.") % {"user": args.user})
-        allowed = [p for p in parts if has_role(user, Role.COORDINATOR, land=p.land)]
+        coordinated = coordinated_parts(user, survey)
+        allowed = [p for p in parts if p in coordinated]
         if not allowed or (args.land and len(allowed) < len(parts)):
             refused = [p.land.name for p in parts if p not in allowed]
             return _fail(

@@ -27,8 +27,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ikoe.accounts.models import Role
+from ikoe.accounts.scope import has_role
 from ikoe.organisations.models import Organisation
-from ikoe.surveys.models import Survey, SurveyRelease
+from ikoe.surveys.models import Survey, SurveyPart, SurveyRelease
 from ikoe.surveys.publication import needs_republishing
 
 Action = SurveyRelease.Action
@@ -49,6 +51,12 @@ def operator_name() -> str:
         return getpass.getuser()
     except (OSError, KeyError):
         return ""
+
+
+def coordinated_parts(user: Any, survey: Survey) -> list[SurveyPart]:
+    """The parts of ``survey`` the user may release or withdraw: those of the Länder they
+    coordinate (every part for the federal coordination and administrators)."""
+    return [p for p in survey.parts_list if has_role(user, Role.COORDINATOR, land=p.land)]
 
 
 def release_refusals(survey: Survey) -> list[str]:

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Role
-from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
+from ikoe.accounts.scope import get_object_for_user_or_404, visible
 from ikoe.forms import form_error_summary
 from ikoe.surveys.models import Survey, SurveyPart, SurveyRelease
 from ikoe.surveys.release import (
     Channel,
     ReleaseRefused,
+    coordinated_parts,
     current_release,
     release_refusals,
     set_release,
@@ -127,9 +128,9 @@ def survey_release(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def managed_parts(user: Any, survey: Survey) -> list[SurveyPart]:
-    """The parts of ``survey`` the user may release: those of the Länder they coordinate."""
+    """The parts of ``survey`` the user may release, read afresh (after a release changed them)."""
     survey.forget_parts()
-    return [p for p in survey.parts_list if has_role(user, Role.COORDINATOR, land=p.land)]
+    return coordinated_parts(user, survey)
 
 
 def _tell(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Role
-from ikoe.accounts.scope import get_object_for_user_or_404, has_role, visible
+from ikoe.accounts.scope import get_object_for_user_or_404, visible
 from ikoe.benchmarks.models import Benchmark
 from ikoe.formats import fmt
 from ikoe.labels import (
@@ -50,6 +50,7 @@ from ikoe.surveys.figures import cells_frame, cells_of, land_trend, published_ce
 from ikoe.surveys.forms import COLUMN_LABELS
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.publication import REASONS
+from ikoe.surveys.release import coordinated_parts
 from ikoe.surveys.scope import Reach, survey_reach
 from ikoe.surveys.upload_views import steward_lands
 
@@ -262,7 +263,7 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
 
 def can_release(user: Any, survey: Survey) -> bool:
     """Whether the user may release (or withdraw) at least one part of the survey."""
-    return any(has_role(user, Role.COORDINATOR, land=land) for land in survey.lands)
+    return bool(coordinated_parts(user, survey))
 
 
 def _names(survey: Survey) -> dict[str, str]:
