@@ -5,13 +5,14 @@ from django.urls import include, path
 from ikoe.accounts.login import PasswordResetConfirmView
 from ikoe.api.v1 import api
 from ikoe.api.views import api_help
-from ikoe.views import home
+from ikoe.views import home, methodology
 
 urlpatterns = [
     path("", home, name="home"),
     path("laendervergleich/", include("ikoe.benchmarks.urls")),
     path("befragungen/", include("ikoe.surveys.urls")),
     path("mitglieder/", include("ikoe.accounts.urls")),
+    path("methodik/", methodology, name="methodology"),
     path("schnittstelle/", api_help, name="api-help"),
     path("api/v1/", api.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,21 +1,28 @@
-"""The home page: what the platform is, what it holds, and the tasks of the signed-in user."""
+"""The home page (what the platform is, what it holds, the tasks of the signed-in user) and the
+page on the methods."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ikoe.accounts.models import Role
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
+from ikoe.stats.weighting import MIN_CELL_RESPONDENTS
 from ikoe.surveys.demo import DEMO_DATASET
-from ikoe.surveys.models import Survey
-from ikoe.surveys.release import coordinated_parts
+from ikoe.surveys.models import Survey, SurveyPart
+from ikoe.surveys.publication import current_rules
 from ikoe.surveys.upload_views import steward_lands
 
 TASKS_SHOWN = 5
 """At most this many surveys per kind of task on the home page."""
+
+_PARTS = Prefetch(
+    "parts", queryset=SurveyPart.objects.select_related("land").order_by("land__code")
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,19 +43,37 @@ def tasks(user: Any) -> dict[str, Any]:
     stewards). Empty for the public."""
     if not getattr(user, "is_authenticated", False):
         return {"to_release": [], "imports": [], "can_upload": False}
-    to_release = []
-    for survey in Survey.objects.visible_to(user, role=Role.COORDINATOR).order_by("-created_at"):
-        if any(not p.published for p in coordinated_parts(user, survey)):
-            to_release.append(survey)
-        if len(to_release) == TASKS_SHOWN:
-            break
+    # One query whatever the number of surveys: the parts not released yet in the Länder the
+    # user coordinates (every Land for the federal coordination), with the Länder's names.
+    waiting = SurveyPart.objects.visible_to(user, role=Role.COORDINATOR).filter(published=False)
+    to_release = list(
+        Survey.objects.filter(pk__in=waiting.values("survey_id"))
+        .defer("diagnostics")
+        .prefetch_related(_PARTS)
+        .order_by("-created_at")[:TASKS_SHOWN]
+    )
     imports = list(
-        Survey.objects.visible_to(user, role=Role.DATA_STEWARD).order_by("-created_at")[
-            :TASKS_SHOWN
-        ]
+        Survey.objects.visible_to(user, role=Role.DATA_STEWARD)
+        .defer("diagnostics")
+        .prefetch_related(_PARTS)
+        .order_by("-created_at")[:TASKS_SHOWN]
     )
     return {
         "to_release": to_release,
         "imports": imports,
         "can_upload": bool(steward_lands(user)),
     }
+
+
+def methodology(request: HttpRequest) -> HttpResponse:
+    """The methods page: definitions, weighting, intervals, comparison and disclosure control in
+    plain words, with the rules in force (the terms k, n_min, W and the design effect of the
+    diagnostics link to its sections)."""
+    rules = current_rules()
+    context = {
+        "rules": rules,
+        "declaration_rate": round(rules.min_declaration_rate * 100),
+        "width": f"{rules.width:g}",
+        "min_cell": MIN_CELL_RESPONDENTS,
+    }
+    return render(request, "methodology.html", context)

@@ -230,3 +230,57 @@ def test_the_laendervergleich_has_a_tile_map_of_the_sixteen_laender_with_the_val
         rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (fill, ink)]
         assert contrast(*rgb) >= 4.5, (fill, ink)
     assert "Karte der Länder" in html
+
+
+def test_the_tasks_on_the_home_page_take_as_many_queries_for_five_surveys_as_for_one(
+    unreleased, client_federal
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ikoe.surveys.models import Survey, SurveyPart
+
+    def home() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client_federal.get("/").content.decode()
+        return len(queries.captured_queries), page
+
+    one, page = home()
+    assert page.count("/freigabe/") == 1 and "(Land A, 2024)" in page  # not "2.024"
+    land = unreleased.parts_list[0].land
+    for i in range(4):
+        clone = Survey.objects.get(pk=unreleased.pk)
+        clone.pk, clone.name = None, f"land-a-{2020 + i}"
+        clone.save()
+        SurveyPart.objects.create(survey=clone, land=land, respondents=10)
+    many, page = home()
+    assert page.count("/freigabe/") == 5
+    assert many == one
+
+
+def test_the_methods_page_states_the_rules_in_force_and_the_diagnostics_link_to_it(
+    unreleased,
+    demo,  # noqa: F811
+    client_data_steward_a,
+    client_staff_admin,
+    client_anonymous,
+    settings,  # noqa: F811
+):
+    page = client_anonymous.get("/methodik/").content.decode()
+    assert "k = 3" in page and "n<sub>min</sub> = 10" in page and "W = 3" in page
+    assert "weniger als 20 Befragten" in page
+    for anchor in ("definitionen", "gewichtung", "designeffekt", "geheimhaltung", "zeichen"):
+        assert f'id="{anchor}"' in page and f'href="#{anchor}"' in page
+    settings.SDC_MIN_COUNT = 5
+    assert "k = 5" in client_anonymous.get("/methodik/").content.decode()
+    diagnostics = client_data_steward_a.get("/befragungen/land-a-2024/diagnose/").content.decode()
+    assert 'href="/methodik/#geheimhaltung"' in diagnostics
+    # the design effect of a weighted survey (the demo) links to its explanation
+    weighted = client_staff_admin.get(f"/befragungen/{DEMO_SURVEY}/diagnose/").content.decode()
+    assert 'href="/methodik/#designeffekt"' in weighted
+    overview = client_data_steward_a.get("/befragungen/land-a-2024/").content.decode()
+    assert 'href="/methodik/"' in overview  # in the source box
+    client_anonymous.cookies["django_language"] = "en"
+    english = client_anonymous.get("/methodik/").content.decode()
+    assert "How the IKÖ-Monitor computes and protects its figures" in english
+    assert "fewer than 20 respondents" in english

@@ -153,6 +153,7 @@ PERMISSIONS: dict[str, Rule] = {
     "accounts:member-remove": ROLE(Role.COORDINATOR),
     # REST API: its help page is public, reading /api/v1/ too; every endpoint scopes its rows.
     "api-help": PUBLIC,
+    "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
     # Django admin
     "admin:*": ADMIN_SITE,

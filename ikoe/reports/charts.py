@@ -278,8 +278,11 @@ def _draw(
         scale=x_scale,
         axis=alt.Axis(
             format=value_format,
-            labelFontSize=VALUE_SIZE - 1,
+            labelFontSize=VALUE_SIZE,
             labelFlush=True,
+            # At most about five ticks: the labels keep their distance in any browser font,
+            # also when the SVG is scaled down to a phone's width.
+            tickCount=5,
             grid=False,
             aria=False,
         ),
