@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import shutil
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -29,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ikoe import restricted
 from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
@@ -67,9 +64,7 @@ ACROSS_LANDS = ALL_LANDS
 
 
 def restricted_dir() -> Path:
-    path = Path(settings.RESTRICTED_DIR) / "surveys"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return restricted.folder("surveys")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,7 +571,7 @@ def _store(
         continue_history(survey, replaced_release, user)
         store_cells(survey, publication)
         # Inside an outer transaction this runs only when that one commits.
-        transaction.on_commit(lambda: _write_snapshots(folder, token, files, replaced))
+        transaction.on_commit(lambda: restricted.write_files(folder, token, files, replaced))
 
 
 SURVEY_YEAR_MIN = 1950
@@ -622,43 +617,12 @@ def _parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _write_snapshots(
-    folder: Path, token: str, files: dict[str, bytes], replaced: Sequence[str]
-) -> None:
-    """Write the snapshots into a private temporary folder, then move them into place."""
-    tmp_dir = folder / f".tmp-{token}"
-    tmp_dir.mkdir(mode=0o700)
-    for name, content in files.items():
-        path = tmp_dir / name
-        with open(path, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.chmod(0o600)
-    for name in files:
-        os.replace(tmp_dir / name, folder / name)
-    tmp_dir.rmdir()
-    for name in replaced:  # the microdata of a replaced survey do not stay behind
-        (folder / name).unlink(missing_ok=True)
-
-
 def clean_restricted_storage() -> int:
     """Remove temporary files of interrupted imports and snapshots no survey refers to."""
-    folder = restricted_dir()
-    removed = 0
-    stale = time.time() - 3600  # a snapshot being written right now keeps its folder
-    for tmp in folder.glob(".tmp-*"):
-        if tmp.stat().st_mtime < stale:
-            shutil.rmtree(tmp, ignore_errors=True)
-            removed += 1
     known = set(Survey.objects.values_list("snapshot", flat=True)) | set(
         Survey.objects.values_list("totals_snapshot", flat=True)
     )
-    for file in folder.glob("*.parquet"):
-        if file.name not in known:
-            file.unlink()
-            removed += 1
-    return removed
+    return restricted.clean(restricted_dir(), known, "*.parquet")
 
 
 def _classified(data: pl.DataFrame) -> pl.DataFrame:
