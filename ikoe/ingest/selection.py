@@ -485,7 +485,12 @@ def _parse_row(
 
 def _group_list(groups: dict[str, str]) -> str:
     names = list(dict.fromkeys(groups.values()))
-    return ", ".join(f"“{g}”" for g in names)
+    return ", ".join(quoted(g) for g in names)
+
+
+def quoted(text: str) -> str:
+    """A name in the quotation marks of the active language."""
+    return _("“%(name)s”") % {"name": excerpt(text)}
 
 
 def _year(text: str, number: int, reader: _Reader) -> int | None:

@@ -633,17 +633,19 @@ def analyse_all(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(sc > 0, (sg * ac) / (ag * sc.astype(np.float64)), np.nan)
-        shortfall = ag * (sg + sc) / (ag + ac).astype(np.float64) - sg
+        # a_g·P − s_g = (a_g·s_c − a_c·s_g)/(a_g + a_c): one rounding only
+        shortfall = (ag * sc - ac * sg) / (ag + ac).astype(np.float64)
     low, high = impact_ratio_ci(sg, ag, sc, ac)
     adverse, significant, fisher, p = _finding(sg, ag, sc, ac, alpha)
     flip = _flips(sg, ag, sc, ac, adverse, significant, alpha)
     p_holm = holm(p, st.proc[r_idx])
 
-    top_rate = rate[np.arange(n_rows), highest]
+    top_e = e[np.arange(n_rows), highest][:, None]
+    top_s = s[np.arange(n_rows), highest][:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         ir_highest = np.where(
-            st.present & (e > 0) & has_highest[:, None] & (top_rate[:, None] > 0),
-            rate / top_rate[:, None],
+            st.present & (e > 0) & has_highest[:, None] & (top_s > 0),
+            (s * top_e) / (e * top_s.astype(np.float64)),
             np.nan,
         )
 
