@@ -144,6 +144,7 @@ class _Reader:
     file: str
     problems: ProblemList
     decimal: str  # the file's decimal mark: "," (German) or "."
+    header_row: int  # the row of the headings (1, unless a sheet starts lower)
     headings: dict[str, str] = field(default_factory=dict)  # canonical -> the file's heading
     stage_name: dict[str, str] = field(default_factory=dict)  # key -> first spelling
 
@@ -168,9 +169,9 @@ def read_selection(
     Migrationshintergrund" and "keine Angabe".
     """
     name = str(path)
-    header, rows, decimal = _read_rows(Path(path))
+    header, rows, decimal, header_row = _read_rows(Path(path))
     problems = ProblemList(file=name, limit=limit)
-    reader = _Reader(name, problems, decimal)
+    reader = _Reader(name, problems, decimal, header_row)
     columns = _resolve_header(header, reader)
     form: Form = "counts"
     if "entered" not in columns and (
@@ -183,7 +184,7 @@ def read_selection(
         reader.add(
             "duplicate_column",
             _("The file has both a column of stages and a column of last stages; keep one."),
-            row=1,
+            row=reader.header_row,
             column="stage",
         )
     required = ["procedure", stage_column, "group", "passed"] + (
@@ -193,7 +194,9 @@ def read_selection(
         if column not in columns:
             _missing_column(reader, column, header, form)
     if not rows:
-        reader.add("no_rows", _("The file has a header row but no data rows."), row=1)
+        reader.add(
+            "no_rows", _("The file has a header row but no data rows."), row=reader.header_row
+        )
     problems.raise_if_any()
 
     allowed_groups = _allowed_groups(groups)
@@ -235,7 +238,7 @@ def read_selection(
 # Reading rows
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str, int]:
     """The header, the non-blank rows with their row numbers (the header is row 1), and the
     decimal mark."""
     name = str(path)
@@ -248,12 +251,12 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]
     table = read_csv(path, text=decode_bytes(data, name))
     check_header(table.header, name, 1, limits)
     check_shape(name, len(table.rows) + 1, len(table.header), limits)
-    return table.header, table.rows, table.conventions.decimal
+    return table.header, table.rows, table.conventions.decimal, 1
 
 
 def _read_xlsx(
     name: str, data: bytes, limits: ImportLimits
-) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+) -> tuple[list[str], list[tuple[int, list[str]]], str, int]:
     import fastexcel
 
     check_workbook(data, name, limits)
@@ -279,7 +282,7 @@ def _read_xlsx(
     (header_row, header), rows = records[0], records[1:]
     header = [h.strip() for h in header]
     check_header(header, name, header_row, limits)
-    return header, rows, "."
+    return header, rows, ".", header_row
 
 
 def _resolve_header(header: list[str], reader: _Reader) -> dict[str, int]:
@@ -297,7 +300,7 @@ def _resolve_header(header: list[str], reader: _Reader) -> dict[str, int]:
                     "second": excerpt(heading),
                     "name": canonical,
                 },
-                row=1,
+                row=reader.header_row,
                 column=heading,
             )
             continue
@@ -323,7 +326,7 @@ def _missing_column(reader: _Reader, column: str, header: list[str], form: Form)
         "missing_column",
         _("The column “%(column)s” is missing (columns found: %(found)s). %(expected)s")
         % {"column": column, "found": found, "expected": expected},
-        row=1,
+        row=reader.header_row,
         column=column,
     )
 
@@ -739,7 +742,7 @@ def _order_from_column(
                 "stages_out_of_order",
                 _(
                     "The stages are out of order: in the procedure “%(procedure)s” “%(first)s” "
-                    "comes before “%(second)s”, while other procedures of the file put it later. "
+                    "comes before “%(second)s”, in another procedure of the file after it. "
                     "Expected one order of the stages for the whole file."
                 )
                 % {
