@@ -471,3 +471,36 @@ def test_procedure_checks_its_counts() -> None:
         Procedure("P", ("A",), ("x",), ((1.5,),), ((0,),))
     with pytest.raises(ValueError, match="distinct"):
         Procedure("P", ("A", "A"), ("x",), ((1,), (1,)), ((0,), (0,)))
+
+
+def test_many_random_procedures_hold_the_invariants() -> None:
+    rng = np.random.default_rng(5)
+    procedures = []
+    for i in range(300):
+        k = int(rng.integers(1, 6))
+        entered = np.zeros((k, 3), dtype=int)
+        passed = np.zeros((k, 3), dtype=int)
+        entered[0] = rng.integers(0, 40, 3)
+        for stage in range(k):
+            passed[stage] = rng.binomial(entered[stage], rng.uniform(0, 1, 3))
+            if stage + 1 < k:
+                entered[stage + 1] = passed[stage]
+        procedures.append(
+            proc(entered, passed, stages=tuple(f"S{j}" for j in range(k)), procedure=f"P{i}")
+        )
+    for reference in (None, WITHOUT):
+        results = analyse_all(procedures, reference)
+        flat = [r for rs in results for r in rs]
+        assert_clean(flat)
+        for r in flat:
+            if r.p_value is not None:
+                assert 0 <= r.p_value <= 1 and r.p_value <= r.p_holm <= 1  # type: ignore[operator]
+                assert r.compared_with is not None and r.flip_one_reverses is not None
+            if r.impact_ratio is not None and r.ir_ci_low is not None:
+                assert r.ir_ci_low <= r.impact_ratio <= r.ir_ci_high  # type: ignore[operator]
+            if r.entered == 0:
+                assert r.selection_rate is None and r.p_value is None
+            if r.group == NOT_DECLARED and reference is None:
+                assert r.compared_with is None
+    # Pooled by procedure over all of them.
+    assert_clean(pool(procedures, by=["procedure"]))
