@@ -35,6 +35,14 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
+    "barriers": Command(
+        "barriers",
+        gettext_noop(
+            "Barrier analysis of selection procedures: selection rates, impact ratios, "
+            "four-fifths rule, tests and shortfall per stage and group (JSON or CSV)."
+        ),
+        database=False,
+    ),
     "audit": Command(
         "audit",
         gettext_noop(

@@ -79,6 +79,7 @@ def test_an_unknown_command_is_refused_with_the_list_of_commands(tmp_path):
 
 # Every command with arguments a user would give on a fresh installation, and what it answers.
 FRESH = {
+    "barriers": ([str(DATA / "selection" / "verfahren_de.csv"), "--json"], 0, '"ok": true'),
     "audit": (["{tmp}/protected.csv", *TABLE, "--original", str(STAFF)], 0, ""),
     "import-benchmarks": ([str(REPO / "data" / "reference" / "benchmarks.csv")], 0, "52"),
     "import-organisations": ([str(DATA / "organisations" / "tree.csv")], 0, "7 created"),

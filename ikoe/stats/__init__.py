@@ -5,5 +5,6 @@
 ``estimates``       shares by group with declaration rate and confidence intervals
 ``representation``  gap, index, expected count, shortfall and flags against a benchmark
 ``trends``          change between survey years with a test of the difference
+``barriers``        selection rates, impact ratios, tests and pooling of selection procedures
 ``disclosure``      disclosure control (separate package)
 """
