@@ -11,10 +11,10 @@ from django.shortcuts import render
 
 from ikoe.accounts.models import Role
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
+from ikoe.disclosure_rules import current_rules
 from ikoe.stats.weighting import MIN_CELL_RESPONDENTS
 from ikoe.surveys.demo import DEMO_DATASET
 from ikoe.surveys.models import Survey, SurveyPart
-from ikoe.surveys.publication import current_rules
 from ikoe.surveys.upload_views import steward_lands
 
 TASKS_SHOWN = 5

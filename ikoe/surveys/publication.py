@@ -2,14 +2,15 @@
 
 The joining of estimates and the disclosure-control engine is pure and lives in
 :mod:`ikoe.stats.publication`; this module adds what depends on Django: the rules configured in
-the settings (``IKOE_SDC_*``) and the labels of the reason codes in the user's language.
+the settings (``IKOE_SDC_*``, read by :func:`ikoe.disclosure_rules.current_rules`) and the labels
+of the reason codes in the user's language.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ikoe.disclosure_rules import current_rules
 from ikoe.stats.publication import METHOD, PublicationRules
 from ikoe.surveys.models import Survey
 
@@ -25,16 +26,6 @@ REASONS = {
     "secondary": _("suppressed so that another suppressed cell cannot be recomputed"),
 }
 """Reason codes stored with suppressed cells, and what they mean."""
-
-
-def current_rules() -> PublicationRules:
-    """The rules configured for new publications (``IKOE_SDC_*``)."""
-    return PublicationRules(
-        int(settings.SDC_MIN_COUNT),
-        int(settings.SDC_SHARE_BASE),
-        float(settings.SDC_MIN_DECLARATION_RATE),
-        float(settings.SDC_WIDTH),
-    )
 
 
 def reason_labels(reason: str) -> list[str]:
