@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
+from ikoe.labels import code_label
 from ikoe.organisations.models import Organisation
 from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
 from ikoe.stats.estimates import estimate_shares
@@ -199,8 +200,8 @@ def _check_totals(
                 )
                 % {
                     "count": odd.len(),
-                    "values": "”, “".join(sorted(set(odd.to_list()))[:5]),
-                    "listed": ", ".join(sorted(listed)),
+                    "values": "”, “".join(code_label(column, v) for v in sorted(set(odd))[:5]),
+                    "listed": ", ".join(code_label(column, v) for v in sorted(listed)),
                 },
                 file=file,
                 column=column,
