@@ -42,6 +42,7 @@ from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
 from ikoe.labels import code_label
 from ikoe.organisations.models import Organisation
 from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
+from ikoe.stats.disclosure import ProtectionFailed
 from ikoe.stats.estimates import estimate_shares
 from ikoe.stats.groupings import ALL_LANDS
 from ikoe.stats.publication import (
@@ -494,7 +495,19 @@ def import_survey(
     # 3. weight to the personnel totals
     design, weighting = build_design(data, totals_stack, totals_files, trim=trim, levels=levels)
     # 4. and 5. estimate the standard tables and protect them together
-    publication = publish(_classified(data), design, current_rules())
+    try:
+        publication = publish(_classified(data), design, current_rules())
+    except ProtectionFailed as exc:
+        raise ImportFailed.single(
+            "protection",
+            _(
+                "The figures of this survey cannot be protected by the disclosure control: with "
+                "%(count)d respondents, too few people stand behind its tables for any pattern "
+                "of secret cells to keep them safe. Import a survey with more respondents."
+            )
+            % {"count": data.height},
+            file=str(path),
+        ) from exc
     # 6. store: the survey, its published cells and (after the commit) its snapshot
     if population_size is None and totals_frame is not None:
         population_size = int(totals_frame.get_column("headcount").sum())
