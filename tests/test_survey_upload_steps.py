@@ -127,7 +127,9 @@ def test_common_german_headings_are_recognised_whatever_their_case_spaces_or_pun
     assert resolve_header(heading, None) == column
 
 
-@pytest.mark.parametrize("heading", ["F7", "Bemerkung", "Kommentar", "Alter", "Besoldungsgruppe"])
+@pytest.mark.parametrize(
+    "heading", ["F7", "Bemerkung", "Kommentar", "Alter", "Besoldungsgruppe", "Status", "Nummer"]
+)
 def test_other_headings_are_not_guessed(heading):
     assert resolve_header(heading, None) is None
 

@@ -195,7 +195,6 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "Lfd Nr",
         "laufende Nummer",
         "Nr.",
-        "Nummer",
     ),
     "career_group": (
         "Laufbahngruppe",
@@ -213,7 +212,6 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "Beschäftigtengruppe",
         "Dienstverhältnis",
         "Statusgruppe",
-        "Status",
         "Beamte/Tarif",
         "Employment",
         "Employment status",
