@@ -792,7 +792,9 @@ def test_answers_the_totals_do_not_list_are_rejected(cast, tmp_path, restricted,
     survey_file, totals = write_tiny(tmp_path, TINY + people("A-AGY", 1, 1, gender="d"))
     code, _out, err = import_cli(capsys, survey_file, "--totals", str(totals), name="klein")
     assert code == 1
-    assert "2 Befragte" in err and "„d“" in err and "Spalte „gender“" in err
+    # the answers in words (“divers”, not the code “d”), and what the totals list
+    assert "2 Befragte" in err and "„divers“" in err and "Spalte „gender“" in err
+    assert "Frauen" in err
     assert "personal.csv" in err and "Es wurde nichts gespeichert." in err
     nothing_stored(restricted)
 
