@@ -870,3 +870,28 @@ def test_a_totals_column_the_survey_did_not_ask_is_added_up(cast, tmp_path):
     assert survey.diagnostics["weighting"]["margins"] == ["organisation × gender"]
     land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
     assert land.share == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # five respondents: too few for any pattern of secret cells
+        ["A-AGY;ja;nein"] * 4 + ["A-AGY;nein;ja"],
+        # one agency, its Land no more than that agency: a secret cell has nothing beside it
+        # to hide with (the engine's search once failed on it with "max() arg is an empty
+        # sequence")
+        ["A-AGY;nein;ja" if i % 5 == 0 else "A-AGY;ja;nein" for i in range(90)],
+    ],
+    ids=["five-respondents", "nothing-beside-a-secret-cell"],
+)
+def test_a_survey_that_cannot_be_protected_is_refused_with_a_message_not_a_crash(
+    cast, tmp_path, rows
+):
+    from ikoe.errors import ImportFailed
+
+    path = tmp_path / "klein.csv"
+    path.write_text("organisation;german;born_abroad\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with translation.override("de"), pytest.raises(ImportFailed) as failed:
+        import_survey(path, name="klein", year=2024)
+    assert "statistische Geheimhaltung nicht schützen" in failed.value.report()
+    assert not Survey.objects.exists() and not IndicatorCell.objects.exists()
