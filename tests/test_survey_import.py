@@ -183,8 +183,13 @@ def test_a_survey_imported_through_the_cli_prints_its_counts_in_german(
     lines = out.splitlines()
     assert lines[0] == "Befragung „land-a-2024“ (Land A, 2024) importiert: 35 Befragte."
     # 32 of 35 declared under both definitions: 91.4 %, in German number format.
-    assert re.fullmatch(r"  mighev_short: 32 \D+ \(91,4 %\)", lines[1]), lines[1]
-    assert re.fullmatch(r"  einwanderungsgeschichte: 32 \D+ \(91,4 %\)", lines[2]), lines[2]
+    # Definitions by their names, not their codes.
+    assert re.fullmatch(
+        r"  Migrationshintergrund, Kurzform \(MighEV § 6\): 32 \D+ \(91,4 %\)", lines[1]
+    ), lines[1]
+    assert re.fullmatch(r"  Einwanderungsgeschichte \(Destatis\): 32 \D+ \(91,4 %\)", lines[2]), (
+        lines[2]
+    )
     assert lines[3:5] == [
         "  Nicht gewichtet (keine Personalbestandszahlen angegeben).",
         f"  {cells} geschützte Tabellenzellen veröffentlicht.",
