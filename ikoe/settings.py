@@ -192,6 +192,15 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
+    # Figures computed from the published data (ikoe.reports.cache): table rows with their
+    # representation, trends, the API's cells; kept per data version, emptied when ikoe serve
+    # starts.
+    "figures": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "figures"),
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
