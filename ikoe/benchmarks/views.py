@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from ikoe.benchmarks.comparison import (
+    Comparison,
+    Series,
     available_series,
     build_comparison,
     comparison_chart,
@@ -16,10 +18,14 @@ from ikoe.benchmarks.comparison import (
     related_links,
 )
 from ikoe.regions import GERMANY
+from ikoe.reports.cache import cached, data_version
 
 
 def laendervergleich(request: HttpRequest) -> HttpResponse:
-    all_series = available_series()
+    # The series and each comparison are computed once per version of the data
+    # (ikoe.reports.cache); they are the same for every reader.
+    version = data_version()
+    all_series = cached("benchmark-series", [], available_series, version=version)
     related = related_links(request.user)
     if not all_series:
         return render(
@@ -50,8 +56,12 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
         reference = None
     else:
         reference = pick(population, ref_key) or default_reference(series, year, all_series)
-    comparison = build_comparison(series, year, reference)
-    chart, chart_title = comparison_chart(series, year, comparison)
+    comparison, chart, chart_title, tilemap = cached(
+        "laendervergleich",
+        [series.key, year, reference.key if reference else None],
+        lambda: _figures(series, year, reference),
+        version=version,
+    )
     context = {
         "all_series": all_series,
         "population_series": population,
@@ -60,7 +70,7 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
         "comparison": comparison,
         "chart": chart,
         "chart_title": chart_title,
-        "tilemap": comparison_tilemap(series, year, comparison),
+        "tilemap": tilemap,
         "is_percent": series.unit == "%",
         "ref_key": reference.key if reference else "none",
         "related": related,
@@ -70,3 +80,13 @@ def laendervergleich(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "benchmarks/laendervergleich.html", context)
+
+
+def _figures(
+    series: Series, year: int, reference: Series | None
+) -> tuple[Comparison, str, str, str]:
+    """The comparison of ``series`` in ``year`` (beside ``reference``), its chart with its
+    title, and its tile map."""
+    comparison = build_comparison(series, year, reference)
+    chart, chart_title = comparison_chart(series, year, comparison)
+    return comparison, chart, chart_title, comparison_tilemap(series, year, comparison)

@@ -77,14 +77,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def prepare() -> None:
     """Migrate and load everything the platform ships; cheap when nothing changed."""
+    from ikoe.reports import cache
     from ikoe.reports.charts import clear_cache
     from ikoe.startup import load_shipped_data, prepare_database
 
     prepare_database()
     for line in load_shipped_data():
         print(line)
-    # Charts drawn by an earlier release are not served again.
+    # Charts drawn and figures computed by an earlier release are not served again.
     clear_cache()
+    cache.clear()
 
 
 def prepare_in_child() -> None:

@@ -165,7 +165,8 @@ def survey_laendervergleich(request: HttpRequest, name: str) -> HttpResponse:
 def joint_survey_links(user: Any) -> list[tuple[str, str]]:
     """(address, title) of the Ländervergleich of every joint survey the user can see, newest
     first: offered on the Ländervergleich of public figures."""
-    surveys = [s for s in Survey.objects.visible_to(user).order_by("-year", "title") if s.joint]
+    visible = Survey.objects.with_parts().visible_to(user)
+    surveys = [s for s in visible.order_by("-year", "title") if s.joint]
     return [
         (reverse("surveys:laendervergleich", args=[s.name]), f"{s.title} ({s.land_names})")
         for s in surveys

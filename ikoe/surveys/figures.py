@@ -9,17 +9,20 @@ published figures only, so every reader gets the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import json
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from ikoe.accounts.scope import grants
 from ikoe.benchmarks.models import Benchmark
 from ikoe.labels import DIMENSION_LABELS
 from ikoe.regions import GERMANY
+from ikoe.reports.cache import cached
 from ikoe.stats.definitions import Definition
 from ikoe.stats.estimates import shares_from_counts
 from ikoe.stats.groupings import ALL_LANDS, normalise_by
@@ -34,7 +37,9 @@ from ikoe.surveys.catalogue import (
     table_of,
 )
 from ikoe.surveys.models import IndicatorCell, Survey
-from ikoe.surveys.scope import survey_reach, visible_cells
+from ikoe.surveys.scope import Reach, survey_reach, visible_cells
+
+T = TypeVar("T")
 
 REPRESENTATION = ("gap_pp", "index", "expected", "shortfall", "flags")
 """What :func:`represent` adds to a table."""
@@ -107,6 +112,49 @@ def benchmark_for(survey: Survey, benchmark_id: int | None = None) -> BenchmarkC
     return BenchmarkChoice(
         row.value / 100, row.measure_label or row.measure, row.year, row.definition, row.pk
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures computed once per version of the data (ikoe.reports.cache)
+
+
+def reader_key(user: Any) -> list[str]:
+    """What decides which figures ``user`` may read: their grants (role, Land, agency and the
+    organisations below it), empty for the public. Every scope rule is a function of the grants
+    (:mod:`ikoe.accounts.scope`), so readers with the same key may share computed figures, and a
+    changed membership gives a new key."""
+    return sorted(
+        json.dumps([g.rank, g.land_id, g.agency_id, sorted(g.subtree)]) for g in grants(user)
+    )
+
+
+def reach_key(reach: Reach | None) -> list[Any]:
+    """What of one survey a reader reaches (:class:`~ikoe.surveys.scope.Reach`), as a key."""
+    if reach is None:
+        return ["none"]
+    if reach.whole:
+        return ["whole"]
+    return [sorted(reach.lands), sorted(reach.codes)]
+
+
+def survey_key(survey: Survey) -> list[Any]:
+    """The survey and the release of each of its parts, as read for this request.
+
+    The data version changes with every release, withdrawal, import or replacement; the flags
+    are part of the key as well, so figures of another state of release are never taken even
+    when the flags were changed without saving the parts (an old database, a backup)."""
+    return [survey.pk, [[p.land_id, p.published] for p in survey.parts_list]]
+
+
+def cached_figures(
+    name: str, survey: Survey, reader: list[Any], options: Sequence[Any], compute: Callable[[], T]
+) -> T:
+    """``compute()`` once per data version, language, survey state, reader and ``options``
+    (everything else the figures depend on, e.g. the definition and benchmark asked for).
+
+    ``reader`` is :func:`reader_key` where the figures depend on what the user may read of other
+    surveys too (the trend), else :func:`reach_key` of this survey."""
+    return cached(name, [survey_key(survey), reader, *options], compute)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,33 +256,35 @@ def land_trend(
     user may read, and the changes between consecutive years with their test; empty when there
     are fewer than two surveys."""
     code = land or (survey.land.code if survey.land is not None else ALL_LANDS)
-    same = Survey.objects.visible_to(user).filter(population=survey.population)
+    same = Survey.objects.with_parts().visible_to(user).filter(population=survey.population)
     if code != ALL_LANDS:
         same = same.filter(parts__land__code=code)
-    points = []
+    readable = []
     for other in same.distinct().order_by("year"):
         reach = survey_reach(user, other)
-        if reach is None or not (reach.whole or code in reach.lands):
-            continue  # an unreleased survey the user reaches only in part
-        cell = IndicatorCell.objects.filter(
-            survey=other, table=LAND.name, definition=definition, dims__land=code
-        ).first()
-        if cell is not None:
-            points.append(TrendPoint(other, cell))
+        if reach is not None and (reach.whole or code in reach.lands):
+            readable.append(other)  # not an unreleased survey the user reaches only in part
+    # One query for the Land's cell of every survey (the first stored, as before).
+    found: dict[int, IndicatorCell] = {}
+    cells = IndicatorCell.objects.filter(
+        survey__in=readable, table=LAND.name, definition=definition, dims__land=code
+    )
+    for cell in cells.order_by("pk"):
+        found.setdefault(cell.survey_id, cell)
+    points = [TrendPoint(other, found[other.pk]) for other in readable if other.pk in found]
     if len(points) < 2:
         return [], []
     # A published share always comes with its published counts.
-    published = [
-        p.cell
-        for p in points
-        if p.cell.share is not None and p.cell.declared and p.cell.respondents
+    shown = [
+        p for p in points if p.cell.share is not None and p.cell.declared and p.cell.respondents
     ]
+    published = [p.cell for p in shown]
     if len(published) < 2:
         return points, []
     table = trend(
         pl.DataFrame(
             {
-                "year": [c.survey.year for c in published],
+                "year": [p.survey.year for p in shown],
                 "share": [c.share for c in published],
                 "se": [c.se for c in published],
                 "yes": [c.yes for c in published],

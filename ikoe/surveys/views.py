@@ -47,7 +47,16 @@ from ikoe.surveys.catalogue import (
     PublishedTable,
     table_named,
 )
-from ikoe.surveys.figures import cells_frame, cells_of, land_trend, published_cells, represent
+from ikoe.surveys.figures import (
+    cached_figures,
+    cells_frame,
+    cells_of,
+    land_trend,
+    published_cells,
+    reach_key,
+    reader_key,
+    represent,
+)
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.publication import REASONS
 from ikoe.surveys.release import coordinated_parts
@@ -227,7 +236,6 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
             custom_error = _("Enter a percentage between 0 and 100, such as %(example)s.") % {
                 "example": fmt(25.5, 1)
             }
-    names = _names(survey)
     return {
         "survey": survey,
         "benchmark_definition_label": definition_label(chosen.definition) if chosen else "",
@@ -253,7 +261,6 @@ def _context(request: HttpRequest, survey: Survey, reach: Reach) -> dict[str, An
         "benchmark_short": short,
         "custom": custom_text,
         "custom_error": custom_error,
-        "names": names,
         "symbols_used": [],
         "disclosure_rules": disclosure_rules(survey),
         "can_see_diagnostics": survey_reach(request.user, survey, Role.DATA_STEWARD) is not None,
@@ -287,7 +294,11 @@ def disclosure_rules(survey: Survey) -> dict[str, Any]:
 
 
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = list(visible_surveys(request.user).order_by("land__name", "-year"))
+    surveys = list(
+        visible(Survey.objects.with_parts().select_related("land"), request.user).order_by(
+            "land__name", "-year"
+        )
+    )
     limited = False
     for s in surveys:
         reach = survey_reach(request.user, s)
@@ -309,7 +320,24 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
     if not reach.whole and not reach.lands:
         return _reach_page(request, survey, reach)
     ctx = _context(request, survey, reach)
-    d, names, b, land = ctx["definition"], ctx["names"], ctx["benchmark_share"], ctx["land"]
+    # The tables, charts and trend are computed once per version of the data and reader
+    # (ikoe.reports.cache); the trend depends on what the user may read of other surveys.
+    options = [ctx["definition"], ctx["land"], ctx["benchmark_share"], ctx["benchmark_short"]]
+    figures = cached_figures(
+        "survey-overview",
+        survey,
+        reader_key(request.user),
+        options,
+        lambda: _overview_figures(request.user, survey, ctx),
+    )
+    return render(request, "surveys/survey_overview.html", {**ctx, **figures})
+
+
+def _overview_figures(user: Any, survey: Survey, ctx: dict[str, Any]) -> dict[str, Any]:
+    """The overview's tables, charts and trend for the definition, Land and benchmark of
+    ``ctx``, from the cells the user may read."""
+    d, b, land = ctx["definition"], ctx["benchmark_share"], ctx["land"]
+    names = _names(survey)
     cells = ctx["cells"]
     total = _rows_by(cells, LAND, d, names, land=land)
     sections = []
@@ -322,7 +350,7 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
         sections.append(
             {
                 "id": "land",
-                "heading": DIMENSION_LABELS["land"],
+                "heading": str(DIMENSION_LABELS["land"]),
                 "rows": by_land,
                 "chart": _chart(by_land, title, "chart-land", b, ctx["benchmark_short"]),
                 "chart_title": title,
@@ -344,25 +372,20 @@ def survey_overview(request: HttpRequest, name: str) -> HttpResponse:
         sections.append(
             {
                 "id": dimension,
-                "heading": DIMENSION_LABELS[dimension],
+                "heading": str(DIMENSION_LABELS[dimension]),
                 "rows": rows,
                 "chart": _chart(rows, title, f"chart-{dimension}", b, ctx["benchmark_short"]),
                 "chart_title": title,
             }
         )
     _represent(total, b)
-    trend_rows, changes = _trend(request, survey, d, land)
-    return render(
-        request,
-        "surveys/survey_overview.html",
-        {
-            **ctx,
-            "total": total[0] if total else None,
-            "sections": sections,
-            "trend": trend_rows,
-            "changes": changes,
-        },
-    )
+    trend_rows, changes = _trend(user, survey, d, land)
+    return {
+        "total": total[0] if total else None,
+        "sections": sections,
+        "trend": trend_rows,
+        "changes": changes,
+    }
 
 
 def _reach_page(request: HttpRequest, survey: Survey, reach: Reach) -> HttpResponse:
@@ -391,10 +414,10 @@ def _reach_page(request: HttpRequest, survey: Survey, reach: Reach) -> HttpRespo
 
 
 def _trend(
-    request: HttpRequest, survey: Survey, definition: str, land: str
+    user: Any, survey: Survey, definition: str, land: str
 ) -> tuple[list[Row], list[dict[str, Any]]]:
     """The Land's share over the survey years (:func:`figures.land_trend`) as table rows."""
-    points, changes = land_trend(request.user, survey, definition, land)
+    points, changes = land_trend(user, survey, definition, land)
     rows = [
         Row(
             label=str(p.survey.year),
@@ -417,28 +440,20 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
     # Out of reach answers like an organisation that does not exist.
     if org is None or not reach.covers(org):
         raise Http404
+    if org.kind not in ("ministry", "agency"):
+        raise Http404
     ctx = _context(request, survey, reach)
-    d, names, b = ctx["definition"], ctx["names"], ctx["benchmark_share"]
-    cells = ctx["cells"]
-    if org.kind == "ministry":
-        own = cells_of(cells, LAND_MINISTRY, d, ministry=code)
-        children = _rows_by(cells, LAND_MINISTRY_AGENCY, d, names, ministry=code)
-        ladder = _rows_by(cells, LAND_MINISTRY_CAREER_GROUP, d, names, ministry=code)
-        for r in children:
-            if r.code:
-                r.link = f"../{r.code}/"
-    elif org.kind == "agency":
-        own = cells_of(cells, LAND_MINISTRY_AGENCY, d, agency=code)
-        children = []
-        ladder = _rows_by(cells, LAND_MINISTRY_AGENCY_CAREER_GROUP, d, names, agency=code)
-    else:
+    # Computed once per version of the data, reach and options (ikoe.reports.cache).
+    options = [org.pk, ctx["definition"], ctx["benchmark_share"], ctx["benchmark_short"]]
+    figures = cached_figures(
+        "survey-organisation",
+        survey,
+        reach_key(reach),
+        options,
+        lambda: _organisation_figures(survey, org, ctx),
+    )
+    if figures is None:
         raise Http404
-    if not own:
-        raise Http404
-    total = [Row(label=org.name, cell=own[0])]
-    for rows in (total, children, ladder):
-        _represent(rows, b)
-    title = _("Share with a migration background by career group")
     return render(
         request,
         "surveys/survey_organisation.html",
@@ -448,21 +463,50 @@ def organisation_page(request: HttpRequest, name: str, code: str) -> HttpRespons
             # (organisation, whether its page is in reach) for the breadcrumb
             "parents": [(o, reach.covers(o)) for o in org.ancestors() if o.kind != "land"],
             "overview_link": reach.whole or len(reach.agencies) > 1,
-            "total": total[0],
-            "total_rows": total,
-            "children": children,
-            "ladder": ladder,
-            "ladder_chart": _chart(ladder, title, "chart-ladder", b, ctx["benchmark_short"]),
-            "ladder_title": title,
-            "children_chart": _chart(
-                children,
-                _("Share with a migration background by agency"),
-                "chart-agencies",
-                b,
-                ctx["benchmark_short"],
-            ),
+            **figures,
         },
     )
+
+
+def _organisation_figures(
+    survey: Survey, org: Organisation, ctx: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The figures of a ministry or agency page; ``None`` when the organisation has none."""
+    d, b, code = ctx["definition"], ctx["benchmark_share"], org.code
+    names = _names(survey)
+    cells = ctx["cells"]
+    if org.kind == "ministry":
+        own = cells_of(cells, LAND_MINISTRY, d, ministry=code)
+        children = _rows_by(cells, LAND_MINISTRY_AGENCY, d, names, ministry=code)
+        ladder = _rows_by(cells, LAND_MINISTRY_CAREER_GROUP, d, names, ministry=code)
+        for r in children:
+            if r.code:
+                r.link = f"../{r.code}/"
+    else:
+        own = cells_of(cells, LAND_MINISTRY_AGENCY, d, agency=code)
+        children = []
+        ladder = _rows_by(cells, LAND_MINISTRY_AGENCY_CAREER_GROUP, d, names, agency=code)
+    if not own:
+        return None
+    total = [Row(label=org.name, cell=own[0])]
+    for rows in (total, children, ladder):
+        _represent(rows, b)
+    title = _("Share with a migration background by career group")
+    return {
+        "total": total[0],
+        "total_rows": total,
+        "children": children,
+        "ladder": ladder,
+        "ladder_chart": _chart(ladder, title, "chart-ladder", b, ctx["benchmark_short"]),
+        "ladder_title": title,
+        "children_chart": _chart(
+            children,
+            _("Share with a migration background by agency"),
+            "chart-agencies",
+            b,
+            ctx["benchmark_short"],
+        ),
+    }
 
 
 def _suppression_summary(
