@@ -1,4 +1,6 @@
-"""Names users read for the codes stored with benchmark figures."""
+"""Names users read for codes: of benchmark figures, survey columns and their values, definitions,
+flags and symbols. One place for them: pages, forms, the command line and the messages of the
+file readers (``ikoe.ingest``) take them from here, so no code name reaches a user."""
 
 from __future__ import annotations
 
@@ -73,6 +75,34 @@ def definition_warning(survey_definition: str, benchmark_definition: str) -> str
         "benchmark": definition_label(benchmark_definition),
     }
 
+
+# The columns of a survey file and of personnel totals (docs/surveys.md), by their code. Each
+# German and English label is also accepted as a heading (ikoe.ingest.mapping.HEADER_ALIASES).
+COLUMN_LABELS = {
+    "organisation": _("Organisation code"),
+    "respondent_id": _("Respondent id"),
+    "career_group": _("Career group"),
+    "employment": _("Employment"),
+    "gender": _("Gender"),
+    "age_group": _("Age group"),
+    "leadership": _("Leadership position"),
+    "german": _("German citizen"),
+    "german_since_birth": _("German since birth"),
+    "born_abroad": _("Born abroad"),
+    "immigration_year": _("Year of immigration"),
+    "mother_born_abroad": _("Mother born abroad"),
+    "mother_immigration_year": _("Mother's year of immigration"),
+    "mother_german_since_birth": _("Mother German since birth"),
+    "father_born_abroad": _("Father born abroad"),
+    "father_immigration_year": _("Father's year of immigration"),
+    "father_german_since_birth": _("Father German since birth"),
+    "migration_background": _("Migration background, already derived"),
+    "headcount": _("Head count"),
+}
+
+# The answers of a yes/no column, and "no answer" of any column, as a choice in the upload.
+YES_NO_LABELS = {True: _("yes"), False: _("no")}
+NO_ANSWER_LABEL = _("no answer")
 
 DIMENSION_LABELS = {
     "land": _("Land"),

@@ -288,8 +288,9 @@ IMPORT_MAX_XLSX_CELLS = int(
 IMPORT_MAX_UNPACKED_MB = env_number("IKOE_IMPORT_MAX_UNPACKED_MB", 2000, 1, 1_000_000)
 IMPORT_MAX_PACKING_RATIO = env_number("IKOE_IMPORT_MAX_PACKING_RATIO", 100, 2, 100_000)
 # The column-mapping form has one field per heading of the survey file and of the personnel
-# totals; Django refuses larger forms with "400 Bad Request" (TooManyFieldsSent).
-DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, 2 * IMPORT_MAX_COLUMNS + 100)
+# totals, and one per entry of its value step (at most 30 for each of the 17 columns of
+# categories: 510); Django refuses larger forms with "400 Bad Request" (TooManyFieldsSent).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, 2 * IMPORT_MAX_COLUMNS + 510 + 100)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

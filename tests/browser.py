@@ -31,16 +31,32 @@ def require_browser() -> None:
         pytest.skip("Chromium or axe-core is missing; run ./dev test to install them.")
 
 
+# One Chromium for the whole run: every test module that imports the fixture below gets its
+# own copy of it, and Playwright's sync API cannot run twice in one process at the same time.
+_shared: dict[str, object] = {}
+_users = [0]
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     require_browser()
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+    if not _users[0]:
+        playwright = sync_playwright().start()
+        _shared["playwright"] = playwright
+        _shared["browser"] = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+    _users[0] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _users[0] -= 1
+        if not _users[0]:
+            _shared.pop("browser").close()  # type: ignore[attr-defined]
+            _shared.pop("playwright").stop()  # type: ignore[attr-defined]
 
 
 def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]

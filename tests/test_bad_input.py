@@ -503,7 +503,7 @@ def test_a_form_with_more_fields_than_allowed_gets_a_german_page_not_a_bare_400(
     assert response.status_code == 400
     text = form_errors(response)
     assert "Die Anfrage konnte nicht verarbeitet werden" in text
-    assert "Das Formular hatte mehr Felder, als der Server annimmt (höchstens 1.100)." in text
+    assert "Das Formular hatte mehr Felder, als der Server annimmt (höchstens 1.610)." in text
     assert "Bad Request" not in text
     assert "IKÖ-Monitor" in text  # the site's own page, with its navigation
 
@@ -525,7 +525,7 @@ def test_the_400_page_is_english_when_the_user_reads_english(client_data_steward
 
     text = form_errors(client_data_steward_a.post(reverse("surveys:upload"), fields))
 
-    assert "The form had more fields than the server accepts (at most 1,100)." in text
+    assert "The form had more fields than the server accepts (at most 1,610)." in text
 
 
 @pytest.mark.parametrize(

@@ -180,9 +180,9 @@ def test_the_diagnostics_name_the_file_and_the_questions_in_words(
 ):
     html = client_data_steward_a.get("/befragungen/land-a-2024/diagnose/").content.decode()
     assert "(CSV, UTF-8 mit Byte-Order-Mark)" in html and "utf-8-sig" not in html
-    # Every question by its German name, the code only in brackets after it.
-    assert re.search(r"Deutsche Staatsangehörigkeit <span class=\"hint\">\(german\)</span>", html)
-    assert not re.search(r"<th scope=\"row\">german</th>", html)
+    # Every question by its German name, without its code.
+    assert '<th scope="row">Deutsche Staatsangehörigkeit</th>' in html
+    assert "(german)" not in html and not re.search(r"<th scope=\"row\">german</th>", html)
 
 
 def test_the_diagnostics_explain_k_n_min_w_and_what_each_suppression_count_counts(

@@ -183,8 +183,13 @@ def test_a_survey_imported_through_the_cli_prints_its_counts_in_german(
     lines = out.splitlines()
     assert lines[0] == "Befragung „land-a-2024“ (Land A, 2024) importiert: 35 Befragte."
     # 32 of 35 declared under both definitions: 91.4 %, in German number format.
-    assert re.fullmatch(r"  mighev_short: 32 \D+ \(91,4 %\)", lines[1]), lines[1]
-    assert re.fullmatch(r"  einwanderungsgeschichte: 32 \D+ \(91,4 %\)", lines[2]), lines[2]
+    # Definitions by their names, not their codes.
+    assert re.fullmatch(
+        r"  Migrationshintergrund, Kurzform \(MighEV § 6\): 32 \D+ \(91,4 %\)", lines[1]
+    ), lines[1]
+    assert re.fullmatch(r"  Einwanderungsgeschichte \(Destatis\): 32 \D+ \(91,4 %\)", lines[2]), (
+        lines[2]
+    )
     assert lines[3:5] == [
         "  Nicht gewichtet (keine Personalbestandszahlen angegeben).",
         f"  {cells} geschützte Tabellenzellen veröffentlicht.",
@@ -792,7 +797,9 @@ def test_answers_the_totals_do_not_list_are_rejected(cast, tmp_path, restricted,
     survey_file, totals = write_tiny(tmp_path, TINY + people("A-AGY", 1, 1, gender="d"))
     code, _out, err = import_cli(capsys, survey_file, "--totals", str(totals), name="klein")
     assert code == 1
-    assert "2 Befragte" in err and "„d“" in err and "Spalte „gender“" in err
+    # the answers in words (“divers”, not the code “d”), and what the totals list
+    assert "2 Befragte" in err and "„divers“" in err and "Spalte „gender“" in err
+    assert "Frauen" in err
     assert "personal.csv" in err and "Es wurde nichts gespeichert." in err
     nothing_stored(restricted)
 
@@ -868,3 +875,28 @@ def test_a_totals_column_the_survey_did_not_ask_is_added_up(cast, tmp_path):
     assert survey.diagnostics["weighting"]["margins"] == ["organisation × gender"]
     land = IndicatorCell.objects.get(survey=survey, table="land", definition="mighev_short")
     assert land.share == pytest.approx(FIVEFOLD_WEIGHTED_SHARE, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # five respondents: too few for any pattern of secret cells
+        ["A-AGY;ja;nein"] * 4 + ["A-AGY;nein;ja"],
+        # one agency, its Land no more than that agency: a secret cell has nothing beside it
+        # to hide with (the engine's search once failed on it with "max() arg is an empty
+        # sequence")
+        ["A-AGY;nein;ja" if i % 5 == 0 else "A-AGY;ja;nein" for i in range(90)],
+    ],
+    ids=["five-respondents", "nothing-beside-a-secret-cell"],
+)
+def test_a_survey_that_cannot_be_protected_is_refused_with_a_message_not_a_crash(
+    cast, tmp_path, rows
+):
+    from ikoe.errors import ImportFailed
+
+    path = tmp_path / "klein.csv"
+    path.write_text("organisation;german;born_abroad\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with translation.override("de"), pytest.raises(ImportFailed) as failed:
+        import_survey(path, name="klein", year=2024)
+    assert "statistische Geheimhaltung nicht schützen" in failed.value.report()
+    assert not Survey.objects.exists() and not IndicatorCell.objects.exists()

@@ -170,7 +170,15 @@ def test_the_data_steward_of_land_a_uploads_a_german_csv_with_own_column_names_a
     assert survey.title == "Beschäftigtenbefragung Berlin 2024"
     assert survey.created_by == data_steward_a
     assert survey.mapping["columns"] == {h: (c or None) for h, c in CHOICES.items()}
-    assert survey.mapping["values"] == {}
+    # The entries of the value step, recognised and confirmed, are saved with the survey.
+    assert survey.mapping["values"] == {
+        "career_group": {
+            "gehobener dienst": "gehoben",
+            "hoeherer dienst": "hoeher",
+            "mittlerer dienst": "mittel",
+        },
+        "gender": {"maennlich": "m", "weiblich": "w"},
+    }
     assert survey.diagnostics["file"] == "Mitarbeiterbefragung_2024.csv"
     assert survey.diagnostics["encoding"] == "cp1252"
     assert IndicatorCell.objects.filter(survey=survey).exists()
@@ -182,14 +190,17 @@ def test_the_data_steward_of_land_a_uploads_a_german_csv_with_own_column_names_a
     assert "was imported: 60 respondents" in diagnostics.content.decode()
 
 
-def test_the_mapping_page_shows_the_headings_only_never_a_value_of_a_row(
+def test_the_mapping_page_shows_headings_and_entries_of_categories_never_a_row(
     client_data_steward_a, survey_csv
 ):
     url = mapping_url(upload(client_data_steward_a, survey_csv))
     html = client_data_steward_a.get(url).content.decode()
 
     assert "Staatsangehörigkeit deutsch" in html and "Befragten-Nr" in html
-    for value in (SECRET_ID, SECRET_REMARK, "gehobener Dienst", "weiblich", "1992"):
+    # Columns of categories in their own spellings list their entries, with what they are read as.
+    assert "“gehobener Dienst” stands for" in html and "“weiblich” stands for" in html
+    # Never an id, a year, a free text, nor a row.
+    for value in (SECRET_ID, SECRET_REMARK, "1992", "BE-2024-0001"):
         assert value not in html
     names = selects(html)
     # Preselected from the canonical names and aliases; the tool's own names are left to the user.
@@ -253,7 +264,7 @@ def test_a_file_with_errors_shows_every_problem_with_row_and_column_and_stores_n
 ):
     rows = [HEADER] + [respondent(i) for i in range(1, 21)]
     rows[2][1] = "A-XYZ"  # spreadsheet row 3: no such organisation
-    rows[4][3] = "unbekannt"  # row 5: not a gender
+    rows[4][6] = "neunzehn"  # row 5: not a year
     path = write_csv(tmp_path / "befragung.csv", rows)
     url = mapping_url(upload(client_data_steward_a, path))
     html = client_data_steward_a.get(url).content.decode()
@@ -269,9 +280,10 @@ def test_a_file_with_errors_shows_every_problem_with_row_and_column_and_stores_n
         "“A-XYZ” is not a code of the organisation hierarchy." in page
     )
     assert (
-        f'<a href="#id_{names["Geschlecht"]}">befragung.csv, row 5, column “Geschlecht”</a>' in page
+        f'<a href="#id_{names["Zuzugsjahr"]}">befragung.csv, row 5, column “Zuzugsjahr”</a>' in page
     )
-    assert f'aria-describedby="id_{names["Geschlecht"]}_problems"' in page
+    field = f"id_{names['Zuzugsjahr']}"
+    assert f'aria-describedby="{field}_helptext {field}_problems"' in page
     assert 'id="error-summary" role="alert" tabindex="-1"' in page
     assert str(settings.MEDIA_ROOT) not in page  # no server paths
     assert not Survey.objects.exists()
@@ -291,10 +303,13 @@ def test_choosing_one_column_twice_or_no_organisation_is_explained_at_the_field(
 
     page = response.content.decode()
     field = selects(html)["Bemerkung"]
-    assert "Assign the column that holds the organisation code to “organisation”." in page
+    assert (
+        "Choose “Organisation code” for the column that holds the codes of the organisations."
+        in page
+    )
     assert f'<ul class="errorlist" id="id_{field}_error">' in page
-    assert f'aria-describedby="id_{field}_error"' in page
-    assert f'<a href="#id_{field}">Bemerkung: “Geschlecht” is assigned to “gender” already' in page
+    assert f'aria-describedby="id_{field}_helptext id_{field}_error"' in page
+    assert f'<a href="#id_{field}">Bemerkung: “Geschlecht” is assigned to “Gender” already' in page
     assert not Survey.objects.exists()
 
 
@@ -433,11 +448,13 @@ def test_a_broken_file_or_mapping_file_is_refused_at_the_upload_with_its_problem
         page = upload(client_data_steward_a, good, mapping_file=mapping_file).content.decode()
 
     assert (
-        "line 2: “respondant_id” is not a canonical column name. Did you mean “respondent_id”?"
-        in page
+        "line 2: “respondant_id” is not a column name of the survey format. Did you mean "
+        "Respondent id (column respondent_id)?" in page
     )
     assert 'aria-describedby="id_mapping_file_helptext id_mapping_file_error"' in page
-    assert pending_files(settings) == []
+    # The good survey file is kept for the next try, the broken mapping file is not.
+    assert [p.name for p in pending_files(settings)] == ["ok.csv"]
+    assert "Kept from your last try: ok.csv (CSV)." in page
 
 
 def test_the_pending_upload_belongs_to_its_session_and_can_be_cancelled(

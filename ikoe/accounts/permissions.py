@@ -137,6 +137,8 @@ PERMISSIONS: dict[str, Rule] = {
     # Survey upload: the views check that the file's Land is one the user is data steward for
     "surveys:upload": ROLE(Role.DATA_STEWARD),
     "surveys:upload-mapping": ROLE(Role.DATA_STEWARD),
+    # The sample survey file of the upload page: invented rows only, the format is public.
+    "surveys:upload-sample": PUBLIC,
     # Accounts
     "login": PUBLIC,
     "logout": PUBLIC,

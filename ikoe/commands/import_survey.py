@@ -69,6 +69,7 @@ def _trim(text: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ikoe.labels import SURVEY_DEFINITION_LABELS
     from ikoe.ingest.mapping import load_mapping
     from ikoe.surveys.pipeline import import_survey
     from ikoe.surveys.release import ended_by_import
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             _("  %(definition)s: %(declared)d declared (%(rate)s %%)")
             % {
-                "definition": definition,
+                "definition": SURVEY_DEFINITION_LABELS.get(definition, definition),
                 "declared": declared,
                 "rate": fmt(100 * declared / max(survey.respondents, 1), 1),
             }

@@ -47,7 +47,10 @@ from ikoe.ingest.mapping import (
     SURVEY_COLUMNS,
     Column,
     SurveyMapping,
+    column_title,
+    quoted,
     resolve_header,
+    value_key,
 )
 from ikoe.ingest.survey_checks import Invalid, judge_for, message
 from ikoe.ingest.text import (
@@ -59,6 +62,7 @@ from ikoe.ingest.text import (
     read_bytes,
 )
 from ikoe.ingest.xlsx import check_workbook, first_row, read_header_row
+from ikoe.labels import SURVEY_DEFINITION_LABELS
 from ikoe.stats.definitions import REQUIRED_COLUMNS, Definition, derivable_definitions
 
 Format = Literal["csv", "xlsx", "parquet"]
@@ -255,6 +259,64 @@ def read_header(path: str | Path) -> tuple[list[str], Format]:
         fmt = "csv"
     check_header(header, name, row, limits)
     return header, fmt
+
+
+MAX_VALUES = 30  # distinct entries of one column that the upload's value step lists at most
+_MAX_KEYED = 1000  # a column with more distinct entries is not a column of categories
+
+
+@dataclass(frozen=True)
+class ColumnValues:
+    """The distinct entries of one column of a file, never its rows.
+
+    ``values``: the first :data:`MAX_VALUES` distinct entries (stripped, one per spelling that
+    :func:`~ikoe.ingest.mapping.value_key` tells apart, numbers in numeric order);
+    ``more``: how many distinct entries there are besides them; ``filled``: rows with an entry.
+    """
+
+    values: tuple[str, ...]
+    more: int
+    filled: int
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts numbers in numeric order: "2" before "10", "Klasse 9" before "Klasse 10".
+
+    >>> sorted(["10", "9", "Klasse 10", "Klasse 9", "b", "A"], key=_natural)
+    ['9', '10', 'A', 'b', 'Klasse 9', 'Klasse 10']
+    """
+    parts = re.split(r"(\d+)", value_key(text))
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
+
+
+def distinct_values(
+    path: str | Path, positions: Collection[int], *, limit: int = MAX_VALUES
+) -> dict[int, ColumnValues]:
+    """The distinct entries of the columns at ``positions`` (0 = first column), for the value
+    step of the upload: which codes a file uses in a column of categories, so that a data
+    steward can say what each stands for. Raises :class:`ImportFailed` when the file cannot be
+    read. A column with more than 1,000 distinct entries lists none (``values`` is empty,
+    ``more`` their number): it holds ids or free text, not categories.
+    """
+    problems = ProblemList(file=str(path))
+    raw = _read_raw(Path(path), problems)
+    problems.raise_if_any()
+    found: dict[int, ColumnValues] = {}
+    for index in positions:
+        if not 0 <= index < len(raw.header):
+            continue
+        cells = raw.frame.get_column(_pos(index)).str.strip_chars()
+        cells = cells.filter(cells.is_not_null() & (cells != ""))
+        unique = cells.unique()
+        if unique.len() > _MAX_KEYED:
+            found[index] = ColumnValues((), unique.len(), cells.len())
+            continue
+        spellings: dict[str, str] = {}
+        for text in sorted(unique.to_list(), key=_natural):
+            spellings.setdefault(value_key(text), text)
+        texts = list(spellings.values())
+        found[index] = ColumnValues(tuple(texts[:limit]), max(len(texts) - limit, 0), cells.len())
+    return found
 
 
 HEADER_BYTES = 64 * 1024 * 1024  # a header row longer than this is refused
@@ -567,7 +629,11 @@ def _resolve_columns(
             problems.add(
                 "not_classifying",
                 _("This column cannot break down personnel totals; use only %(allowed)s.")
-                % {"allowed": ", ".join(n for n in allowed if n not in (ORGANISATION, HEADCOUNT))},
+                % {
+                    "allowed": quoted(
+                        column_title(n) for n in allowed if n not in (ORGANISATION, HEADCOUNT)
+                    )
+                },
                 row=raw.header_row,
                 column=header,
             )
@@ -585,7 +651,7 @@ def _resolve_columns(
                 % {
                     "first": excerpt(raw.header[_index(columns[canonical])]),
                     "second": excerpt(header),
-                    "name": canonical,
+                    "name": column_title(canonical),
                 },
                 row=raw.header_row,
                 column=header,
@@ -603,7 +669,7 @@ def _missing_column(raw: _Raw, name: str, problems: ProblemList) -> None:
     problems.add(
         "missing_column",
         _("The required column “%(name)s” is missing. Columns found: %(found)s.")
-        % {"name": name, "found": found},
+        % {"name": column_title(name), "found": found},
         row=raw.header_row,
         column=name,
     )
@@ -618,19 +684,21 @@ def _missing_answers(raw: _Raw, present: set[str], problems: ProblemList) -> Non
     }
     closest = min(gaps, key=lambda d: (len(gaps[d]), sum(len(g) for g in gaps[d])))
     missing = [
-        group[0] if len(group) == 1 else _("one of %(columns)s") % {"columns": " / ".join(group)}
+        quoted([column_title(group[0])])
+        if len(group) == 1
+        else _("one of %(columns)s")
+        % {"columns": _(" or ").join(quoted([column_title(c)]) for c in group)}
         for group in gaps[closest]
     ]
     problems.add(
         "missing_answers",
         _(
-            "The file needs either the column “%(column)s” or the raw answers of at least one "
-            "definition of migration background. Closest is %(definition)s; for it, add: "
-            "%(missing)s."
+            "The file needs either a column with the migration background already derived or "
+            "the raw answers of at least one definition of migration background. Closest is "
+            "the definition “%(definition)s”; for it, add: %(missing)s."
         )
         % {
-            "column": MIGRATION_BACKGROUND,
-            "definition": closest.label,
+            "definition": SURVEY_DEFINITION_LABELS.get(closest.value, closest.label),
             "missing": ", ".join(missing),
         },
         row=raw.header_row,

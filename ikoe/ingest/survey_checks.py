@@ -30,14 +30,13 @@ from django.utils.translation import gettext as _
 from ikoe.errors import excerpt
 from ikoe.ingest.mapping import (
     NO_ANSWER,
-    VALUE_ALIASES,
     YEAR_MIN,
     Column,
     SurveyMapping,
+    expected_values,
     no_answer_spellings,
+    read_value,
     value_key,
-    yes_no,
-    yes_no_spellings,
 )
 from ikoe.ingest.text import parse_number
 
@@ -72,7 +71,7 @@ def judge_for(
     if column.kind == "organisation":
         return _organisation_judge(mapped, codes)
     if column.kind == "yes_no":
-        return _yes_no_judge(mapped)
+        return _yes_no_judge(column, mapped)
     if column.kind == "code":
         return _code_judge(column, mapped, required=not no_answer)
     if column.kind == "year":
@@ -150,14 +149,16 @@ _ORGANISATION_MESSAGES: dict[str, Callable[[Params], str]] = {
 # --- yes/no answers -------------------------------------------------------------------------
 
 
-def _yes_no_judge(mapped: Mapping[str, Any]) -> Judge:
+def _yes_no_judge(column: Column, mapped: Mapping[str, Any]) -> Judge:
+    expected = expected_values(column)
+
     def answer(value: str) -> Any:
         hit, target = _through_mapping(mapped, value)
         if hit:
             return target
-        verdict = yes_no(value)
-        if verdict == "invalid":
-            return Invalid("invalid_yes_no", yes_no_spellings())
+        reading, verdict = read_value(column, value)
+        if reading == "unknown":
+            return Invalid("invalid_yes_no", expected)
         return verdict
 
     return answer
@@ -177,25 +178,19 @@ _YES_NO_MESSAGES: dict[str, Callable[[Params], str]] = {
 
 
 def _code_judge(column: Column, mapped: Mapping[str, Any], *, required: bool) -> Judge:
-    aliases = VALUE_ALIASES.get(column.name, {})
+    expected = expected_values(column)
 
     def code(value: str) -> Any:
         hit, target = _through_mapping(mapped, value)
         if hit:
             return target
+        reading, verdict = read_value(column, value)
+        if reading in ("standard", "alias"):
+            return verdict
         key = value_key(value)
-        if key in column.codes:
-            return key
-        if key in aliases:
-            return aliases[key]
-        if (not key or key in NO_ANSWER) and not required:
-            return None
-        if not key:
-            return None  # reported as missing
-        return Invalid(
-            "invalid_code_required" if required else "invalid_code",
-            ", ".join(f"“{c}”" for c in column.codes),
-        )
+        if not key or (reading == "no_answer" and not required):
+            return None  # an empty cell of a personnel total is reported as missing
+        return Invalid("invalid_code_required" if required else "invalid_code", expected)
 
     return code
 

@@ -36,8 +36,10 @@ from ikoe import restricted
 from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
+from ikoe.labels import code_label
 from ikoe.organisations.models import Organisation
 from ikoe.stats.definitions import Definition, derivable_definitions, derive_all
+from ikoe.stats.disclosure import ProtectionFailed
 from ikoe.stats.estimates import estimate_shares
 from ikoe.stats.groupings import ALL_LANDS
 from ikoe.stats.publication import (
@@ -194,8 +196,8 @@ def _check_totals(
                 )
                 % {
                     "count": odd.len(),
-                    "values": "”, “".join(sorted(set(odd.to_list()))[:5]),
-                    "listed": ", ".join(sorted(listed)),
+                    "values": "”, “".join(code_label(column, v) for v in sorted(set(odd))[:5]),
+                    "listed": ", ".join(code_label(column, v) for v in sorted(listed)),
                 },
                 file=file,
                 column=column,
@@ -488,7 +490,19 @@ def import_survey(
     # 3. weight to the personnel totals
     design, weighting = build_design(data, totals_stack, totals_files, trim=trim, levels=levels)
     # 4. and 5. estimate the standard tables and protect them together
-    publication = publish(_classified(data), design, current_rules())
+    try:
+        publication = publish(_classified(data), design, current_rules())
+    except ProtectionFailed as exc:
+        raise ImportFailed.single(
+            "protection",
+            _(
+                "The figures of this survey cannot be protected by the disclosure control: with "
+                "%(count)d respondents, too few people stand behind its tables for any pattern "
+                "of secret cells to keep them safe. Import a survey with more respondents."
+            )
+            % {"count": data.height},
+            file=str(path),
+        ) from exc
     # 6. store: the survey, its published cells and (after the commit) its snapshot
     if population_size is None and totals_frame is not None:
         population_size = int(totals_frame.get_column("headcount").sum())

@@ -2,7 +2,12 @@
 
 The uploaded files wait in ``MEDIA_ROOT/pending/<token>/`` (owner-only, never served) until the
 import succeeds or the upload is cancelled; uploads older than a day are deleted on the next
-upload. The mapping step shows the files' headings only, never a value of a row. Storing is left
+upload. The files stay there when the form or a file has a problem, so the user corrects only
+what is wrong. The mapping step shows the files' headings and, for the columns of categories
+(career group, gender, yes/no answers …) whose entries are not all standard codes, their
+distinct entries with what each stands for (at most 30 per column) – never a row, and never the
+entries of a column that is not assigned to a column of categories or that has more distinct
+entries than categories have (ids, free text). Storing is left
 to :func:`ikoe.surveys.pipeline.import_survey`, the one path for survey data, and happens only
 after the file's organisations were found to belong to a Land the user is data steward for.
 """
@@ -24,6 +29,7 @@ from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -33,27 +39,42 @@ from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role, visible, visible_lands
 from ikoe.errors import ImportFailed, Problem, excerpt
 from ikoe.forms import form_error_summary
-from ikoe.ingest.mapping import ORGANISATION, SurveyMapping, load_mapping
-from ikoe.ingest.survey import read_header, read_survey, read_totals
+from ikoe.ingest.mapping import (
+    CANONICAL,
+    ORGANISATION,
+    SurveyMapping,
+    column_title,
+    load_mapping,
+)
+from ikoe.ingest.survey import (
+    MAX_VALUES,
+    ColumnValues,
+    distinct_values,
+    read_header,
+    read_survey,
+    read_totals,
+)
 from ikoe.ingest.text import header_key
 from ikoe.organisations.models import Organisation
 from ikoe.surveys.forms import (
-    COLUMN_LABELS,
     ColumnMappingForm,
     HeaderField,
     SurveyUploadForm,
+    ValueTable,
     header_fields,
     name_problem,
     shared_headers,
+    value_tables,
 )
 from ikoe.surveys.models import SurveyRelease
 from ikoe.surveys.pipeline import import_survey
 from ikoe.surveys.release import ended_by_import
+from ikoe.surveys.sample import SAMPLE_COLUMNS, SAMPLE_FILE_NAME, sample_survey_csv
 
 SESSION_KEY = "survey_uploads"
 PENDING_MAX_AGE = 24 * 60 * 60  # seconds
 FILE_ROLES = ("survey", "totals", "mapping")
-FORMAT_LABELS = {"csv": "CSV", "xlsx": "XLSX", "parquet": "Parquet"}
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "XLSX", "parquet": "Parquet", "yaml": "YAML"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +175,11 @@ def _discard(request: HttpRequest, pending: Pending) -> None:
 # Messages
 
 
-def _problem_where(problem: Problem, labels: dict[str, str], line: bool = False) -> str:
+def _problem_where(
+    problem: Problem, labels: dict[str, str], line: bool = False, column: str | None = None
+) -> str:
+    """Where a problem is: file, row or line, and column (``column``: how to name it, when not
+    by ``problem.column``)."""
     parts = []
     file = labels.get(problem.file, Path(problem.file).name if problem.file else "")
     if file:
@@ -165,8 +190,9 @@ def _problem_where(problem: Problem, labels: dict[str, str], line: bool = False)
             if line
             else (_("row %(row)s") % {"row": problem.row})
         )
-    if problem.column:
-        parts.append(_("column “%(column)s”") % {"column": excerpt(problem.column)})
+    named = column or problem.column
+    if named:
+        parts.append(_("column “%(column)s”") % {"column": excerpt(named)})
     return ", ".join(parts)
 
 
@@ -200,18 +226,79 @@ def steward_lands(user: Any) -> list[Organisation]:
     ]
 
 
+def _own_pending(request: HttpRequest, token: str) -> Pending | None:
+    """The user's pending upload of this token, or ``None`` (not theirs, expired, no token)."""
+    if not token:
+        return None
+    try:
+        return _get_pending(request, token)
+    except Http404:
+        return None
+
+
+def _new_pending(request: HttpRequest) -> Pending:
+    token = secrets.token_urlsafe(18)
+    folder = pending_root() / token
+    folder.mkdir(mode=0o700)
+    return Pending(token, folder, {"user": request.user.pk, "files": {}})
+
+
+def _remember(request: HttpRequest, pending: Pending) -> None:
+    uploads = dict(request.session.get(SESSION_KEY, {}))
+    uploads[pending.token] = pending.meta
+    request.session[SESSION_KEY] = uploads
+
+
+def kept_files(pending: Pending | None) -> dict[str, dict[str, str]]:
+    """The files an upload keeps, by role: the name the user gave it and its format."""
+    if pending is None:
+        return {}
+    return {
+        role: {"label": entry["label"], "format": FORMAT_LABELS.get(entry.get("format", ""), "")}
+        for role, entry in pending.meta["files"].items()
+    }
+
+
+FACTS = ("name", "year", "title", "population", "fieldwork", "replace")
+
+
 def survey_upload(request: HttpRequest) -> HttpResponse:
+    """Step 1. Files chosen here are kept in a pending upload, also when the form or a file
+    has a problem: the page then says which files are kept, and the user corrects the rest or
+    chooses another file to replace one. The mapping step links back here to replace a file."""
     lands = steward_lands(request.user)
-    form = SurveyUploadForm(user=request.user, lands=lands)
     if request.method == "POST":
         if not lands:
             raise PermissionDenied
         clean_pending()
-        form = SurveyUploadForm(request.POST, request.FILES, user=request.user, lands=lands)
-        if form.is_valid():
-            token = _store(request, form)
-            if token is not None:
-                return redirect("surveys:upload-mapping", token=token)
+        pending = _own_pending(request, request.POST.get("upload", ""))
+        form = SurveyUploadForm(
+            request.POST,
+            request.FILES,
+            user=request.user,
+            lands=lands,
+            kept=list(kept_files(pending)),
+        )
+        form.is_valid()
+        pending = pending or _new_pending(request)
+        _take_files(request, form, pending)
+        if not form.errors:
+            pending.meta.update({fact: form.cleaned_data[fact] for fact in FACTS})
+            pending.meta["replace"] = bool(pending.meta["replace"])
+            pending.meta.setdefault("created", timezone.now().isoformat())
+            _remember(request, pending)
+            return redirect("surveys:upload-mapping", token=pending.token)
+        if pending.meta["files"]:
+            _remember(request, pending)
+        else:
+            _discard(request, pending)
+            pending = None
+    else:
+        pending = _own_pending(request, request.GET.get("upload", ""))
+        facts = {f: pending.meta[f] for f in FACTS if f in pending.meta} if pending else {}
+        form = SurveyUploadForm(
+            initial=facts, user=request.user, lands=lands, kept=list(kept_files(pending))
+        )
     return render(
         request,
         "surveys/survey_upload.html",
@@ -220,60 +307,97 @@ def survey_upload(request: HttpRequest) -> HttpResponse:
             "lands": lands,
             "land_names": ", ".join(land.name for land in lands),
             "errors": form_error_summary(form),
+            "token": pending.token if pending else "",
+            "kept": kept_files(pending),
+            "sample_columns": SAMPLE_COLUMNS,
         },
     )
 
 
-def _store(request: HttpRequest, form: SurveyUploadForm) -> str | None:
-    """Save the files to a new pending folder and read their headers; ``None`` on errors,
-    which are added to the form (the folder is then deleted)."""
-    data = form.cleaned_data
-    token = secrets.token_urlsafe(18)
-    folder = pending_root() / token
-    folder.mkdir(mode=0o700)
-    try:
-        files: dict[str, dict[str, Any]] = {}
-        for role in FILE_ROLES:
-            upload = data.get(f"{role}_file")
-            if upload is None:
-                continue
-            path = _save(upload, folder / role, f"{role}.bin")
-            files[role] = {
-                "path": str(path.relative_to(folder)),
-                "label": Path(upload.name or "").name or path.name,
-            }
-            try:
-                if role == "mapping":
-                    load_mapping(path)
-                else:
-                    header, fmt = read_header(path)
-                    files[role].update(header=header, format=fmt)
-            except ImportFailed as exc:
-                form.add_error(f"{role}_file", _problem_texts(exc, line=role == "mapping"))
-        if form.errors:
-            shutil.rmtree(folder, ignore_errors=True)
-            return None
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    uploads = dict(request.session.get(SESSION_KEY, {}))
-    uploads[token] = {
-        "user": request.user.pk,
-        "created": timezone.now().isoformat(),
-        "name": data["name"],
-        "year": data["year"],
-        "title": data["title"],
-        "population": data["population"],
-        "fieldwork": data["fieldwork"],
-        "replace": bool(data["replace"]),
-        "files": files,
-    }
-    request.session[SESSION_KEY] = uploads
-    return token
+def _take_files(request: HttpRequest, form: SurveyUploadForm, pending: Pending) -> None:
+    """Keep the files chosen in this request in the pending upload and read their headers.
+
+    A newly chosen file replaces the kept file of its kind, also when it cannot be used (its
+    problem is added to the form and nothing is kept for it); a kept file the user no longer
+    wants is dropped.
+    """
+    files = pending.meta["files"]
+    for role in FILE_ROLES:
+        field = f"{role}_file"
+        upload = request.FILES.get(field)
+        if upload is None:
+            if role != "survey" and form.cleaned_data.get(f"drop_{role}"):
+                _drop_file(pending, role)
+            continue
+        _drop_file(pending, role)
+        if form.has_error(field):
+            continue
+        path = _save(upload, pending.folder / role, f"{role}.bin")
+        entry: dict[str, Any] = {
+            "path": str(path.relative_to(pending.folder)),
+            "label": Path(upload.name or "").name or path.name,
+        }
+        try:
+            if role == "mapping":
+                load_mapping(path)
+                entry["format"] = "yaml"
+            else:
+                header, fmt = read_header(path)
+                entry.update(header=header, format=fmt)
+        except ImportFailed as exc:
+            form.add_error(field, _problem_texts(exc, line=role == "mapping"))
+            shutil.rmtree(pending.folder / role, ignore_errors=True)
+            continue
+        files[role] = entry
+
+
+def _drop_file(pending: Pending, role: str) -> None:
+    pending.meta["files"].pop(role, None)
+    shutil.rmtree(pending.folder / role, ignore_errors=True)
+
+
+def survey_upload_sample(request: HttpRequest) -> HttpResponse:
+    """The sample survey file (invented rows, German headings; :mod:`ikoe.surveys.sample`)."""
+    response = HttpResponse(sample_survey_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{SAMPLE_FILE_NAME}"'
+    return response
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 2: column mapping and import
+# Step 2: column mapping, the value step and import
+
+
+def _value_tables(
+    form: ColumnMappingForm, pending: Pending, preset: SurveyMapping | None
+) -> list[ValueTable]:
+    """The value tables for the columns of categories as the form assigns them now: their
+    distinct entries are read from the files (never rows). Empty when a file cannot be read;
+    the import then lists its problems."""
+    assigned = {
+        column: items
+        for column, items in form.assignment().items()
+        if CANONICAL[column].kind in ("code", "yes_no")
+    }
+    wanted: dict[str, set[int]] = {}
+    for items in assigned.values():
+        for item in items:
+            wanted.setdefault(item.file, set()).update(item.positions)
+    found: dict[str, dict[int, ColumnValues]] = {}
+    try:
+        for role, positions in wanted.items():
+            path = pending.path(role)
+            if path is not None:
+                found[role] = distinct_values(path, positions)
+    except ImportFailed:
+        return []
+    entries: dict[str, list[tuple[HeaderField, ColumnValues]]] = {}
+    for column, items in assigned.items():
+        for item in items:
+            for position in item.positions:
+                values = found.get(item.file, {}).get(position)
+                if values is not None:
+                    entries.setdefault(column, []).append((item, values))
+    return value_tables(entries, preset)
 
 
 def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
@@ -284,6 +408,8 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
             _("This upload has expired; its files were deleted. Please upload the file again."),
         )
         return redirect("surveys:upload")
+    if "name" not in pending.meta or pending.path("survey") is None:
+        return redirect(f"{reverse('surveys:upload')}?upload={pending.token}")
     if request.method == "POST" and "cancel" in request.POST:
         _discard(request, pending)
         messages.info(request, _("The upload was cancelled and its files were deleted."))
@@ -295,11 +421,13 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
     form = ColumnMappingForm(
         request.POST if request.method == "POST" else None, headers=headers, preset=preset
     )
+    form.add_value_tables(_value_tables(form, pending, preset))
     problems: list[dict[str, str]] = []
     more = 0
     refusal = ""
     status = 200
-    if request.method == "POST" and form.is_valid():
+    importing = request.method == "POST" and "check" not in request.POST
+    if importing and form.is_valid():
         mapping = form.mapping(preset, source=pending.label("mapping") or "upload")
         try:
             refusal = _refusal(request.user, pending, mapping)
@@ -313,7 +441,7 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
                     fieldwork=pending.meta["fieldwork"],
                     totals=pending.path("totals"),
                     mapping=mapping,
-                    mapping_source=_mapping_source(form, preset, pending),
+                    mapping_source=_mapping_source(form, mapping, pending),
                     user=request.user,
                 )
                 _discard(request, pending)
@@ -337,7 +465,11 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
             problems = _problem_items(exc, pending, headers, form)
             more = exc.more
     survey_fields = form.survey_fields
-    errors = form_error_summary(form, survey_fields[0][1].id_for_label if survey_fields else "")
+    errors = (
+        form_error_summary(form, survey_fields[0][1].id_for_label if survey_fields else "")
+        if importing
+        else []
+    )
     if refusal:
         errors.append({"text": refusal, "anchor": ""})
     return render(
@@ -356,9 +488,17 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
                 (pending.meta["files"].get("totals") or {}).get("format", ""), ""
             ),
             "mapping_label": pending.label("mapping"),
-            "value_columns": [
-                (name, COLUMN_LABELS.get(name, name)) for name in (preset.values if preset else {})
+            "value_columns": [column_title(name) for name in (preset.values if preset else {})],
+            "value_tables": [
+                {
+                    "table": table,
+                    "rows": rows,
+                    "open": table.needs_choice or any(field.errors for _row, field in rows),
+                }
+                for table in form.value_tables
+                for rows in [form.value_rows(table)]
             ],
+            "max_values": MAX_VALUES,
             "shared": shared_headers(pending.header("survey"), pending.header("totals")),
             "untitled": sum(1 for h in pending.header("survey") if not h),
             "errors": errors,
@@ -366,18 +506,20 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
             "problems": problems,
             "problem_total": len(problems) + more,
             "more": _more(more) if more else "",
+            "replace_url": f"{reverse('surveys:upload')}?upload={pending.token}",
         },
         status=status,
     )
 
 
 def _mapping_source(
-    form: ColumnMappingForm, preset: SurveyMapping | None, pending: Pending
+    form: ColumnMappingForm, mapping: SurveyMapping, pending: Pending
 ) -> dict[str, Any]:
-    """What is saved with the survey: the chosen column for each heading, the value mapping."""
+    """What is saved with the survey: the chosen column for each heading, and the value
+    mapping (the mapping file's, with the choices of the value step above them)."""
     return {
         "columns": form.chosen(),
-        "values": dict(preset.values) if preset else {},
+        "values": mapping.values,
         "mapping_file": pending.label("mapping"),
         "source": "upload",
     }
@@ -425,22 +567,34 @@ def _problem_items(
     by_key: dict[tuple[str, str], HeaderField] = {
         (h.file, header_key(h.header)): h for h in headers
     }
+    assigned = form.assignment()
     counts: dict[str, int] = {}
     items = []
     for problem in failure.problems:
         anchor = ""
+        named = None
         if problem.column:
             key = header_key(problem.column)
             role = roles.get(problem.file, "survey")
             found = by_key.get((role, key)) or by_key.get(("survey", key))
+            if found is None and problem.column in CANONICAL:
+                # A check after reading names the column of the survey format: point to the
+                # heading assigned to it, or name the column in words.
+                found = next(
+                    (h for h in assigned.get(problem.column, []) if h.file == role),
+                    next(iter(assigned.get(problem.column, [])), None),
+                )
+                named = found.header if found is not None else column_title(problem.column)
             if found is not None:
                 anchor = form[found.field].auto_id or ""
                 counts[found.field] = counts.get(found.field, 0) + 1
-        where = _problem_where(problem, labels)
+        where = _problem_where(problem, labels, column=named)
         items.append({"where": where, "text": problem.message, "anchor": anchor})
     for name, count in counts.items():
         field = form[name]
-        described = [f"{field.auto_id}_problems"]
+        described = [f"{field.auto_id}_helptext", f"{field.auto_id}_problems"]
+        if field.errors:
+            described.append(f"{field.auto_id}_error")
         field.field.widget.attrs.update(
             {"aria-describedby": " ".join(described), "aria-invalid": "true"}
         )

@@ -10,6 +10,11 @@ urlpatterns = [
     path("", views.survey_list, name="list"),
     path("hochladen/", upload_views.survey_upload, name="upload"),
     path(
+        "hochladen/beispiel-befragung.csv",
+        upload_views.survey_upload_sample,
+        name="upload-sample",
+    ),
+    path(
         "hochladen/<slug:token>/zuordnung/",
         upload_views.survey_upload_mapping,
         name="upload-mapping",

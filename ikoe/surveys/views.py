@@ -21,6 +21,7 @@ from ikoe.benchmarks.models import Benchmark
 from ikoe.formats import fmt
 from ikoe.labels import (
     CODE_ORDER,
+    COLUMN_LABELS,
     DIMENSION_LABELS,
     FLAG_LABELS,
     FLAG_SHORT,
@@ -47,7 +48,6 @@ from ikoe.surveys.catalogue import (
     table_named,
 )
 from ikoe.surveys.figures import cells_frame, cells_of, land_trend, published_cells, represent
-from ikoe.surveys.forms import COLUMN_LABELS
 from ikoe.surveys.models import IndicatorCell, Survey
 from ikoe.surveys.publication import REASONS
 from ikoe.surveys.release import coordinated_parts
@@ -518,9 +518,21 @@ def survey_summary(survey: Survey) -> dict[str, Any]:
         "survey": survey,
         "declared": declared,
         "weighting": weighting,
+        "margins": margin_labels(weighting.get("margins") or []),
         "weighting_tables": weighting_tables(weighting),
         "disclosure": diag.get("disclosure") or {},
     }
+
+
+def margin_labels(margins: list[str]) -> list[str]:
+    """The margins of a weighting in words: “organisation × gender” → “Organisation × Gender”."""
+    return [
+        " × ".join(
+            str(_("Organisation") if c == "organisation" else DIMENSION_LABELS.get(c, c))
+            for c in margin.split(" × ")
+        )
+        for margin in margins
+    ]
 
 
 def weighting_tables(weighting: dict[str, Any]) -> list[dict[str, Any]]:
@@ -636,9 +648,9 @@ def _file_kind(diag: dict[str, Any]) -> str:
     return kind
 
 
-def _answers(per_item: dict[str, int]) -> list[tuple[str, str, int]]:
-    """(German label, column code, answers) of every question, for the diagnostics."""
-    return [(str(COLUMN_LABELS.get(c, c)), c, n) for c, n in per_item.items()]
+def _answers(per_item: dict[str, int]) -> list[tuple[str, int]]:
+    """(label, answers) of every question, for the diagnostics."""
+    return [(str(COLUMN_LABELS.get(c, c)), n) for c, n in per_item.items()]
 
 
 def _part_summary(survey: Survey, code: str, name: str, part: dict[str, Any]) -> dict[str, Any]:
@@ -657,5 +669,6 @@ def _part_summary(survey: Survey, code: str, name: str, part: dict[str, Any]) ->
             for d, n in (part.get("declared") or {}).items()
         ],
         "weighting": part.get("weighting") or {},
+        "margins": margin_labels((part.get("weighting") or {}).get("margins") or []),
         "answers_per_item": part.get("answers_per_item") or {},
     }

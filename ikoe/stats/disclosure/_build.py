@@ -134,8 +134,10 @@ class Builder:
         per_dim = [
             self._moves_of(d, int(self.state.positions[p, d])) for d in range(len(grid.hierarchies))
         ]
-        # keep the evaluation bounded: trim the longest candidate lists first
         counts = [pm.shape[0] for pm, _ in per_dim]
+        if 0 in counts:  # a dimension in which the cell cannot move: no hypercube around it
+            return np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1), dtype=np.int8)
+        # keep the evaluation bounded: trim the longest candidate lists first
         corners = int(np.prod([pm.shape[1] for pm, _ in per_dim]))
         while int(np.prod(counts)) * corners > MAX_HYPERCUBE_ENTRIES and max(counts) > 1:
             j = int(np.argmax(counts))
@@ -162,7 +164,8 @@ class Builder:
         cached = self._moves[d].get(c)
         if cached is None:
             found = moves(self.state.grid.hierarchies[d], c)
-            length = max(len(pos) for pos, _ in found)
+            # A code without any move (nothing beside it to balance a change) gives no row.
+            length = max((len(pos) for pos, _ in found), default=1)
             pos_arr = np.zeros((len(found), length), dtype=np.int64)
             sign_arr = np.zeros((len(found), length), dtype=np.int8)
             for j, (pos, sg) in enumerate(found):
