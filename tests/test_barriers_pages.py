@@ -134,6 +134,10 @@ def test_a_coordinator_releases_on_the_page_and_the_public_sees_it(
     selection, client_coordinator_a, client_viewer_b, client_anonymous
 ):
     release = URL + "freigabe/"
+    # The home page tells the coordinator what waits for them, and nobody else.
+    home = client_coordinator_a.get("/").content.decode()
+    assert "Auswahldaten, die auf Ihre Freigabe warten" in home and f'href="{release}"' in home
+    assert release not in client_anonymous.get("/").content.decode()
     assert client_viewer_b.get(release).status_code == 403  # no coordinator anywhere
     refused = client_coordinator_a.post(release, {"action": "release"})
     assert refused.status_code == 200 and "Kreuzen Sie" in refused.content.decode()

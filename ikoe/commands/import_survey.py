@@ -69,8 +69,8 @@ def _trim(text: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ikoe.labels import SURVEY_DEFINITION_LABELS
     from ikoe.ingest.mapping import load_mapping
+    from ikoe.labels import SURVEY_DEFINITION_LABELS
     from ikoe.surveys.pipeline import import_survey
     from ikoe.surveys.release import ended_by_import
 
