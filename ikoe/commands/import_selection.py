@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
     from ikoe.barriers.pipeline import import_selection
     from ikoe.organisations.models import Organisation
+    from ikoe.organisations.services import ensure_laender
 
+    ensure_laender()  # the 16 Länder exist on every installation, also before ikoe serve ran
     land = Organisation.objects.filter(code=args.land, kind=Organisation.Kind.LAND).first()
     if land is None:
         print(
