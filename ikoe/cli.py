@@ -51,6 +51,14 @@ COMMANDS: dict[str, Command] = {
         ),
         database=False,
     ),
+    "import-selection": Command(
+        "import_selection",
+        gettext_noop(
+            "Import the selection data of a Land (counts per stage and group, or one row per "
+            "applicant): every funnel is protected and stored for the pages of the barrier "
+            "analysis."
+        ),
+    ),
     "import-benchmarks": Command(
         "import_benchmarks",
         gettext_noop(

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "ikoe.accounts",
     "ikoe.benchmarks",
     "ikoe.surveys",
+    "ikoe.barriers",
     "ikoe.monitoring",  # only the migration history of tables that moved to the apps above
 ]
 

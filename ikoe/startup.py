@@ -32,16 +32,18 @@ def prepare_database() -> None:
 
 def load_shipped_data() -> Iterator[str]:
     """Load the shipped data idempotently and say what happened, one line per step."""
+    from ikoe.barriers.demo import load_demo_selection
+    from ikoe.barriers.pipeline import clean_restricted_storage as clean_selection_storage
     from ikoe.benchmarks.services import load_reference_data
     from ikoe.organisations.services import ensure_laender
     from ikoe.surveys.demo import load_demo
     from ikoe.surveys.pipeline import clean_restricted_storage
 
-    removed = clean_restricted_storage()
+    removed = clean_restricted_storage() + clean_selection_storage()
     if removed:
         yield ngettext(
-            "Removed %(count)d leftover file of an interrupted survey import.",
-            "Removed %(count)d leftover files of interrupted survey imports.",
+            "Removed %(count)d leftover file of an interrupted import.",
+            "Removed %(count)d leftover files of interrupted imports.",
             removed,
         ) % {"count": removed}
     created = ensure_laender()
@@ -65,6 +67,12 @@ def load_shipped_data() -> Iterator[str]:
         yield _("Loaded the synthetic demo survey “%(title)s”: %(rows)d respondents.") % {
             "title": survey.title,
             "rows": survey.respondents,
+        }
+    selection = load_demo_selection()
+    if selection is not None:
+        yield _("Loaded the synthetic demo selection data “%(title)s”: %(count)d procedures.") % {
+            "title": selection.title,
+            "count": selection.procedures,
         }
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("laendervergleich/", include("ikoe.benchmarks.urls")),
     path("befragungen/", include("ikoe.surveys.urls")),
+    path("auswahlverfahren/", include("ikoe.barriers.urls")),
     path("mitglieder/", include("ikoe.accounts.urls")),
     path("methodik/", methodology, name="methodology"),
     path("schnittstelle/", api_help, name="api-help"),

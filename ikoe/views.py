@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ikoe.accounts.models import Role
+from ikoe.barriers.models import SelectionData
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.disclosure_rules import current_rules
 from ikoe.stats.weighting import MIN_CELL_RESPONDENTS
@@ -32,17 +33,18 @@ def home(request: HttpRequest) -> HttpResponse:
         "benchmark_count": Benchmark.objects.filter(dataset__in=public).count(),
         "dataset_count": public.count(),
         "survey_count": Survey.objects.visible_to(request.user).count(),
+        "selection_count": SelectionData.objects.visible_to(request.user).count(),
         **tasks(request.user),
     }
     return render(request, "home.html", context)
 
 
 def tasks(user: Any) -> dict[str, Any]:
-    """What waits for the user: surveys whose part of a Land they coordinate is not released
-    yet (coordinators), and the latest imports of their Länder with their diagnostics (data
+    """What waits for the user: surveys whose part of a Land they coordinate, and selection data
+    of such a Land, not released yet (coordinators), and the latest imports of their Länder with their diagnostics (data
     stewards). Empty for the public."""
     if not getattr(user, "is_authenticated", False):
-        return {"to_release": [], "imports": [], "can_upload": False}
+        return {"to_release": [], "imports": [], "selections_to_release": [], "can_upload": False}
     # One query whatever the number of surveys: the parts not released yet in the Länder the
     # user coordinates (every Land for the federal coordination), with the Länder's names.
     waiting = SurveyPart.objects.visible_to(user, role=Role.COORDINATOR).filter(published=False)
@@ -58,8 +60,16 @@ def tasks(user: Any) -> dict[str, Any]:
         .prefetch_related(_PARTS)
         .order_by("-created_at")[:TASKS_SHOWN]
     )
+    selections_to_release = list(
+        SelectionData.objects.visible_to(user, role=Role.COORDINATOR)
+        .filter(published=False)
+        .select_related("land")
+        .defer("diagnostics")
+        .order_by("-created_at")[:TASKS_SHOWN]
+    )
     return {
         "to_release": to_release,
+        "selections_to_release": selections_to_release,
         "imports": imports,
         "can_upload": bool(steward_lands(user)),
     }

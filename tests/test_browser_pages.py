@@ -124,10 +124,12 @@ def test_chart_labels_are_not_clipped_in_the_browser(site, browser, locale, land
 
 @pytest.fixture
 def demo_site(live_server):
+    from ikoe.barriers.demo import load_demo_selection
     from ikoe.surveys.demo import load_demo
 
     load_reference_data()
     load_demo()
+    load_demo_selection()
     return live_server.url
 
 
@@ -421,6 +423,11 @@ WIDTH_PAGES = [
     "/befragungen/hochladen/",
     "/schnittstelle/",
     "/methodik/",
+    "/auswahlverfahren/",
+    "/auswahlverfahren/demo-musterland-auswahl/",
+    "/auswahlverfahren/demo-musterland-auswahl/trichter/1/",
+    "/auswahlverfahren/demo-musterland-auswahl/trichter/13/",
+    "/auswahlverfahren/demo-musterland-auswahl/freigabe/",
 ]
 
 FITS = """() => {
@@ -466,9 +473,9 @@ def test_every_page_fits_the_screen_and_no_chart_label_is_cut_off(coordinator_pa
     for path in WIDTH_PAGES:
         page.goto(base + path.format(public=public.key))
         assert page.evaluate(FITS) == [], (width, path)
-        if path.startswith(("/laendervergleich", "/befragungen/demo-musterland-2024/")) and not (
-            path.endswith(("diagnose/", "freigabe/"))
-        ):
+        if path.startswith(
+            ("/laendervergleich", "/befragungen/demo-musterland-2024/", "/auswahlverfahren/")
+        ) and not (path.endswith(("diagnose/", "freigabe/"))):
             # every table with figures has the legend of symbols right under it
             assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
         assert axe_violations(page) == [], (width, path)

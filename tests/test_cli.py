@@ -83,6 +83,12 @@ FRESH = {
     "audit": (["{tmp}/protected.csv", *TABLE, "--original", str(STAFF)], 0, ""),
     "import-benchmarks": ([str(REPO / "data" / "reference" / "benchmarks.csv")], 0, "52"),
     "import-organisations": ([str(DATA / "organisations" / "tree.csv")], 0, "7 created"),
+    # The Länder exist on a fresh installation; the file's agencies do not.
+    "import-selection": (
+        [str(DATA / "selection" / "auswahl_land_a.csv"), "--name", "a", "--land", "DE-BE"],
+        1,
+        "is not an organisation of Berlin",
+    ),
     "import-survey": (
         [str(DATA / "surveys" / "survey_en_utf8_bom.csv"), "--name", "s", "--year", "2024"],
         1,

@@ -29,8 +29,9 @@ from django.db import transaction
 from django.test import Client, TestCase, override_settings
 
 from ikoe.ingest import demo as generator
+from ikoe.organisations.services import ensure_demo_organisations
 from ikoe.stats.definitions import ANSWER_COLUMNS, Definition
-from ikoe.surveys.demo import ensure_demo_organisations, load_demo
+from ikoe.surveys.demo import load_demo
 from ikoe.surveys.figures import indicator_table
 from ikoe.surveys.models import IndicatorCell, Survey, SurveyRelease
 from ikoe.surveys.pipeline import import_survey, load_frame

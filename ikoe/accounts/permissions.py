@@ -154,6 +154,11 @@ PERMISSIONS: dict[str, Rule] = {
     "accounts:member-change": ROLE(Role.COORDINATOR),
     "accounts:member-remove": ROLE(Role.COORDINATOR),
     # REST API: its help page is public, reading /api/v1/ too; every endpoint scopes its rows.
+    # Barrier analysis: pages scope their rows (the public sees released selection data only)
+    "barriers:list": PUBLIC,
+    "barriers:overview": PUBLIC,
+    "barriers:funnel": PUBLIC,
+    "barriers:release": ROLE(Role.COORDINATOR),
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,

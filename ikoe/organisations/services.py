@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ikoe.errors import ProblemList, excerpt
+from ikoe.ingest import demo as demo_generator
 from ikoe.ingest.organisations import OrganisationRow, read_organisations
 from ikoe.organisations.models import Organisation
 from ikoe.regions import FEDERAL, LAENDER
@@ -452,3 +453,26 @@ def _store(rows: list[OrganisationRow], stored: dict[str, Organisation]) -> Impo
             by_code[r.code] = org
     refresh_land(moved)
     return ImportResult(created, updated, unchanged)
+
+
+def ensure_demo_organisations() -> None:
+    """The synthetic demo Land “Musterland (synthetisch)” and its ministries and agencies, for the
+    demo survey and the demo selection data (idempotent)."""
+    with transaction.atomic():
+        by_code = {
+            o.code: o
+            for o in Organisation.objects.filter(code__startswith=demo_generator.LAND_CODE)
+        }
+        land = by_code.get(demo_generator.LAND_CODE)
+        if land is None:
+            land = Organisation.objects.create(
+                code=demo_generator.LAND_CODE, name=demo_generator.LAND_NAME, kind="land"
+            )
+            by_code[land.code] = land
+        for row in demo_generator.demo_organisations():
+            if row.code in by_code:
+                continue
+            parent = by_code[row.parent] if row.parent else None
+            by_code[row.code] = Organisation.objects.create(
+                code=row.code, name=row.name, kind=row.kind, parent=parent
+            )

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.ingest import demo as generator
-from ikoe.organisations.models import Organisation
+from ikoe.organisations.services import ensure_demo_organisations
 from ikoe.surveys.models import Survey
 
 DEMO_SURVEY = "demo-musterland-2024"
@@ -17,26 +17,6 @@ DEMO_DATASET = "demo-musterland"
 # The demo Land's benchmark is Berlin's published population share 2023 (Mikrozensus,
 # data/reference/benchmarks.csv), because the demo is calibrated on Berlin's staff survey.
 DEMO_POPULATION_SHARE = 39.4
-
-
-def ensure_demo_organisations() -> None:
-    with transaction.atomic():
-        by_code = {
-            o.code: o for o in Organisation.objects.filter(code__startswith=generator.LAND_CODE)
-        }
-        land = by_code.get(generator.LAND_CODE)
-        if land is None:
-            land = Organisation.objects.create(
-                code=generator.LAND_CODE, name=generator.LAND_NAME, kind="land"
-            )
-            by_code[land.code] = land
-        for row in generator.demo_organisations():
-            if row.code in by_code:
-                continue
-            parent = by_code[row.parent] if row.parent else None
-            by_code[row.code] = Organisation.objects.create(
-                code=row.code, name=row.name, kind=row.kind, parent=parent
-            )
 
 
 def ensure_demo_benchmark() -> None:
