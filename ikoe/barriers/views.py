@@ -98,35 +98,20 @@ def funnel_page(request: HttpRequest, name: str, number: int) -> HttpResponse:
     reference = request.GET.get("reference") or None
     results = analysis(funnel, reference)
     by_key = {(r.stage, r.group): r for r in results}
+    # Each stage, then the whole procedure: entered the first stage, passed the last one.
+    spans = [(stage, stage, stage) for stage in funnel.stages]
+    if len(funnel.stages) > 1:
+        spans.append((OVERALL, funnel.stages[0], funnel.stages[-1]))
     rows = []
-    for stage in funnel.stages:
+    for stage, first, last in spans:
         for group in funnel.groups:
-            cell = funnel.cell(stage, group)
-            if cell is None:
+            start, end = funnel.cell(first, group), funnel.cell(last, group)
+            if start is None or end is None:
                 continue
             result = by_key.get((stage, group))
             rows.append(
                 Row(
                     _stage_label(stage),
-                    group,
-                    _label(group),
-                    _count(cell.entered, cell.entered_symbol),
-                    _count(cell.passed, cell.passed_symbol),
-                    _rate(result, cell.entered, cell.passed),
-                    result,
-                )
-            )
-    # The whole procedure: entered the first stage, passed the last one (counts as published).
-    if len(funnel.stages) > 1:
-        first, last = funnel.stages[0], funnel.stages[-1]
-        for group in funnel.groups:
-            start, end = funnel.cell(first, group), funnel.cell(last, group)
-            if start is None or end is None:
-                continue
-            result = by_key.get((OVERALL, group))
-            rows.append(
-                Row(
-                    _stage_label(OVERALL),
                     group,
                     _label(group),
                     _count(start.entered, start.entered_symbol),
