@@ -39,6 +39,7 @@ from ikoe.ingest.selection import SelectionTable, read_selection
 from ikoe.organisations.models import Organisation
 from ikoe.stats.barrier_tables import FunnelCounts, FunnelKey, protect_funnels
 from ikoe.stats.barriers import Procedure
+from ikoe.stats.disclosure import ProtectionFailed
 from ikoe.stats.publication import PublicationRules
 
 
@@ -169,8 +170,11 @@ def protect(
         for p in procedures
     ]
     pool_by = [f for f in POOLING if any(c.value(f) not in ("", None) for c in counts)]
-    result = protect_funnels(counts, rules.engine, rules.width, pool_by=pool_by)
-    if not result.ok:
+    try:
+        result = protect_funnels(counts, rules.engine, rules.width, pool_by=pool_by)
+    except ProtectionFailed:
+        result = None
+    if result is None or not result.ok:
         raise ImportFailed.single(
             "protection",
             _(
