@@ -152,16 +152,13 @@ def main() -> None:
         f"interval, {len(narrow)} primary ones narrower than W = 3"
     )
     for table in result.tables:
-        if table.pattern is not None:
-            stats = table.pattern.stats
-            print(
-                "engine: "
-                + ", ".join(
-                    f"{k} {stats[k]:.1f}"
-                    for k in ("build_seconds", "cleanup_seconds", "audit_seconds", "rounds")
-                    if k in stats
-                )
+        print(
+            "engine: "
+            + ", ".join(
+                f"{k} {v:.1f}" if isinstance(v, float) and not v.is_integer() else f"{k} {v:,.0f}"
+                for k, v in table.stats.items()
             )
+        )
 
 
 if __name__ == "__main__":
