@@ -171,7 +171,12 @@ def protect(
     ]
     pool_by = [f for f in POOLING if any(c.value(f) not in ("", None) for c in counts)]
     try:
-        result = protect_funnels(counts, rules.engine, rules.width, pool_by=pool_by)
+        # Only whether each secret count is protected matters here (the cells keep no
+        # interval), so the audit proves each primary count's interval at least W wide
+        # instead of computing every exact interval: several times faster on large data.
+        result = protect_funnels(
+            counts, rules.engine, rules.width, pool_by=pool_by, exact_audit=False
+        )
     except ProtectionFailed:
         result = None
     if result is None or not result.ok:

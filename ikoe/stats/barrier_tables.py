@@ -785,6 +785,7 @@ def protect_funnels(
     zero_complements: bool = True,
     exact_audit: bool = True,
     workers: int = 1,
+    group_cost: Mapping[str, float] | None = None,
 ) -> FunnelProtection:
     """Protect every procedure's funnel and every pooled funnel, and audit the result.
 
@@ -795,7 +796,8 @@ def protect_funnels(
     field and each combination of values, besides all procedures with the same stages.
     ``sensitive`` and ``undeclared`` name the groups with the sensitive attribute and those
     whose attribute is unknown; ``listed`` the groups every funnel lists (see
-    :func:`funnel_layouts`).
+    :func:`funnel_layouts`); ``group_cost`` the factor of each group's counts in the cost of
+    complements (default :data:`GROUP_COST`; ``{}`` prices every group alike).
 
     The procedures with one stage list are protected top-down (as tau-ARGUS's HiTaS does with
     hierarchical tables): first the pooled table, funnel × pooling fields × group, whose
@@ -821,6 +823,7 @@ def protect_funnels(
         frozenset(undeclared),
         small_group_outcome,
         zero_complements,
+        GROUP_COST if group_cost is None else MappingProxyType(dict(group_cost)),
     )
     results = []
     for layout in funnel_layouts(funnels, pool_by, listed=listed):
@@ -843,6 +846,29 @@ class _Options:
     undeclared: frozenset[str]
     small_group_outcome: bool
     zero_complements: bool
+    group_cost: Mapping[str, float] = field(default_factory=dict)
+
+
+GROUP_COST: Mapping[str, float] = MappingProxyType({WITH: 4.0, WITHOUT: 4.0, TOTAL: 2.0})
+"""How many times more a count of a group costs as a complement than one of a group not named
+here ("keine Angabe", further groups). The analysis compares the groups with and without a
+migration background, so complements are sought first among the counts of those who did not
+declare their background, then the totals, and last the two compared groups."""
+
+
+def _group_weight(table: Table, costs: Mapping[str, float]) -> np.ndarray:
+    """Per cell of ``table`` (its last dimension the group) the factor of its group's cost.
+
+    >>> p = FunnelCounts.from_matrix("P", ("A",), (WITH, NOT_DECLARED), ((3, 2),), ((3, 1),))
+    >>> (layout,) = funnel_layouts([p], pool_by=())
+    >>> part = _pooled_part(layout)
+    >>> sorted({part.table.key(i)[-1]: float(w) for i, w in
+    ...         enumerate(_group_weight(part.table, GROUP_COST))}.items())
+    [('_T', 2.0), ('keine Angabe', 1.0), ('mit Migrationshintergrund', 4.0), ('ohne Migrationshintergrund', 4.0)]
+    """
+    codes = table.hierarchies[-1].codes
+    per_group = np.array([float(costs.get(c, 1.0)) for c in codes])
+    return per_group[table.positions()[:, -1]]
 
 
 def _rule_flags(part: _Part, options: _Options) -> np.ndarray:
@@ -876,7 +902,7 @@ def _protect_part(
     if fixed is not None:
         keep = keep | fixed
     system = _system(part, hidden, upper)
-    cost = default_cost(part.table.values)
+    cost = default_cost(part.table.values) * _group_weight(part.table, options.group_cost)
     if weight is not None:
         cost = cost * weight
     cost[part.known] = np.inf
