@@ -26,10 +26,12 @@ from ikoe.stats.barriers import (
     OVERALL,
     WITH,
     WITHOUT,
+    PooledResult,
     Procedure,
     StageResult,
     analyse,
     holm,
+    pool,
 )
 
 TOTAL = "_T"
@@ -227,8 +229,8 @@ def _finding(r: StageResult) -> Finding:
         if r.stage == OVERALL
         else _("At the stage “%(stage)s”") % {"stage": r.stage}
     )
-    who = _group_phrase(r.group)
-    other = _compared_phrase(str(r.compared_with))
+    who = group_phrase(r.group)
+    other = compared_phrase(str(r.compared_with))
     head = _("%(where)s, %(who)s passed at %(ratio)s %% of the rate of %(other)s.") % {
         "where": where,
         "who": who,
@@ -274,7 +276,7 @@ def _finding(r: StageResult) -> Finding:
     return Finding(r.stage, r.group, severity, " ".join(parts))
 
 
-def _compared_phrase(group: str) -> str:
+def compared_phrase(group: str) -> str:
     """The comparison group as the rate's owner ("the rate of …")."""
     if group == WITH:
         return _("the applicants with a migration background")
@@ -283,9 +285,146 @@ def _compared_phrase(group: str) -> str:
     return _("the applicants of the group “%(group)s”") % {"group": group}
 
 
-def _group_phrase(group: str) -> str:
+def group_phrase(group: str) -> str:
     if group == WITH:
         return _("applicants with a migration background")
     if group == WITHOUT:
         return _("applicants without a migration background")
     return _("applicants of the group “%(group)s”") % {"group": group}
+
+
+@dataclass(frozen=True)
+class PooledAnalysis:
+    """The Cochran–Mantel–Haenszel analysis of a pooled funnel over its procedures.
+
+    ``results`` compare ``group`` with ``compared_with`` stage by stage (and over the whole
+    procedure, :data:`~ikoe.stats.barriers.OVERALL`), each over the procedures whose four counts
+    at that stage are published (``strata``); ``procedures`` is how many procedures of the pool
+    the reader sees at all.
+    """
+
+    group: str
+    compared_with: str
+    procedures: int
+    results: list[PooledResult]
+
+
+def members(pooled: Funnel, candidates: Sequence[Funnel]) -> list[Funnel]:
+    """The procedures of ``candidates`` that ``pooled`` adds up: the same stages and, where the
+    pool is formed by organisation or year, the same organisation or year."""
+    if pooled.pooling == "procedure":
+        return []
+    by_org = pooled.pooling in ("organisation", "organisation+year")
+    by_year = pooled.pooling in ("year", "organisation+year")
+    return [
+        f
+        for f in candidates
+        if f.pooling == "procedure"
+        and f.stages == pooled.stages
+        and (not by_org or f.organisation == pooled.organisation)
+        and (not by_year or f.year == pooled.year)
+    ]
+
+
+def pooled_analysis(
+    pooled: Funnel, procedures: Sequence[Funnel], reference: str | None = None
+) -> PooledAnalysis | None:
+    """Mantel–Haenszel odds ratio, Cochran–Mantel–Haenszel test (Holm over the stages) and the
+    Breslow–Day test of homogeneity for the applicants with a migration background against
+    those without (or the other way round when ``reference`` is the former), each procedure a
+    stratum, from **published** counts only: a procedure enters a stage's test only where the
+    entered and passed counts of both groups at that stage are published (for the whole
+    procedure: entered at the first stage and passed at the last). ``None`` when the pool has
+    no procedure in which both groups can be compared."""
+    group, other = (WITHOUT, WITH) if reference == WITH else (WITH, WITHOUT)
+    inside = members(pooled, procedures)
+    strata: list[Procedure] = []
+    spans = [(stage, stage, stage) for stage in pooled.stages]
+    if len(pooled.stages) > 1:
+        spans.append((OVERALL, pooled.stages[0], pooled.stages[-1]))
+    for f in inside:
+        for stage, first, last in spans:
+            counts = []
+            for g in (group, other):
+                start, end = f.published(first, g), f.published(last, g)
+                if start is None or end is None:
+                    break
+                if first != last and any(f.published(s, g) is None for s in f.stages):
+                    break
+                counts.append((start[0], end[1]))
+            if len(counts) < 2:
+                continue
+            strata.append(
+                Procedure(
+                    f"{f.number}",
+                    (stage,),
+                    (group, other),
+                    ((counts[0][0], counts[1][0]),),
+                    ((counts[0][1], counts[1][1]),),
+                )
+            )
+    if not strata:
+        return None
+    results = [r for r in pool(strata, ["procedure"], reference=other) if r.group == group]
+    order = {s: k for k, (s, _first, _last) in enumerate(spans)}
+    results.sort(key=lambda r: order.get(r.stage, len(order)))
+    return PooledAnalysis(group, other, len(inside), results)
+
+
+def pooled_findings(analysis: PooledAnalysis) -> list[Finding]:
+    """The pooled results in words, stage by stage."""
+    out = []
+    for r in analysis.results:
+        if r.odds_ratio is None:
+            continue
+        where = (
+            _("Over the whole procedure")
+            if r.stage == OVERALL
+            else _("At the stage “%(stage)s”") % {"stage": r.stage}
+        )
+        parts = [
+            _(
+                "%(where)s, taken over %(n)s procedures together, the odds of %(who)s to pass "
+                "were %(ratio)s times those of %(other)s (Mantel–Haenszel, 95 %% interval "
+                "%(low)s to %(high)s)."
+            )
+            % {
+                "where": where,
+                "n": number_format(r.strata, 0),
+                "who": group_phrase(r.group),
+                "ratio": number_format(r.odds_ratio, 2),
+                "other": compared_phrase(r.compared_with),
+                "low": "–" if r.or_ci_low is None else number_format(r.or_ci_low, 2),
+                "high": "–" if r.or_ci_high is None else number_format(r.or_ci_high, 2),
+            }
+        ]
+        significant = r.p_holm is not None and r.p_holm < ALPHA
+        if r.p_holm is not None:
+            if significant:
+                parts.append(
+                    _(
+                        "The difference is unlikely to be chance (Cochran–Mantel–Haenszel "
+                        "test, %(p)s after Holm)."
+                    )
+                    % {"p": _p(r.p_holm)}
+                )
+            else:
+                parts.append(
+                    _(
+                        "The difference may well be chance (Cochran–Mantel–Haenszel test, "
+                        "%(p)s after Holm): with these numbers it is not established."
+                    )
+                    % {"p": _p(r.p_holm)}
+                )
+        if r.homogeneity_p is not None and r.homogeneity_p < ALPHA:
+            parts.append(
+                _(
+                    "The procedures differ in this (Breslow–Day test, %(p)s): look at them one "
+                    "by one rather than at the pooled figure."
+                )
+                % {"p": _p(r.homogeneity_p)}
+            )
+        below = r.or_ci_high is not None and r.or_ci_high < 1.0
+        severity = "barrier" if significant and below else "watch" if significant else "none"
+        out.append(Finding(r.stage, r.group, severity, " ".join(parts)))
+    return out

@@ -20,9 +20,14 @@ from ikoe.barriers.figures import (
     TOTAL,
     Finding,
     Funnel,
+    PooledAnalysis,
     analysis,
+    compared_phrase,
     findings,
     funnels,
+    group_phrase,
+    pooled_analysis,
+    pooled_findings,
 )
 from ikoe.barriers.models import SelectionData
 from ikoe.reports.charts import Bar, bar_chart
@@ -91,11 +96,13 @@ class Row:
 
 def funnel_page(request: HttpRequest, name: str, number: int) -> HttpResponse:
     data = get_data(request, name)
-    found = [f for f in funnels(data, request.user) if f.number == number]
+    visible = funnels(data, request.user)
+    found = [f for f in visible if f.number == number]
     if not found:
         raise Http404
     funnel = found[0]
     reference = request.GET.get("reference") or None
+    pooled = pooled_analysis(funnel, visible, reference) if funnel.pooling != "procedure" else None
     results = analysis(funnel, reference)
     by_key = {(r.stage, r.group): r for r in results}
     # Each stage, then the whole procedure: entered the first stage, passed the last one.
@@ -133,9 +140,46 @@ def funnel_page(request: HttpRequest, name: str, number: int) -> HttpResponse:
             "groups": groups,
             "reference": reference if reference in groups else "",
             "group_choices": [(g, _label(g)) for g in groups],
+            "pooled": pooled,
+            "pooled_rows": _pooled_rows(pooled),
+            "pooled_findings": pooled_findings(pooled) if pooled is not None else [],
+            "pooled_group_label": group_phrase(pooled.group) if pooled else "",
+            "pooled_other_label": compared_phrase(pooled.compared_with) if pooled else "",
             **_status(request, data),
         },
     )
+
+
+@dataclass(frozen=True)
+class PooledRow:
+    """One stage of the pooled comparison, formatted for the table."""
+
+    stage: str
+    strata: str
+    odds_ratio: str
+    interval: str
+    p_holm: str
+    homogeneity_p: str
+
+
+def _pooled_rows(pooled: PooledAnalysis | None) -> list[PooledRow]:
+    if pooled is None:
+        return []
+    rows = []
+    for r in pooled.results:
+        rows.append(
+            PooledRow(
+                _stage_label(r.stage),
+                number_format(r.strata, 0),
+                "x" if r.odds_ratio is None else number_format(r.odds_ratio, 2),
+                "x"
+                if r.or_ci_low is None or r.or_ci_high is None
+                else f"{number_format(r.or_ci_low, 2)}–{number_format(r.or_ci_high, 2)}",
+                "x" if r.p_holm is None else number_format(r.p_holm, 3),
+                "x" if r.homogeneity_p is None else number_format(r.homogeneity_p, 3),
+            )
+        )
+    return rows
 
 
 def _count(value: int | None, symbol: str) -> str:
