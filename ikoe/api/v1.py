@@ -602,10 +602,16 @@ def selection_analysis(
     reference: Text | None = None,
 ) -> HttpResponse | dict:
     data = _selection_data(request, name)
-    found = [f for f in funnels(data, request.user) if f.number == number]
-    if not found:
+    # Only the funnels pooled like this one are read (funnels reads every cell in scope).
+    pooling = (
+        FunnelCell.objects.visible_to(request.user)
+        .filter(data=data, funnel=number)
+        .values_list("pooling", flat=True)
+        .first()
+    )
+    if pooling is None:
         raise Http404
-    funnel = found[0]
+    [funnel] = [f for f in funnels(data, request.user, pooling) if f.number == number]
     groups = [g for g in funnel.groups if g != TOTAL]
     if reference is not None and reference not in groups:
         message = _("%(name)s=%(value)s is not allowed; expected %(expected)s.") % {
