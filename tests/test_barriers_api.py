@@ -201,10 +201,11 @@ def test_the_analysis_is_the_one_of_the_funnel_page(
     selection_a, coordinator_a, client_coordinator_a
 ):
     for funnel in funnels(selection_a, coordinator_a):
-        for reference in (None, WITH, WITHOUT):
-            query = {"reference": reference} if reference else {}
+        for reference in (None, "", WITH, WITHOUT):
+            query = {"reference": reference} if reference is not None else {}
             url = f"{A}/funnels/{funnel.number}/analysis"
             served = client_coordinator_a.get(url, query).json()
+            reference = reference or None
             assert (served["number"], served["reference"]) == (funnel.number, reference)
             expected = analysis(funnel, reference)
             assert [(r["stage"], r["group"]) for r in served["results"]] == [

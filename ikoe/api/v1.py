@@ -613,6 +613,7 @@ def selection_analysis(
         raise Http404
     [funnel] = [f for f in funnels(data, request.user, pooling) if f.number == number]
     groups = [g for g in funnel.groups if g != TOTAL]
+    reference = reference or None  # "?reference=" as on the page: the default comparison
     if reference is not None and reference not in groups:
         message = _("%(name)s=%(value)s is not allowed; expected %(expected)s.") % {
             "name": "reference",
