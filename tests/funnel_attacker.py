@@ -17,6 +17,10 @@ went on — and knows the methodology (docs/disclosure.md, "Selection funnels"):
   procedures with the same stages whose fields match its pool (all of them for an empty pool);
 * counts are whole numbers ≥ 0.
 
+Through the API (:func:`shown_from_api`) it reads the same from
+``GET /api/v1/selection/<name>/funnels``, and may add what the analysis of each funnel serves:
+a selection rate ``passed / entered`` is one more linear equation.
+
 The unknowns are, per procedure, listed group and outcome, the number of applicants; every
 published figure is an equation. The attacker's interval of any count (a withheld figure, or
 a failed or left count, which pages never show) is its minimum and maximum under these
@@ -56,6 +60,63 @@ class Shown:
     groups: tuple[str, ...]
     figures: Mapping[tuple[str, str], tuple[int | None, int | None]]
     continues: tuple[bool, ...]
+
+
+POOLED_BY = {
+    "all": (),
+    "organisation": ("organisation",),
+    "year": ("year",),
+    "organisation+year": ("organisation", "year"),
+}
+
+
+def shown_from_api(
+    served: Iterable[Mapping[str, Any]], continues: Mapping[tuple[Any, ...], Sequence[bool]]
+) -> list[Shown]:
+    """What ``GET /api/v1/selection/<name>/funnels`` serves, as the attacker reads it.
+
+    A funnel's ``pooling`` and its organisation (code), year and career group say which
+    procedures it sums; a figure not served (the API lists no total ``_T``) is withheld.
+    ``continues`` (procedure key → whether everybody who passed each stage went on) is not
+    served: the methodology assumes the attacker knows it, so the caller hands it over (for
+    a pooled funnel: every procedure of it went on)."""
+    funnels = []
+    for f in served:
+        stages = tuple(f["stages"])
+        values = {
+            "organisation": f["organisation"] or "",
+            "year": f["year"],
+            "career_group": f["career_group"] or "",
+        }
+        groups = tuple(g for g in f["groups"] if g != ALL)
+        figures: dict[tuple[str, str], tuple[int | None, int | None]] = {
+            (stage, g): (None, None) for stage in stages for g in (ALL, *groups)
+        }
+        for c in f["counts"]:
+            figures[(c["stage"], c["group"])] = (c["entered"], c["passed"])
+        if f["pooling"] == "procedure":
+            procedure: tuple[Any, ...] | None = (f["procedure"], *values.values())
+            pool: tuple[tuple[str, Any], ...] = ()
+        else:
+            procedure = None
+            pool = tuple((name, values[name]) for name in POOLED_BY[f["pooling"]])
+        funnels.append(Shown(stages, procedure, pool, groups, figures, ()))
+    out = []
+    for f in funnels:
+        if f.procedure is not None:
+            went_on = tuple(continues[f.procedure])
+        else:
+            pool = dict(f.pool)
+            members = [
+                continues[m.procedure]
+                for m in funnels
+                if m.procedure is not None
+                and m.stages == f.stages
+                and all(m.procedure[1 + FIELDS.index(k)] == v for k, v in pool.items())
+            ]
+            went_on = tuple(all(c[k] for c in members) for k in range(len(f.stages) - 1))
+        out.append(Shown(f.stages, f.procedure, f.pool, f.groups, f.figures, went_on))
+    return out
 
 
 def shown(protection: Any) -> list[Shown]:
@@ -102,7 +163,15 @@ class Interval:
 class FunnelAttacker:
     """The attacker's program over the published funnels (see the module)."""
 
-    def __init__(self, funnels: Iterable[Shown], always: Sequence[str]) -> None:
+    def __init__(
+        self,
+        funnels: Iterable[Shown],
+        always: Sequence[str],
+        rates: Iterable[tuple[Count, Count, float]] = (),
+    ) -> None:
+        """``rates``: further figures served, each ``(numerator, denominator, value)`` with
+        ``numerator = value · denominator`` (a selection rate: passed of a stage, or of the last
+        stage, over entered of the stage, or of the first stage)."""
         self.funnels = list(funnels)
         self.always = set(always)
         self.procedures = [f for f in self.funnels if f.procedure is not None]
@@ -139,6 +208,10 @@ class FunnelAttacker:
                 rows.append(self._procedure_form(i, ALL, ENTERED, 0))
                 lower.append(1.0)
                 upper.append(math.inf)
+        for numerator, denominator, value in rates:
+            rows.append(self.form(numerator) - value * self.form(denominator))
+            lower.append(0.0)
+            upper.append(0.0)
         self.a = sp.csr_matrix(np.array(rows)) if rows else sp.csr_matrix((0, self.size))
         self.lower = np.array(lower)
         self.upper = np.array(upper)

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+from ikoe.barriers.models import FunnelCell
+from ikoe.barriers.pipeline import import_selection
+from ikoe.barriers.release import Channel, set_release
 from ikoe.benchmarks.services import load_reference_data
 from tests.test_api import survey_a  # noqa: F401  (fixture)
 from tests.test_survey_import import mark_published
 
 pytestmark = pytest.mark.django_db
+
+SELECTION = Path(__file__).parent / "data" / "selection" / "auswahl_land_a.csv"
 
 
 def examples(html: str) -> list[str]:
@@ -66,10 +72,11 @@ def test_every_example_answers_with_data(client_anonymous, survey_a):  # noqa: F
         "/api/v1/benchmarks?measure=population_share&region_code=DE-HH&year=2023",
         "/api/v1/surveys",
         "/api/v1/surveys/a-2024/cells?table=land",
+        "/api/v1/selection",
     ]
     answers = [client_anonymous.get(path) for path in paths]
-    assert [a.status_code for a in answers] == [200, 200, 200]
-    benchmarks, surveys, cells = (a.json() for a in answers)
+    assert [a.status_code for a in answers] == [200, 200, 200, 200]
+    benchmarks, surveys, cells, _selection = (a.json() for a in answers)
     assert [(b["region_name"], b["value"]) for b in benchmarks["items"]] == [("Hamburg", 39.5)]
     assert [s["name"] for s in surveys] == ["a-2024"]
     assert [c["yes"] for c in cells] == [25]
@@ -83,9 +90,11 @@ def test_without_a_released_survey_the_page_shows_no_survey_example(client_anony
     assert paths == [
         "/api/v1/benchmarks?measure=population_share&region_code=DE-HH&year=2023",
         "/api/v1/surveys",
+        "/api/v1/selection",
     ]
     assert all(client_anonymous.get(path).status_code == 200 for path in paths)
     assert "<code>/api/v1/surveys/NAME/cells</code>" in html
+    assert "<code>/api/v1/selection/NAME/funnels</code>" in html
 
 
 def test_the_suppressed_cell_on_the_page_is_what_the_api_serves(client_anonymous, survey_a):  # noqa: F811
@@ -100,3 +109,30 @@ def test_the_suppressed_cell_on_the_page_is_what_the_api_serves(client_anonymous
         assert f'"{field}": null' in html
     assert suppressed["symbol"] == "."
     assert '"status": "suppressed"' in html
+
+
+def test_the_funnel_examples_answer_with_released_selection_data(client_anonymous, land_a):
+    data = import_selection(
+        SELECTION, name="auswahl-a-2024", land=land_a, title="Auswahl Land A 2024"
+    )
+    html = client_anonymous.get(reverse("api-help")).content.decode()
+    assert "/api/v1/selection/auswahl-a-2024" not in html  # not released: no example of it
+    set_release(data, True, channel=Channel.COMMAND, username="test")
+
+    html = client_anonymous.get(reverse("api-help")).content.decode()
+
+    paths = examples(html)
+    first = FunnelCell.objects.filter(data=data, pooling="all").order_by("funnel").first().funnel
+    assert paths[-3:] == [
+        "/api/v1/selection",
+        "/api/v1/selection/auswahl-a-2024/funnels?pooling=all",
+        f"/api/v1/selection/auswahl-a-2024/funnels/{first}/analysis",
+    ]
+    listing, funnels, analysis = (client_anonymous.get(path).json() for path in paths[-3:])
+    assert [d["name"] for d in listing] == ["auswahl-a-2024"]
+    assert {f["pooling"] for f in funnels} == {"all"} and len(funnels) == 2
+    assert analysis["number"] == first and analysis["results"]
+    assert "Auswahl Land A 2024" in html
+    assert "<code>/api/v1/selection/NAME/funnels</code>" not in html
+    for endpoint in ("/api/v1/selection", "/funnels", "/analysis"):
+        assert f"{endpoint}</code>" in html

@@ -6,10 +6,10 @@ answered with 422 and a message in the user's language (``message``) besides the
 ``detail``, never with a server error.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import ValidationError
@@ -17,6 +17,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints
 
 from ikoe.accounts.scope import get_object_for_user_or_404, visible, visible_organisations
+from ikoe.barriers.figures import TOTAL, Funnel, analysis, findings, funnels
+from ikoe.barriers.models import FunnelCell, SelectionData
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.errors import excerpt
 from ikoe.formats import fmt
@@ -29,15 +31,21 @@ from ikoe.surveys.scope import survey_reach
 MAX_LIMIT = 1000  # items per page
 MAX_OFFSET = 1_000_000_000  # far beyond any table, well inside the databases' integers
 TEXT_MAX = 200
+FUNNEL_MAX = 1_000_000  # far beyond the funnels of any selection data set
 # A text parameter: at most TEXT_MAX characters, no control characters (PostgreSQL refuses NUL).
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+# How a funnel's procedures are pooled (ikoe.barriers.models.FunnelCell.pooling).
+Pooling = Literal["procedure", "organisation", "year", "organisation+year", "all"]
+POOLINGS: tuple[str, ...] = get_args(Pooling)
 
 api = NinjaAPI(
     title="IKÖ-Monitor API",
     version="1.0.0",
     description=(
         "Public figures on the intercultural opening of the public administrations of the German "
-        "Länder. Figures from staff surveys are served only after disclosure control."
+        "Länder. Figures from staff surveys and from selection procedures are served only after "
+        "disclosure control."
     ),
     urls_namespace="api-1.0.0",
     docs_url=None,
@@ -99,6 +107,10 @@ def _expected(name: str) -> str:
         return _("a whole number from 0 to %(max)s") % {"max": fmt(MAX_OFFSET, 0)}
     if name == "year":
         return _("a year from %(min)d to %(max)d") % {"min": YEAR_MIN, "max": YEAR_MAX}
+    if name == "number":
+        return _("a whole number from 1 to %(max)s") % {"max": fmt(FUNNEL_MAX, 0)}
+    if name == "pooling":
+        return _("one of %(values)s") % {"values": ", ".join(POOLINGS)}
     return _("a text of at most %(max)d characters without control characters") % {"max": TEXT_MAX}
 
 
@@ -357,3 +369,267 @@ def cells_json(request: HttpRequest, cells: QuerySet[IndicatorCell]) -> str:
         cell["status"] = public_status(cell["status"])
         out.append(cell)
     return str(api.renderer.render(request, out, response_status=200))
+
+
+# ---------------------------------------------------------------------------------------------
+# Barrier analysis: selection data, their protected funnels and the analysis of a funnel
+
+
+class SelectionDataOut(Schema):
+    name: str
+    title: str
+    land: str = Field(..., description="code of the Land")
+    land_name: str
+    first_year: int | None = Field(..., description="year of the earliest procedure, if given")
+    last_year: int | None = Field(..., description="year of the latest procedure, if given")
+    published: bool = Field(..., description="whether the Land's coordination released the data")
+    funnels: int = Field(
+        ...,
+        description="number of funnels you may see: each procedure, and the procedures with the "
+        "same stages pooled by organisation, by year, by both and all together; before the "
+        "release a member whose access is limited to an agency sees only that agency's",
+    )
+
+
+@api.get(
+    "/selection",
+    response=list[SelectionDataOut],
+    tags=["barriers"],
+    summary="Selection data you may see",
+    description="Selection procedures of a Land imported for the barrier analysis: released data "
+    "for everyone, unreleased data for the members of the Land.",
+)
+def list_selection(request: HttpRequest) -> list[dict]:
+    data = list(
+        SelectionData.objects.visible_to(request.user)
+        .select_related("land")
+        .order_by("land__code", "-last_year", "name")
+    )
+    counts = dict(
+        FunnelCell.objects.visible_to(request.user)
+        .filter(data__in=data)
+        .values("data_id")
+        .annotate(n=Count("funnel", distinct=True))
+        .values_list("data_id", "n")
+    )
+    return [
+        {
+            "name": d.name,
+            "title": d.title,
+            "land": d.land.code,
+            "land_name": d.land.name,
+            "first_year": d.first_year,
+            "last_year": d.last_year,
+            "published": d.published,
+            "funnels": counts.get(d.pk, 0),
+        }
+        for d in data
+    ]
+
+
+class FunnelCountOut(Schema):
+    stage: str
+    group: str
+    entered: int | None = Field(
+        ..., description="applicants who reached the stage; empty when secret"
+    )
+    entered_status: str = Field(..., description="published or suppressed")
+    entered_symbol: str = Field(..., description="Destatis symbol of a suppressed count: . secret")
+    passed: int | None = Field(
+        ..., description="applicants who passed the stage; empty when secret"
+    )
+    passed_status: str = Field(..., description="published or suppressed")
+    passed_symbol: str = Field(..., description="Destatis symbol of a suppressed count: . secret")
+
+
+class FunnelOut(Schema):
+    number: int = Field(..., description="number of the funnel within the data set")
+    label: str = Field(..., description="the funnel's name in words")
+    pooling: str = Field(
+        ...,
+        description="procedure (one procedure), organisation, year, organisation+year (the "
+        "procedures of one organisation, year or both with the same stages), all (every "
+        "procedure with the same stages)",
+    )
+    procedure: str | None = Field(..., description="name of the procedure; empty when pooled")
+    organisation: str | None = Field(..., description="code of the organisation, if any")
+    organisation_name: str | None
+    year: int | None
+    career_group: str | None
+    procedures: int = Field(..., description="number of procedures in the funnel")
+    stages: list[str] = Field(..., description="the stages in their order")
+    groups: list[str] = Field(..., description="the groups listed")
+    counts: list[FunnelCountOut] = Field(
+        ..., description="entered and passed per stage (in order) and group"
+    )
+
+
+def public_funnel_status(status: str) -> str:
+    """Why a count was suppressed is not published (it would narrow down what it hides)."""
+    return "published" if status == FunnelCell.Status.PUBLISHED else "suppressed"
+
+
+def _funnel_out(f: Funnel) -> dict:
+    counts = []
+    for stage in f.stages:
+        for group in f.groups:
+            c = f.cell(stage, group)
+            if c is None:
+                continue
+            counts.append(
+                {
+                    "stage": stage,
+                    "group": group,
+                    "entered": c.entered,
+                    "entered_status": public_funnel_status(c.entered_status),
+                    "entered_symbol": c.entered_symbol,
+                    "passed": c.passed,
+                    "passed_status": public_funnel_status(c.passed_status),
+                    "passed_symbol": c.passed_symbol,
+                }
+            )
+    org = f.organisation
+    return {
+        "number": f.number,
+        "label": f.label,
+        "pooling": f.pooling,
+        "procedure": f.procedure or None,
+        "organisation": org.code if org is not None else None,
+        "organisation_name": org.name if org is not None else None,
+        "year": f.year,
+        "career_group": f.career_group or None,
+        "procedures": f.procedures,
+        "stages": f.stages,
+        "groups": f.groups,
+        "counts": counts,
+    }
+
+
+def _selection_data(request: HttpRequest, name: str) -> SelectionData:
+    return get_object_for_user_or_404(
+        SelectionData.objects.select_related("land"), request.user, name=name
+    )
+
+
+@api.get(
+    "/selection/{name}/funnels",
+    response=list[FunnelOut],
+    tags=["barriers"],
+    summary="Protected funnels of selection data",
+    description="Every funnel after disclosure control: a secret count is empty and carries the "
+    "symbol “.”. Before the release a member whose access is limited to an agency gets only "
+    "the funnels of that agency (no funnel of the whole Land or of a year).",
+)
+def selection_funnels(
+    request: HttpRequest, name: Annotated[Text, Path()], pooling: Pooling | None = None
+) -> list[dict]:
+    data = _selection_data(request, name)
+    return [_funnel_out(f) for f in funnels(data, request.user, pooling)]
+
+
+class StageResultOut(Schema):
+    stage: str = Field(
+        ...,
+        description="the stage, or “overall” for the whole procedure (entered the first "
+        "stage, passed the last one)",
+    )
+    group: str
+    selection_rate: float | None = Field(..., description="passed / entered")
+    compared_with: str | None = Field(
+        ..., description="the comparison group of the following figures"
+    )
+    impact_ratio: float | None = Field(
+        ..., description="selection rate of the group / that of the comparison group"
+    )
+    ir_ci_low: float | None = Field(..., description="95 % interval of the impact ratio (Katz)")
+    ir_ci_high: float | None
+    four_fifths: bool | None = Field(
+        ..., description="true when the four-fifths rule finds adverse impact"
+    )
+    test: str | None = Field(..., description="z (two-proportion z test) or fisher (exact test)")
+    p_value: float | None
+    p_holm: float | None = Field(..., description="p after Holm's correction over the funnel")
+    shortfall: float | None = Field(
+        ...,
+        description="how many more of the group would have passed at the pooled rate of the "
+        "two groups compared; negative: more passed",
+    )
+    flip_one_reverses: bool | None = Field(
+        ..., description="whether a single decision would reverse the finding"
+    )
+
+
+class FindingOut(Schema):
+    stage: str
+    group: str
+    severity: str = Field(
+        ...,
+        description="barrier (four-fifths rule broken and unlikely to be chance), watch (one of "
+        "the two) or none",
+    )
+    text: str = Field(..., description="the finding in words, in the language of the request")
+
+
+class AnalysisOut(Schema):
+    number: int
+    label: str
+    reference: str | None = Field(
+        ...,
+        description="the comparison group asked for; empty: at each stage the group with the "
+        "highest selection rate",
+    )
+    results: list[StageResultOut]
+    findings: list[FindingOut]
+
+
+RESULT_FIELDS = tuple(f for f in StageResultOut.model_fields)
+
+
+@api.get(
+    "/selection/{name}/funnels/{number}/analysis",
+    response=AnalysisOut,
+    tags=["barriers"],
+    summary="Barrier analysis of one funnel",
+    description="Selection rates, impact ratios with their interval, the four-fifths rule, z or "
+    "Fisher test with Holm's correction and the shortfall per stage and group, computed from "
+    "published counts only: a stage and group whose count is secret, or whose comparison "
+    "group's is, has no figures.",
+)
+def selection_analysis(
+    request: HttpRequest,
+    name: Annotated[Text, Path()],
+    number: Annotated[int, Path(ge=1, le=FUNNEL_MAX)],
+    reference: Text | None = None,
+) -> HttpResponse | dict:
+    data = _selection_data(request, name)
+    # Only the funnels pooled like this one are read (funnels reads every cell in scope).
+    pooling = (
+        FunnelCell.objects.visible_to(request.user)
+        .filter(data=data, funnel=number)
+        .values_list("pooling", flat=True)
+        .first()
+    )
+    if pooling is None:
+        raise Http404
+    [funnel] = [f for f in funnels(data, request.user, pooling) if f.number == number]
+    groups = [g for g in funnel.groups if g != TOTAL]
+    reference = reference or None  # "?reference=" as on the page: the default comparison
+    if reference is not None and reference not in groups:
+        message = _("%(name)s=%(value)s is not allowed; expected %(expected)s.") % {
+            "name": "reference",
+            "value": excerpt(reference),
+            "expected": _("one of the funnel's groups: %(groups)s") % {"groups": ", ".join(groups)},
+        }
+        detail = [{"loc": ["query", "reference"], "msg": message, "type": "value_error"}]
+        return api.create_response(request, {"detail": detail, "message": message}, status=422)
+    results = analysis(funnel, reference)
+    return {
+        "number": funnel.number,
+        "label": funnel.label,
+        "reference": reference,
+        "results": [{k: getattr(r, k) for k in RESULT_FIELDS} for r in results],
+        "findings": [
+            {"stage": f.stage, "group": f.group, "severity": f.severity, "text": f.text}
+            for f in findings(funnel, results)
+        ],
+    }

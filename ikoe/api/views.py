@@ -1,7 +1,8 @@
 """The help page of the REST API: what it serves and how to call it, for people who do not program.
 
 Its examples are built from what the database holds, so that each one answers with data: the
-survey example names a survey the public may see (none when no survey is released yet).
+survey example names a survey the public may see (none when no survey is released yet), the
+funnel examples selection data the public may see (none when none are released).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ikoe.accounts.scope import visible
+from ikoe.barriers.models import FunnelCell, SelectionData
 from ikoe.surveys.catalogue import LAND
 from ikoe.surveys.models import IndicatorCell, Survey
 
@@ -45,6 +47,22 @@ def _example_survey() -> Survey | None:
     public = visible(Survey.objects.all(), AnonymousUser()).filter(published=True)
     with_cells = IndicatorCell.objects.filter(table=LAND.name).values("survey_id")
     return public.filter(pk__in=with_cells).order_by("-year", "name").first()
+
+
+def _example_selection() -> tuple[SelectionData | None, int | None]:
+    """The newest selection data the public may see, and its first funnel (all procedures with
+    the same stages pooled), if any."""
+    public = SelectionData.objects.visible_to(AnonymousUser()).filter(published=True)
+    for data in public.order_by("-last_year", "name"):
+        first = (
+            FunnelCell.objects.filter(data=data, pooling="all")
+            .order_by("funnel")
+            .values_list("funnel", flat=True)
+            .first()
+        )
+        if first is not None:
+            return data, first
+    return None, None
 
 
 def api_help(request: HttpRequest) -> HttpResponse:
@@ -80,12 +98,45 @@ def api_help(request: HttpRequest) -> HttpResponse:
                 _path("survey_cells", {"table": LAND.name}, {"name": survey.name}),
             )
         )
+    selection, funnel = _example_selection()
+    examples.append(
+        (
+            _("Released selection data"),
+            _(
+                "The selection data of the barrier analysis you may see, with their years and "
+                "the number of their funnels."
+            ),
+            _path("list_selection"),
+        )
+    )
+    if selection is not None and funnel is not None:
+        examples += [
+            (
+                _("Funnels of selection data"),
+                _(
+                    "All procedures of “%(title)s” with the same stages pooled: applicants per "
+                    "stage and group after disclosure control."
+                )
+                % {"title": selection.title},
+                _path("selection_funnels", {"pooling": "all"}, {"name": selection.name}),
+            ),
+            (
+                _("Barrier analysis of one funnel"),
+                _(
+                    "Selection rates, impact ratios, tests and shortfall of the first funnel of "
+                    "“%(title)s”, with the findings in words."
+                )
+                % {"title": selection.title},
+                _path("selection_analysis", kwargs={"name": selection.name, "number": str(funnel)}),
+            ),
+        ]
     context = {
         "examples": [
             Example(title, text, path, request.build_absolute_uri(path))
             for title, text, path in examples
         ],
         "survey": survey,
+        "selection": selection,
         "openapi_url": reverse("api-1.0.0:openapi-json"),
         "api_root": request.build_absolute_uri(reverse("api-1.0.0:api-root")),
     }
