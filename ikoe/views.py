@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from ikoe.accounts.models import Role
 from ikoe.barriers.models import SelectionData
+from ikoe.barriers.upload_views import steward_lands as selection_steward_lands
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.disclosure_rules import current_rules
 from ikoe.stats.weighting import MIN_CELL_RESPONDENTS
@@ -42,9 +43,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def tasks(user: Any) -> dict[str, Any]:
     """What waits for the user: surveys whose part of a Land they coordinate, and selection data
     of such a Land, not released yet (coordinators), and the latest imports of their Länder with their diagnostics (data
-    stewards). Empty for the public."""
+    stewards), and whether they may upload surveys and selection data. Empty for the public."""
     if not getattr(user, "is_authenticated", False):
-        return {"to_release": [], "imports": [], "selections_to_release": [], "can_upload": False}
+        return {
+            "to_release": [],
+            "imports": [],
+            "selections_to_release": [],
+            "can_upload": False,
+            "can_upload_selection": False,
+        }
     # One query whatever the number of surveys: the parts not released yet in the Länder the
     # user coordinates (every Land for the federal coordination), with the Länder's names.
     waiting = SurveyPart.objects.visible_to(user, role=Role.COORDINATOR).filter(published=False)
@@ -72,6 +79,7 @@ def tasks(user: Any) -> dict[str, Any]:
         "selections_to_release": selections_to_release,
         "imports": imports,
         "can_upload": bool(steward_lands(user)),
+        "can_upload_selection": bool(selection_steward_lands(user)),
     }
 
 

@@ -168,3 +168,60 @@ def test_a_data_steward_uploads_maps_and_imports_a_german_hr_export(steward_page
     ):
         page.goto(page.base + path)
         check(page, path)
+
+
+def test_a_data_steward_uploads_selection_data_on_a_phone(steward_page, tmp_path):
+    """The upload of selection data at 390 px: the page with its column tables open, the error
+    summary of a bad file (focused, every problem with row and column), then the sample file of
+    the page itself imported and the overview of the new data."""
+    page = steward_page
+    page.set_viewport_size({"width": 390, "height": 900})
+
+    def fits(what: str) -> None:
+        assert page.evaluate(TOO_WIDE) == [], what
+        assert axe_violations(page) == [], what
+        assert page.console_errors == [], what
+
+    page.goto(page.base + "/auswahlverfahren/")
+    with page.expect_navigation():
+        page.click("a:text('Auswahldaten hochladen')")
+    assert page.locator("h1").inner_text() == "Auswahldaten hochladen"
+    for summary in page.locator("details > summary").all():
+        summary.click()
+    fits("upload page with the columns of both forms")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/selection-upload-390.png", full_page=True)
+
+    sample = page.request.get(
+        page.base + "/auswahlverfahren/hochladen/beispiel-auswahlverfahren.csv"
+    )
+    assert sample.ok
+    lines = sample.body().decode("utf-8-sig").splitlines()
+    bad = tmp_path / "auswahl-fehler.csv"
+    # Row 2: more passed than entered.
+    first = lines[1].split(";")
+    first[-1] = str(int(first[-2]) + 5)
+    bad.write_text("\r\n".join([lines[0], ";".join(first), *lines[2:]]), encoding="utf-8")
+
+    page.set_input_files("#id_file", str(bad))
+    page.fill("#id_name", "xx-auswahl-2024")
+    with page.expect_navigation():
+        page.click("button:text('Prüfen und importieren')")
+    assert page.title().startswith("Fehler:")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    problems = page.locator("#error-summary ol li").all_inner_texts()
+    assert len(problems) == 1
+    assert problems[0].startswith("auswahl-fehler.csv, Zeile 2, Spalte „Bestanden“: ")
+    fits("upload page with the error summary")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/selection-upload-errors-390.png", full_page=True)
+
+    good = tmp_path / "beispiel-auswahlverfahren.csv"
+    good.write_bytes(sample.body())
+    page.set_input_files("#id_file", str(good))
+    with page.expect_navigation():
+        page.click("button:text('Prüfen und importieren')")
+    assert page.url.endswith("/auswahlverfahren/xx-auswahl-2024/")
+    assert "wurden importiert: 2 Verfahren" in page.locator(".messages").inner_text()
+    assert "Nicht freigegeben" in page.locator(".status-banner").inner_text()
+    fits("overview of the uploaded selection data")

@@ -159,6 +159,12 @@ PERMISSIONS: dict[str, Rule] = {
     "barriers:overview": PUBLIC,
     "barriers:funnel": PUBLIC,
     "barriers:release": ROLE(Role.COORDINATOR),
+    # Upload of selection data: the view lets only data stewards of a whole Land upload, and
+    # only for their Länder (a member limited to an agency reads why, and is refused on POST).
+    "barriers:upload": ROLE(Role.DATA_STEWARD),
+    # The sample files of the upload page: invented counts only, the format is public.
+    "barriers:upload-sample": PUBLIC,
+    "barriers:upload-sample-applicants": PUBLIC,
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,

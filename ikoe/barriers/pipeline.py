@@ -132,7 +132,7 @@ def _organisations(
                     "leave the column empty."
                 )
                 % {"value": excerpt(value), "land": land.name},
-                column="organisation",
+                column=table.headings.get("organisation", "organisation"),
             )
         found[value] = org
     problems.raise_if_any()

@@ -30,6 +30,7 @@ from ikoe.barriers.figures import (
     pooled_findings,
 )
 from ikoe.barriers.models import SelectionData
+from ikoe.barriers.upload_views import steward_lands
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.reports.templatetags.ikoe import pct
 from ikoe.stats.barriers import NOT_DECLARED, OVERALL, WITH, WITHOUT, StageResult
@@ -45,7 +46,10 @@ def get_data(request: HttpRequest, name: str) -> SelectionData:
 
 def selection_list(request: HttpRequest) -> HttpResponse:
     data = list(visible_data(request.user).order_by("land__name", "-last_year", "name"))
-    return render(request, "barriers/selection_list.html", {"data_sets": data})
+    can_upload = bool(steward_lands(request.user))
+    return render(
+        request, "barriers/selection_list.html", {"data_sets": data, "can_upload": can_upload}
+    )
 
 
 @dataclass

@@ -125,6 +125,7 @@ class SelectionTable:
     columns: tuple[str, ...]  # the optional columns the file has (organisation, year, …)
     stage_order: OrderSource
     rows: int  # data rows read
+    headings: dict[str, str] = field(default_factory=dict)  # column -> the file's heading
 
 
 @dataclass
@@ -231,6 +232,7 @@ def read_selection(
         columns=tuple(c for c in ("organisation", "year", "career_group") if c in columns),
         stage_order=source,
         rows=len(rows),
+        headings=dict(reader.headings),
     )
 
 
@@ -633,7 +635,7 @@ def _stage_order(
         reader.add(
             "unknown_stage_order",
             _(
-                "The order of the stage “%(stage)s” is not known. Give the order of the stages with a column stage_order (Reihenfolge) holding each stage's number, or with --stages; known stages are %(known)s."
+                "The order of the stage “%(stage)s” is not known. Give the order of the stages with a column stage_order (Reihenfolge) holding each stage's number, or list the stages in their order (on the upload page, or with --stages on the command line); known stages are %(known)s."
             )
             % {
                 "stage": excerpt(reader.stage_name[stage]),
