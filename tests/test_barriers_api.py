@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ikoe.barriers.figures import analysis, funnels
+from ikoe.barriers.figures import analysis, funnels, pooled_analysis
 from ikoe.barriers.models import FunnelCell
 from ikoe.barriers.pipeline import import_selection
 from ikoe.barriers.release import Channel, set_release
@@ -200,6 +200,7 @@ def test_a_secret_count_is_empty_with_its_symbol_and_no_reason(selection_a, clie
 def test_the_analysis_is_the_one_of_the_funnel_page(
     selection_a, coordinator_a, client_coordinator_a
 ):
+    compared_pools = 0
     for funnel in funnels(selection_a, coordinator_a):
         for reference in (None, "", WITH, WITHOUT):
             query = {"reference": reference} if reference is not None else {}
@@ -223,7 +224,23 @@ def test_the_analysis_is_the_one_of_the_funnel_page(
                 " ".join(unescape(t).split())
                 for t in re.findall(r'<li class="finding [a-z]+">(.*?)</li>', page, re.S)
             ]
-            assert [f["text"] for f in served["findings"]] == shown
+            pooled = served["pooled"]
+            want = (
+                None
+                if funnel.pooling == "procedure"
+                else pooled_analysis(
+                    funnel, funnels(selection_a, coordinator_a, "procedure"), reference
+                )
+            )
+            assert (pooled is None) == (want is None)
+            pooled_texts = [f["text"] for f in pooled["findings"]] if pooled else []
+            assert [f["text"] for f in served["findings"]] + pooled_texts == shown
+            if pooled:
+                assert [r["odds_ratio"] for r in pooled["results"]] == [
+                    r.odds_ratio for r in want.results
+                ]
+                compared_pools += 1
+    assert compared_pools > 0  # the pooled comparison was served and checked
     # The written test of A-AGY is a barrier: 72/180 against 196/280.
     agy = next(f for f in funnels(selection_a, coordinator_a, "procedure") if f.year == 2024)
     assert agy.organisation.code == "A-AGY"

@@ -17,7 +17,15 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints
 
 from ikoe.accounts.scope import get_object_for_user_or_404, visible, visible_organisations
-from ikoe.barriers.figures import TOTAL, Funnel, analysis, findings, funnels
+from ikoe.barriers.figures import (
+    TOTAL,
+    Funnel,
+    analysis,
+    findings,
+    funnels,
+    pooled_analysis,
+    pooled_findings,
+)
 from ikoe.barriers.models import FunnelCell, SelectionData
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
 from ikoe.errors import excerpt
@@ -570,6 +578,34 @@ class FindingOut(Schema):
     text: str = Field(..., description="the finding in words, in the language of the request")
 
 
+class PooledResultOut(Schema):
+    stage: str = Field(..., description="the stage, or overall for the whole procedure")
+    strata: int = Field(
+        ..., description="procedures whose counts of both groups at the stage are published"
+    )
+    odds_ratio: float | None = Field(
+        ..., description="Mantel–Haenszel odds ratio of passing, group against compared_with"
+    )
+    or_ci_low: float | None
+    or_ci_high: float | None
+    cmh_statistic: float | None
+    p_value: float | None = Field(..., description="Cochran–Mantel–Haenszel test")
+    p_holm: float | None = Field(..., description="p_value after Holm over the stages")
+    homogeneity_statistic: float | None
+    homogeneity_df: int | None
+    homogeneity_p: float | None = Field(
+        ..., description="Breslow–Day test (Tarone) that the procedures share one odds ratio"
+    )
+
+
+class PooledAnalysisOut(Schema):
+    group: str
+    compared_with: str
+    procedures: int = Field(..., description="procedures of the pool the caller may see")
+    results: list[PooledResultOut]
+    findings: list[FindingOut]
+
+
 class AnalysisOut(Schema):
     number: int
     label: str
@@ -580,6 +616,12 @@ class AnalysisOut(Schema):
     )
     results: list[StageResultOut]
     findings: list[FindingOut]
+    pooled: PooledAnalysisOut | None = Field(
+        ...,
+        description="for a pooled funnel: its procedures compared with each other "
+        "(Cochran–Mantel–Haenszel, each procedure a stratum, published counts only); null for "
+        "one procedure or when no procedure has published counts of both groups",
+    )
 
 
 RESULT_FIELDS = tuple(f for f in StageResultOut.model_fields)
@@ -612,6 +654,11 @@ def selection_analysis(
     if pooling is None:
         raise Http404
     [funnel] = [f for f in funnels(data, request.user, pooling) if f.number == number]
+    pooled = (
+        pooled_analysis(funnel, funnels(data, request.user, "procedure"), reference or None)
+        if pooling != "procedure"
+        else None
+    )
     groups = [g for g in funnel.groups if g != TOTAL]
     reference = reference or None  # "?reference=" as on the page: the default comparison
     if reference is not None and reference not in groups:
@@ -632,4 +679,18 @@ def selection_analysis(
             {"stage": f.stage, "group": f.group, "severity": f.severity, "text": f.text}
             for f in findings(funnel, results)
         ],
+        "pooled": None
+        if pooled is None
+        else {
+            "group": pooled.group,
+            "compared_with": pooled.compared_with,
+            "procedures": pooled.procedures,
+            "results": [
+                {k: getattr(r, k) for k in PooledResultOut.model_fields} for r in pooled.results
+            ],
+            "findings": [
+                {"stage": f.stage, "group": f.group, "severity": f.severity, "text": f.text}
+                for f in pooled_findings(pooled)
+            ],
+        },
     }

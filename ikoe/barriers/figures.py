@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ikoe.barriers.models import FunnelCell, SelectionData
+from ikoe.formats import fmt
 from ikoe.organisations.models import Organisation
 from ikoe.stats.barriers import (
     NOT_DECLARED,
@@ -212,14 +212,14 @@ def findings(funnel: Funnel, results: Sequence[StageResult]) -> list[Finding]:
 
 
 def _percent(value: float) -> str:
-    return number_format(round(value * 100), 0)
+    return fmt(value * 100, 0)
 
 
 def _p(value: float) -> str:
     """``p = 0,020`` or ``p < 0,001``."""
     if value < 0.001:
-        return "p < " + number_format(0.001, 3)
-    return "p = " + number_format(value, 3)
+        return "p < " + fmt(0.001, 3)
+    return "p = " + fmt(value, 3)
 
 
 def _finding(r: StageResult) -> Finding:
@@ -262,7 +262,7 @@ def _finding(r: StageResult) -> Finding:
         persons = round(r.shortfall)
         parts.append(
             _("At the same rate as the others, about %(n)s more would have passed.")
-            % {"n": number_format(persons, 0)}
+            % {"n": fmt(persons, 0)}
         )
     if r.flip_one_reverses:
         parts.append(_("The finding hangs on a single decision."))
@@ -390,12 +390,12 @@ def pooled_findings(analysis: PooledAnalysis) -> list[Finding]:
             )
             % {
                 "where": where,
-                "n": number_format(r.strata, 0),
-                "who": group_phrase(r.group),
-                "ratio": number_format(r.odds_ratio, 2),
+                "n": fmt(r.strata, 0),
+                "who": compared_phrase(r.group),
+                "ratio": fmt(r.odds_ratio, 2),
                 "other": compared_phrase(r.compared_with),
-                "low": "–" if r.or_ci_low is None else number_format(r.or_ci_low, 2),
-                "high": "–" if r.or_ci_high is None else number_format(r.or_ci_high, 2),
+                "low": "–" if r.or_ci_low is None else fmt(r.or_ci_low, 2),
+                "high": "–" if r.or_ci_high is None else fmt(r.or_ci_high, 2),
             }
         ]
         significant = r.p_holm is not None and r.p_holm < ALPHA

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ikoe.accounts.models import Role
@@ -22,15 +21,14 @@ from ikoe.barriers.figures import (
     Funnel,
     PooledAnalysis,
     analysis,
-    compared_phrase,
     findings,
     funnels,
-    group_phrase,
     pooled_analysis,
     pooled_findings,
 )
 from ikoe.barriers.models import SelectionData
 from ikoe.barriers.upload_views import steward_lands
+from ikoe.formats import fmt
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.reports.templatetags.ikoe import pct
 from ikoe.stats.barriers import NOT_DECLARED, OVERALL, WITH, WITHOUT, StageResult
@@ -147,8 +145,8 @@ def funnel_page(request: HttpRequest, name: str, number: int) -> HttpResponse:
             "pooled": pooled,
             "pooled_rows": _pooled_rows(pooled),
             "pooled_findings": pooled_findings(pooled) if pooled is not None else [],
-            "pooled_group_label": group_phrase(pooled.group) if pooled else "",
-            "pooled_other_label": compared_phrase(pooled.compared_with) if pooled else "",
+            "pooled_group_label": _label(pooled.group) if pooled else "",
+            "pooled_other_label": _label(pooled.compared_with) if pooled else "",
             **_status(request, data),
         },
     )
@@ -174,13 +172,13 @@ def _pooled_rows(pooled: PooledAnalysis | None) -> list[PooledRow]:
         rows.append(
             PooledRow(
                 _stage_label(r.stage),
-                number_format(r.strata, 0),
-                "x" if r.odds_ratio is None else number_format(r.odds_ratio, 2),
+                fmt(r.strata, 0),
+                "x" if r.odds_ratio is None else fmt(r.odds_ratio, 2),
                 "x"
                 if r.or_ci_low is None or r.or_ci_high is None
-                else f"{number_format(r.or_ci_low, 2)}–{number_format(r.or_ci_high, 2)}",
-                "x" if r.p_holm is None else number_format(r.p_holm, 3),
-                "x" if r.homogeneity_p is None else number_format(r.homogeneity_p, 3),
+                else f"{fmt(r.or_ci_low, 2)}–{fmt(r.or_ci_high, 2)}",
+                "x" if r.p_holm is None else fmt(r.p_holm, 3),
+                "x" if r.homogeneity_p is None else fmt(r.homogeneity_p, 3),
             )
         )
     return rows
@@ -189,7 +187,7 @@ def _pooled_rows(pooled: PooledAnalysis | None) -> list[PooledRow]:
 def _count(value: int | None, symbol: str) -> str:
     if value is None:
         return symbol or "."
-    return number_format(value, 0, force_grouping=True)
+    return fmt(value, 0)
 
 
 def _rate(result: StageResult | None, entered: int | None, passed: int | None) -> str:
