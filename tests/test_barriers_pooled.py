@@ -135,6 +135,13 @@ def test_the_pooled_page_shows_the_comparison_of_the_procedures(land_a, client_c
     one = sorted({c.funnel for c in FunnelCell.objects.filter(data=data, pooling="procedure")})
     page = client.get(f"/auswahlverfahren/auswahl-a-2024/trichter/{one[0]}/").content.decode()
     assert "Verfahren gemeinsam verglichen" not in page
+    # A-AGY's written test (72 of 180 against 196 of 280): p far below 0.001, never "0,000".
+    pages = [
+        client.get(f"/auswahlverfahren/auswahl-a-2024/trichter/{n}/").content.decode()
+        for n in one
+    ]
+    assert any("&lt; 0,001" in p for p in pages)
+    assert not any(">0,000<" in p for p in pages)
 
 
 def test_figures_in_words_are_rounded_half_up_not_cut_off():

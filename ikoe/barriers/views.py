@@ -177,11 +177,18 @@ def _pooled_rows(pooled: PooledAnalysis | None) -> list[PooledRow]:
                 "x"
                 if r.or_ci_low is None or r.or_ci_high is None
                 else f"{fmt(r.or_ci_low, 2)}–{fmt(r.or_ci_high, 2)}",
-                "x" if r.p_holm is None else fmt(r.p_holm, 3),
-                "x" if r.homogeneity_p is None else fmt(r.homogeneity_p, 3),
+                _p_value(r.p_holm),
+                _p_value(r.homogeneity_p),
             )
         )
     return rows
+
+
+def _p_value(value: float | None) -> str:
+    """A p-value for a table: three places, "< 0,001" below that, "x" when there is none."""
+    if value is None:
+        return "x"
+    return f"< {fmt(0.001, 3)}" if value < 0.001 else fmt(value, 3)
 
 
 def _count(value: int | None, symbol: str) -> str:
