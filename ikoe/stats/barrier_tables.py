@@ -772,6 +772,15 @@ def primary_flags(
 # Protection
 
 
+CLEANUP_BUDGET = 2000.0
+"""Work of the clean-up of each part (the pooled table, each block) of a layout
+(``cleanup_budget`` of :func:`~ikoe.stats.disclosure.secondary.protect`, counted in the
+work of its linear programs, not in seconds, so the same data always give the same pattern).
+The clean-up publishes again what the build suppressed beyond need, the most valuable counts
+first; a part of a few hundred procedures stays well within it, a larger one stops there with
+more withheld (as safe)."""
+
+
 def protect_funnels(
     funnels: Iterable[FunnelCounts],
     rules: Rules | None = None,
@@ -786,6 +795,7 @@ def protect_funnels(
     exact_audit: bool = True,
     workers: int = 1,
     group_cost: Mapping[str, float] | None = None,
+    cleanup_budget: float | None = CLEANUP_BUDGET,
 ) -> FunnelProtection:
     """Protect every procedure's funnel and every pooled funnel, and audit the result.
 
@@ -797,7 +807,8 @@ def protect_funnels(
     ``sensitive`` and ``undeclared`` name the groups with the sensitive attribute and those
     whose attribute is unknown; ``listed`` the groups every funnel lists (see
     :func:`funnel_layouts`); ``group_cost`` the factor of each group's counts in the cost of
-    complements (default :data:`GROUP_COST`; ``{}`` prices every group alike).
+    complements (default :data:`GROUP_COST`; ``{}`` prices every group alike);
+    ``cleanup_budget`` bounds the clean-up of each part (:data:`CLEANUP_BUDGET`; ``None``: none).
 
     The procedures with one stage list are protected top-down (as tau-ARGUS's HiTaS does with
     hierarchical tables): first the pooled table, funnel × pooling fields × group, whose
@@ -824,6 +835,7 @@ def protect_funnels(
         small_group_outcome,
         zero_complements,
         GROUP_COST if group_cost is None else MappingProxyType(dict(group_cost)),
+        cleanup_budget,
     )
     results = []
     for layout in funnel_layouts(funnels, pool_by, listed=listed):
@@ -847,6 +859,7 @@ class _Options:
     small_group_outcome: bool
     zero_complements: bool
     group_cost: Mapping[str, float] = field(default_factory=dict)
+    cleanup_budget: float | None = None
 
 
 GROUP_COST: Mapping[str, float] = MappingProxyType({WITH: 4.0, WITHOUT: 4.0, TOTAL: 2.0})
@@ -918,6 +931,7 @@ def _protect_part(
             zero_complements=options.zero_complements,
             workers=workers,
             exact_audit=False,
+            cleanup_budget=options.cleanup_budget,
         )
     except ProtectionFailed:
         return None
