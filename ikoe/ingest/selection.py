@@ -19,6 +19,12 @@ together. The order of the stages comes from, in this order of precedence: the `
 argument (``ikoe barriers --stages``, the import page), the ``stage_order`` column, the known
 German stage names (``KNOWN_STAGES``), or — counts only — the order in which the stages first
 appear in the file.
+
+The groups are the three standard groups in their spellings (``GROUP_VALUES``) and the further
+groups named by the caller (``groups``: ``--group``, the upload page's field); any other value
+is refused. A Parquet file's values are read as the text a CSV export would hold (whole
+numbers stored as floats as whole numbers, text with the decimal point), its rows numbered as
+in the survey import: the header is row 1, the first record row 2.
 """
 
 from __future__ import annotations
