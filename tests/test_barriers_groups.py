@@ -277,6 +277,11 @@ def test_the_upload_page_refuses_a_file_with_groups_not_named(client_data_stewar
         r'<textarea[^>]*name="groups"[^>]*aria-invalid="true"', html
     )
     assert stored_nothing()
+    # More than 20 further groups are refused by the form, before the file is read.
+    response = post(client_data_steward_a, groups="\n".join(f"Gruppe {i}" for i in range(21)))
+    assert response.status_code == 200 and 'href="#id_groups"' in response.content.decode()
+    assert "Es können höchstens 20 weitere Gruppen angegeben werden." in text(response)
+    assert stored_nothing()
 
 
 # --- the pages -------------------------------------------------------------------------------
