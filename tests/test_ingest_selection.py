@@ -140,7 +140,7 @@ def test_every_problem_of_a_counts_file_is_listed(tmp_path: Path) -> None:
     assert found == [
         (2, "Bestanden", "12 passed, but only 10 entered the stage. Expected at most as many passes as entrants."),
         (3, "Beworben", "Counts cannot be negative (“-3”). Expected a whole number of 0 or more."),
-        (4, "Gruppe", "Unknown group “Ausland”. Expected “mit Migrationshintergrund”, “ohne Migrationshintergrund”, “keine Angabe”."),
+        (4, "Gruppe", "Unknown group “Ausland”. Expected “mit Migrationshintergrund”, “ohne Migrationshintergrund”, “keine Angabe”. Further groups are allowed when they are named: on the upload page under “Further groups”, on the command line with --group."),
         (5, "Jahr", "“20x4” is not a valid year. Expected a four-digit year between 1900 and 2100, such as 2024."),
         (9, "Beworben", "“2,5” is not a whole number. Expected a whole number of 0 or more."),
         (10, "Verfahren", "The procedure is empty. Expected the name or code of the selection procedure."),
@@ -224,7 +224,7 @@ def test_messages_in_german(tmp_path: Path) -> None:
     found = problems(write(tmp_path, text), language="de")
     assert found == [
         (2, "Bestanden", "12 haben bestanden, aber nur 10 haben die Stufe erreicht. Erwartet: höchstens so viele wie eingetreten."),
-        (3, "Gruppe", "Unbekannte Gruppe „Ausland“. Erwartet: „mit Migrationshintergrund“, „ohne Migrationshintergrund“, „keine Angabe“."),
+        (3, "Gruppe", "Unbekannte Gruppe „Ausland“. Erwartet: „mit Migrationshintergrund“, „ohne Migrationshintergrund“, „keine Angabe“. Weitere Gruppen sind erlaubt, wenn sie genannt werden: beim Hochladen im Feld „Weitere Gruppen“, auf der Kommandozeile mit --group."),
     ]  # fmt: skip
     with translation.override("de"), pytest.raises(ImportFailed) as info:
         read_selection(write(tmp_path, text))

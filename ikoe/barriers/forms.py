@@ -1,5 +1,6 @@
 """The form of the upload of selection data: the file, its name and title, the Land and,
-if the stage names do not tell it, the order of the stages."""
+if the stage names do not tell it, the order of the stages, and the further groups the file
+holds besides the three standard ones."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from ikoe.barriers.models import SelectionData
 from ikoe.organisations.models import Organisation
 
-SELECTION_EXTENSIONS = ["csv", "txt", "xlsx"]
+SELECTION_EXTENSIONS = ["csv", "txt", "xlsx", "parquet"]
 MAX_UPLOAD_MB = 50
 RESERVED_NAMES = frozenset({"hochladen"})  # /auswahlverfahren/hochladen/ is the upload page
 MAX_STAGES = 50
+MAX_GROUPS = 20
 
 
 def name_prefix(land: Organisation) -> str:
@@ -47,6 +49,16 @@ def split_stages(text: str) -> list[str]:
     return [stage.strip() for stage in lines if stage.strip()]
 
 
+def split_groups(text: str) -> list[str]:
+    """The further groups as the user wrote them, one per line (a group's name may hold a
+    comma); empty lines and repetitions are dropped.
+
+    >>> split_groups("Spätaussiedler\\r\\n\\n EU-Ausland, Schweiz \\nSpätaussiedler")
+    ['Spätaussiedler', 'EU-Ausland, Schweiz']
+    """
+    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
 class SelectionUploadForm(forms.Form):
     """The selection file and what the data set is called; the Land when the user is data
     steward of several."""
@@ -54,12 +66,12 @@ class SelectionUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Selection file"),
         help_text=gettext_lazy(
-            "CSV or XLSX with a header row: counts per stage and group, or one row per "
+            "CSV, XLSX or Parquet with a header row: counts per stage and group, or one row per "
             "applicant (see the columns above). German and English conventions (semicolon or "
             "comma, Windows-1252 or UTF-8) are recognised."
         ),
         validators=[FileExtensionValidator(SELECTION_EXTENSIONS)],
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,.parquet"}),
     )
     land = forms.ChoiceField(label=gettext_lazy("Land"))
     name = forms.SlugField(
@@ -81,6 +93,19 @@ class SelectionUploadForm(forms.Form):
             "Only needed when the order follows neither from a column Reihenfolge nor from "
             "the usual stage names (Bewerbung, schriftlicher Test, Auswahlgespräch, "
             "Einstellungsangebot …): the stages as in the file, one per line, first stage first."
+        ),
+    )
+    groups = forms.CharField(
+        label=gettext_lazy("Further groups, one per line"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+        help_text=gettext_lazy(
+            "Only needed when the column Gruppe holds groups besides mit "
+            "Migrationshintergrund, ohne Migrationshintergrund and keine Angabe, such as "
+            "Spätaussiedler or EU-Ausland: each such group as it is written in the file. A "
+            "further group is compared with the others and its counts are protected like theirs; "
+            "any other group in the file is refused."
         ),
     )
     replace = forms.BooleanField(
@@ -150,6 +175,15 @@ class SelectionUploadForm(forms.Form):
                 code="too_many",
             )
         return stages or None
+
+    def clean_groups(self) -> list[str]:
+        groups = split_groups(self.cleaned_data.get("groups") or "")
+        if len(groups) > MAX_GROUPS:
+            raise ValidationError(
+                _("At most %(count)d further groups can be given.") % {"count": MAX_GROUPS},
+                code="too_many",
+            )
+        return groups
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

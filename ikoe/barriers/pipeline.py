@@ -20,7 +20,7 @@ import hashlib
 import json
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -37,7 +37,13 @@ from ikoe.disclosure_rules import current_rules
 from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.selection import SelectionTable, read_selection
 from ikoe.organisations.models import Organisation
-from ikoe.stats.barrier_tables import FunnelCounts, FunnelKey, protect_funnels
+from ikoe.stats.barrier_tables import (
+    STANDARD_GROUPS,
+    WITH,
+    FunnelCounts,
+    FunnelKey,
+    protect_funnels,
+)
 from ikoe.stats.barriers import Procedure
 from ikoe.stats.disclosure import ProtectionFailed
 from ikoe.stats.publication import PublicationRules
@@ -54,9 +60,15 @@ def import_selection(
     land: Organisation,
     title: str = "",
     stages: Sequence[str] | None = None,
+    groups: Sequence[str] = (),
     user: Any = None,
 ) -> SelectionData:
     """Read, validate, protect and store the selection data of one Land; all or nothing.
+
+    ``stages``: the order of the stages, when the file does not tell it; ``groups``: the
+    further groups the file may hold besides "mit Migrationshintergrund", "ohne
+    Migrationshintergrund" and "keine Angabe" (``ikoe import-selection --group``, the field
+    "Weitere Gruppen" of the upload page); a group of the file that is neither is refused.
 
     The data start unreleased, also when they replace released data of the same name: new
     figures are public only after the Land's coordinator released them.
@@ -64,7 +76,7 @@ def import_selection(
     file = str(path)
     _check_name(name, file)
     # 1. read and validate
-    table = read_selection(path, stages=stages)
+    table = read_selection(path, stages=stages, groups=groups)
     organisations = _organisations(table, land, file)
     # 2. protect every funnel the pages show, together
     funnels = protect(table.procedures, organisations)
@@ -81,7 +93,7 @@ def import_selection(
         first_year=min(years) if years else None,
         last_year=max(years) if years else None,
         created_by=user if getattr(user, "is_authenticated", False) else None,
-        diagnostics=funnels.diagnostics,
+        diagnostics={**funnels.diagnostics, "further_groups": further_groups(table.groups)},
     )
     _store(data, funnels.cells, _snapshot(table), user)
     return data
@@ -156,6 +168,7 @@ def protect(
     procedure, and the procedures with the same stages pooled by organisation, by year, by
     both and all together (:func:`ikoe.stats.barrier_tables.protect_funnels`)."""
     rules = rules or current_rules()
+    found = {g for p in procedures for g in p.groups}
     counts = [
         FunnelCounts.from_matrix(
             p.procedure,
@@ -175,7 +188,12 @@ def protect(
         # interval), so the audit proves each primary count's interval at least W wide
         # instead of computing every exact interval: several times faster on large data.
         result = protect_funnels(
-            counts, rules.engine, rules.width, pool_by=pool_by, exact_audit=False
+            counts,
+            rules.engine,
+            rules.width,
+            pool_by=pool_by,
+            exact_audit=False,
+            sensitive=sensitive_groups(found),
         )
     except ProtectionFailed:
         result = None
@@ -241,6 +259,21 @@ def protect(
         "reasons": dict(reasons),
     }
     return Protected(cells, diagnostics)
+
+
+def further_groups(groups: Iterable[str]) -> list[str]:
+    """The groups besides the three standard ones, in the order given."""
+    return [g for g in groups if g not in STANDARD_GROUPS]
+
+
+def sensitive_groups(groups: Iterable[str]) -> tuple[str, ...]:
+    """The groups whose membership tells something about a person's origin: the group with a
+    migration background and every further group (such as Spätaussiedler or EU-Ausland, which
+    are parts of it or tell a migration history of their own). Where everybody of a stage whose
+    group is known belongs to these groups, knowing that someone reached, failed or left the
+    stage gives it away (group disclosure, docs/disclosure.md, "Selection funnels"); only
+    "ohne Migrationshintergrund" and "keine Angabe" tell nothing of the kind."""
+    return (WITH, *sorted(further_groups(groups)))
 
 
 POOLING = ("organisation", "year")

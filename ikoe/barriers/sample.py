@@ -66,7 +66,8 @@ _GROUP = SampleColumn(
     "Gruppe",
     "group",
     _(
-        "mit Migrationshintergrund, ohne Migrationshintergrund or keine Angabe (also: mit, ohne, k.A.)"
+        "mit Migrationshintergrund, ohne Migrationshintergrund or keine Angabe (also: mit, "
+        "ohne, k.A.), or a further group named in the field Further groups"
     ),
     required=True,
 )

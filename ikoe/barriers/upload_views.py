@@ -43,6 +43,7 @@ from ikoe.forms import form_error_summary
 from ikoe.organisations.models import Organisation
 
 NAME_OPTION = "--name"  # how the pipeline names the name in its messages (the command line's)
+GROUP_OPTION = "--group"  # and the further groups (ikoe.ingest.selection.GROUP_OPTION)
 
 
 def steward_lands(user: Any) -> list[Organisation]:
@@ -136,6 +137,7 @@ def _import(
                 land=land,
                 title=form.cleaned_data["title"],
                 stages=form.cleaned_data["stages"],
+                groups=form.cleaned_data["groups"],
                 user=request.user,
             )
         except ImportFailed as exc:
@@ -163,6 +165,8 @@ def _problem_items(
     for problem in failure.problems:
         if problem.column == NAME_OPTION:
             field, where = "name", str(form["name"].label)
+        elif problem.column == GROUP_OPTION:
+            field, where = "groups", str(form["groups"].label)
         else:
             field, where = "file", _where(problem, file_label)
         items.append({"where": where, "text": problem.message, "anchor": form[field].auto_id})

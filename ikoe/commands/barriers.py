@@ -33,7 +33,7 @@ KEYS = ("procedure", "organisation", "year", "career_group")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file",
-        help=_("CSV or XLSX file: counts per stage and group, or one row per applicant"),
+        help=_("CSV, XLSX or Parquet file: counts per stage and group, or one row per applicant"),
     )
     parser.add_argument(
         "--reference",

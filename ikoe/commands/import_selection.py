@@ -1,9 +1,11 @@
 """``ikoe import-selection FILE --name NAME --land CODE``: import the selection data of a Land.
 
 The file is read and checked as by ``ikoe barriers`` (counts per stage and group, or one row per
-applicant); every funnel the pages show is protected (docs/disclosure.md, "Selection funnels")
-and only the protected cells are stored. The data start unreleased: the coordination of the
-Land releases them on their page.
+applicant, as CSV, XLSX or Parquet); a group besides "mit Migrationshintergrund", "ohne
+Migrationshintergrund" and "keine Angabe" is allowed when named with ``--group`` (repeatable).
+Every funnel the pages show is protected (docs/disclosure.md, "Selection funnels") and only the
+protected cells are stored. The data start unreleased: the coordination of the Land releases
+them on their page.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from django.utils.translation import gettext as _
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "file", help=_("CSV or XLSX file: counts per stage and group, or one row per applicant")
+        "file",
+        help=_("CSV, XLSX or Parquet file: counts per stage and group, or one row per applicant"),
     )
     parser.add_argument(
         "--name", required=True, help=_("short name, e.g. be-auswahl-2024 (letters, digits, -)")
@@ -27,6 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--stages",
         metavar="A,B,…",
         help=_("the order of the stages, comma-separated (default: from the file)"),
+    )
+    parser.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=_("a further group besides the three standard groups; repeatable"),
     )
     parser.add_argument("--json", action="store_true", help=_("print the result as JSON"))
 
@@ -47,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     stages = [s.strip() for s in args.stages.split(",")] if args.stages else None
-    data = import_selection(args.file, name=args.name, land=land, title=args.title, stages=stages)
+    data = import_selection(
+        args.file, name=args.name, land=land, title=args.title, stages=stages, groups=args.group
+    )
     if args.json:
         print(
             json.dumps(

@@ -1,8 +1,8 @@
 """Selection data for the barrier analysis: counts per stage and group, or one row per applicant
 (docs/imports.md, "Selection procedures").
 
-:func:`read_selection` reads a CSV (German or English conventions, encoding detected) or XLSX
-file in either form and returns a :class:`SelectionTable`: one
+:func:`read_selection` reads a CSV (German or English conventions, encoding detected), XLSX
+or Parquet file in either form and returns a :class:`SelectionTable`: one
 :class:`~ikoe.stats.barriers.Procedure` per procedure, its stages in order. Every problem is
 collected with file, row and column and raised at the end as one
 :class:`~ikoe.errors.ImportFailed`; nothing is returned half.
@@ -19,6 +19,12 @@ together. The order of the stages comes from, in this order of precedence: the `
 argument (``ikoe barriers --stages``, the import page), the ``stage_order`` column, the known
 German stage names (``KNOWN_STAGES``), or — counts only — the order in which the stages first
 appear in the file.
+
+The groups are the three standard groups in their spellings (``GROUP_VALUES``) and the further
+groups named by the caller (``groups``: ``--group``, the upload page's field); any other value
+is refused. A Parquet file's values are read as the text a CSV export would hold (whole
+numbers stored as floats as whole numbers, text with the decimal point), its rows numbered as
+in the survey import: the header is row 1, the first record row 2.
 """
 
 from __future__ import annotations
@@ -29,11 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import polars as pl
 from django.utils.translation import gettext as _
 
 from ikoe.errors import MAX_PROBLEMS, ImportFailed, ProblemList, excerpt
 from ikoe.ingest.limits import ImportLimits, check_header, check_shape
 from ikoe.ingest.mapping import yes_no
+from ikoe.ingest.parquet import MAGIC as PARQUET_MAGIC
+from ikoe.ingest.parquet import read_parquet
+from ikoe.ingest.parquet import unreadable as parquet_unreadable
 from ikoe.ingest.text import decode_bytes, fold, read_bytes, read_csv
 from ikoe.ingest.xlsx import check_workbook, first_row
 from ikoe.stats.barriers import NOT_DECLARED, OVERALL, WITH, WITHOUT, Procedure
@@ -42,6 +52,9 @@ Form = Literal["counts", "applicants"]
 OrderSource = Literal["given", "column", "known", "appearance"]
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
+GROUP_MAX_LENGTH = 100  # characters of a group's name (ikoe.barriers.models.FunnelCell.group)
+GROUP_OPTION = "--group"  # how messages about the further groups given name their place
+TOTAL = "_T"  # all applicants of a funnel (ikoe.stats.disclosure.TOTAL): not a group's name
 Key = tuple[str, str, int | None, str]  # procedure, organisation, year, career group
 
 
@@ -173,6 +186,7 @@ def read_selection(
     header, rows, decimal, header_row = _read_rows(Path(path))
     problems = ProblemList(file=name, limit=limit)
     reader = _Reader(name, problems, decimal, header_row)
+    allowed_groups = _allowed_groups(groups, reader)
     columns = _resolve_header(header, reader)
     form: Form = "counts"
     if "entered" not in columns and (
@@ -200,7 +214,6 @@ def read_selection(
         )
     problems.raise_if_any()
 
-    allowed_groups = _allowed_groups(groups)
     given = _given_order(stages) if stages is not None else None
     parsed: list[_Row] = []
     for number, cells in rows:
@@ -241,13 +254,19 @@ def read_selection(
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str, int]:
-    """The header, the non-blank rows with their row numbers (the header is row 1), and the
-    decimal mark."""
+    """The header, the non-blank rows with their row numbers (the header is row 1, unless a
+    sheet starts lower), the decimal mark and the row of the header. Parquet files are told by
+    their first bytes (and a file named .parquet must be one), XLSX workbooks too; anything else
+    is read as CSV."""
     name = str(path)
     data = read_bytes(path)
     if not data or data.isspace():
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
     limits = ImportLimits.current()
+    if data.startswith(PARQUET_MAGIC):
+        return _read_parquet(name, data, limits)
+    if path.suffix.lower() == ".parquet":
+        raise parquet_unreadable(name, _("the file does not begin as a Parquet file does"))
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(name, data, limits)
     table = read_csv(path, text=decode_bytes(data, name))
@@ -285,6 +304,57 @@ def _read_xlsx(
     header = [h.strip() for h in header]
     check_header(header, name, header_row, limits)
     return header, rows, ".", header_row
+
+
+def _read_parquet(
+    name: str, data: bytes, limits: ImportLimits
+) -> tuple[list[str], list[tuple[int, list[str]]], str, int]:
+    """The columns' names as the header, and every record as text, as CSV would give it.
+
+    Rows are numbered as in the survey import: the header is row 1, the first record row 2.
+    A whole number stored as a floating-point number (12.0) is written as 12, a missing value
+    (null, NaN) as an empty cell; text is read with the decimal point (“12.0” is 12, “12,5” is
+    not a whole number), yes and no stored as true and false read as yes and no.
+    """
+    frame = read_parquet(name, data, limits)
+    header = [str(c).strip() for c in frame.columns]
+    check_header(header, name, 1, limits)
+    problems = ProblemList(file=name)
+    texts = []
+    for column, dtype in frame.schema.items():
+        value = pl.col(column)
+        if dtype.is_nested() or dtype in (pl.Binary, pl.Object, pl.Null):
+            if dtype != pl.Null and _HEADING.get(key(str(column))) is not None:
+                problems.add(
+                    "parquet_type",
+                    _(
+                        "The column has the type %(type)s, which selection data cannot use; "
+                        "expected text, whole numbers or yes/no."
+                    )
+                    % {"type": dtype},
+                    row=1,
+                    column=str(column),
+                )
+            text = pl.lit(None, pl.String)
+        elif dtype.is_float():
+            whole = value.is_finite() & (value == value.round(0)) & (value.abs() < 2.0**53)
+            text = (
+                pl.when(value.is_nan())
+                .then(pl.lit(None, pl.String))
+                .when(whole)
+                .then(value.cast(pl.Int64, strict=False).cast(pl.String))
+                .otherwise(value.cast(pl.String))
+            )
+        else:
+            text = value.cast(pl.String)
+        texts.append(text.fill_null("").alias(str(column)))
+    problems.raise_if_any()
+    rows = [
+        (number, list(cells))
+        for number, cells in enumerate(frame.select(texts).iter_rows(), start=2)
+        if any(c.strip() for c in cells)
+    ]
+    return header, rows, ".", 1
 
 
 def _resolve_header(header: list[str], reader: _Reader) -> dict[str, int]:
@@ -353,10 +423,32 @@ def _cell(cells: list[str], index: int | None) -> str:
 # Values
 
 
-def _allowed_groups(extra: Sequence[str]) -> dict[str, str]:
+def _allowed_groups(extra: Sequence[str], reader: _Reader) -> dict[str, str]:
+    """The file's values of the group column (by key) and the group each stands for: the
+    standard groups in their spellings, and each further group as given (a further group
+    spelled like a standard group is that group)."""
     allowed = dict(_GROUP)
-    for group in extra:
-        allowed.setdefault(key(group), group.strip())
+    for given in extra:
+        group = given.strip()
+        if not group:
+            continue
+        problem = None
+        if group == TOTAL:
+            problem = _("“%(group)s” is reserved for all applicants and cannot name a group.")
+        elif not key(group):
+            problem = _("“%(group)s” cannot name a group: it has no letters or digits.")
+        elif len(group) > GROUP_MAX_LENGTH:
+            problem = _(
+                "The group “%(group)s” is too long: a group may have at most %(max)d characters."
+            )
+        if problem is not None:
+            reader.problems.add(
+                "further_group",
+                problem % {"group": excerpt(group), "max": GROUP_MAX_LENGTH},
+                column=GROUP_OPTION,
+            )
+            continue
+        allowed.setdefault(key(group), group)
     return allowed
 
 
@@ -436,7 +528,11 @@ def _parse_row(
     elif group is None:
         reader.add(
             "unknown_group",
-            _("Unknown group “%(group)s”. Expected %(groups)s.")
+            _(
+                "Unknown group “%(group)s”. Expected %(groups)s. Further groups are allowed when "
+                "they are named: on the upload page under “Further groups”, on the command line "
+                "with --group."
+            )
             % {"group": excerpt(group_text), "groups": _group_list(groups)},
             number,
             "group",

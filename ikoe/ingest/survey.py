@@ -33,7 +33,6 @@ from ikoe.ingest.limits import (
     check_shape,
     megabytes,
     too_many_columns,
-    unpacked_too_large,
 )
 from ikoe.ingest.mapping import (
     CLASSIFYING,
@@ -52,6 +51,8 @@ from ikoe.ingest.mapping import (
     resolve_header,
     value_key,
 )
+from ikoe.ingest.parquet import MAGIC as PARQUET_MAGIC
+from ikoe.ingest.parquet import parquet_columns, read_parquet
 from ikoe.ingest.survey_checks import Invalid, judge_for, message
 from ikoe.ingest.text import (
     UTF8_BOM,
@@ -240,8 +241,8 @@ def read_header(path: str | Path) -> tuple[list[str], Format]:
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
     limits = ImportLimits.current()
     fmt: Format
-    if data.startswith(b"PAR1"):
-        header, row, fmt = _parquet_columns(name, data, limits), 1, "parquet"
+    if data.startswith(PARQUET_MAGIC):
+        header, row, fmt = parquet_columns(name, data, limits), 1, "parquet"
     elif data.startswith(b"PK\x03\x04"):
         check_workbook(data, name, limits)
         found = read_header_row(data, name)
@@ -395,7 +396,7 @@ def _read_raw(path: Path, problems: ProblemList) -> _Raw:
     if not data or data.isspace():
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
     limits = ImportLimits.current()
-    if data.startswith(b"PAR1"):
+    if data.startswith(PARQUET_MAGIC):
         raw = _read_parquet(name, data, problems, limits)
     elif data.startswith(b"PK\x03\x04"):
         check_workbook(data, name, limits)
@@ -510,51 +511,8 @@ def _read_excel(name: str, data: bytes) -> _Raw:
     return _Raw(file=name, format="xlsx", frame=frame, header=[], header_row=first)
 
 
-def _parquet_unreadable(name: str, exc: Exception) -> ImportFailed:
-    return ImportFailed.single(
-        "parquet",
-        _("The file cannot be read as Parquet: %(reason)s") % {"reason": excerpt(exc, 300)},
-        file=name,
-    )
-
-
-def _parquet_columns(name: str, data: bytes, limits: ImportLimits) -> list[str]:
-    """The column names from the file's metadata, after checking its rows and columns there."""
-    import pyarrow.parquet as pq
-
-    try:
-        file = pq.ParquetFile(io.BytesIO(data))
-        names = list(file.schema_arrow.names)
-        rows = file.metadata.num_rows
-    except Exception as exc:  # arrow errors of every kind
-        raise _parquet_unreadable(name, exc) from exc
-    check_shape(name, rows + 1, len(names), limits)  # rows as if exported with a header row
-    return names
-
-
-def _text_bytes(frame: pl.DataFrame) -> int:
-    """How many bytes the frame's text cells take once each is a string of its own (a Parquet
-    file stores a repeated text once: a small file may hold gigabytes of text)."""
-    total = 0
-    for column, dtype in frame.schema.items():
-        series = frame.get_column(column)
-        if dtype == pl.String:
-            total += int(series.str.len_bytes().cast(pl.UInt64).sum() or 0)
-        elif isinstance(dtype, pl.Categorical | pl.Enum):  # each distinct text times its count
-            counts = series.drop_nulls().value_counts(name="n")
-            lengths = counts.get_column(column).cast(pl.String).str.len_bytes().cast(pl.UInt64)
-            total += int((lengths * counts.get_column("n").cast(pl.UInt64)).sum() or 0)
-    return total
-
-
 def _read_parquet(name: str, data: bytes, problems: ProblemList, limits: ImportLimits) -> _Raw:
-    _parquet_columns(name, data, limits)
-    try:
-        frame = pl.read_parquet(io.BytesIO(data))
-    except Exception as exc:  # polars and arrow errors alike
-        raise _parquet_unreadable(name, exc) from exc
-    if (size := _text_bytes(frame)) > limits.unpacked_bytes:
-        raise unpacked_too_large(name, size, limits.unpacked_bytes, _("Parquet file"))
+    frame = read_parquet(name, data, limits)
     header = list(frame.columns)
     usable = []
     for index, (column, dtype) in enumerate(frame.schema.items()):
