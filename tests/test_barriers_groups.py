@@ -311,6 +311,10 @@ def test_a_funnel_page_shows_the_further_group_with_its_secret_counts(
     ).first()
     response = client_coordinator_a.get(f"/auswahlverfahren/{data.name}/trichter/{agy2.funnel}/")
     assert "Bewerbende der Gruppe „Spätaussiedler“" in text(response)
+    # The funnel chart draws the further group beside the two compared groups.
+    svg = response.content.decode()
+    svg = svg[svg.index("<svg") : svg.index("</svg>")]
+    assert f"{LATE}:" in svg and "mit Migrationshintergrund:" in svg
 
 
 # --- the attacker ----------------------------------------------------------------------------

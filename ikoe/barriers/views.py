@@ -212,9 +212,10 @@ class Chart:
 
 
 def _chart(funnel: Funnel) -> Chart | None:
-    """The funnel of the two compared groups: of those who applied, the share that reached
-    each stage, in %. Stages whose counts are secret are left out, and the chart says so."""
-    series = [g for g in (WITH, WITHOUT) if g in funnel.groups]
+    """The funnel of every compared group (all but "keine Angabe"): of those who applied, the
+    share that reached each stage, in %. Stages whose counts are secret are left out, and the
+    chart says so."""
+    series = [g for g in funnel.groups if g not in (NOT_DECLARED, TOTAL)]
     if not series:
         return None
     first = funnel.stages[0]
