@@ -297,6 +297,11 @@ IMPORT_MAX_XLSX_CELLS = int(
 )
 IMPORT_MAX_UNPACKED_MB = env_number("IKOE_IMPORT_MAX_UNPACKED_MB", 2000, 1, 1_000_000)
 IMPORT_MAX_PACKING_RATIO = env_number("IKOE_IMPORT_MAX_PACKING_RATIO", 100, 2, 100_000)
+# Selection procedures the upload page protects within one request (docs/performance.md:
+# 200 generated procedures take about 45 s of CPU, 500 about 5 minutes; gunicorn waits 120 s).
+SELECTION_UPLOAD_MAX_PROCEDURES = int(
+    env_number("IKOE_SELECTION_UPLOAD_MAX_PROCEDURES", 250, 1, 1_000_000)
+)
 # The column-mapping form has one field per heading of the survey file and of the personnel
 # totals, and one per entry of its value step (at most 30 for each of the 17 columns of
 # categories: 510); Django refuses larger forms with "400 Bad Request" (TooManyFieldsSent).

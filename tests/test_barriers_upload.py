@@ -329,6 +329,24 @@ def test_a_bad_file_shows_every_problem_with_row_and_column_and_stores_nothing(
     assert 'value="be-auswahl-2024"' in html
 
 
+def test_a_file_with_more_procedures_than_a_page_can_protect_is_refused_before_protecting(
+    client_data_steward_a, settings, monkeypatch
+):
+    settings.SELECTION_UPLOAD_MAX_PROCEDURES = 1
+
+    def never(*args, **kwargs):  # the refusal comes before the slow protection
+        raise AssertionError("protected although the file has too many procedures")
+
+    monkeypatch.setattr("ikoe.barriers.pipeline.protect", never)
+    response = post(client_data_steward_a, FILE)
+
+    assert response.status_code == 200
+    assert stored_nothing(settings)
+    box = html_lib.unescape(re.sub(r"<[^>]+>", "", summary(response)))
+    assert "enthält 2 Auswahlverfahren; die Hochladeseite schützt höchstens 1 auf einmal" in box
+    assert "ikoe import-selection" in box
+
+
 def test_the_messages_are_english_for_an_english_reader(client_data_steward_a, tmp_path):
     lines = FILE.read_text("utf-8").splitlines()
     lines[2] = "Ausbildung 2024;A-AGY;2024;Bewerbung;ohne Migrationshintergrund;300;310"

@@ -35,6 +35,7 @@ from ikoe.barriers.models import FunnelCell, SelectionData
 from ikoe.barriers.release import record_replaced
 from ikoe.disclosure_rules import current_rules
 from ikoe.errors import ImportFailed, ProblemList, excerpt
+from ikoe.formats import fmt
 from ikoe.ingest.selection import SelectionTable, read_selection
 from ikoe.organisations.models import Organisation
 from ikoe.stats.barrier_tables import (
@@ -62,6 +63,7 @@ def import_selection(
     stages: Sequence[str] | None = None,
     groups: Sequence[str] = (),
     user: Any = None,
+    max_procedures: int | None = None,
 ) -> SelectionData:
     """Read, validate, protect and store the selection data of one Land; all or nothing.
 
@@ -69,6 +71,9 @@ def import_selection(
     further groups the file may hold besides "mit Migrationshintergrund", "ohne
     Migrationshintergrund" and "keine Angabe" (``ikoe import-selection --group``, the field
     "Weitere Gruppen" of the upload page); a group of the file that is neither is refused.
+    ``max_procedures``: refuse a file with more procedures before protecting it (the upload
+    page: protecting takes minutes from a few hundred procedures on, longer than a request may
+    wait; ``docs/performance.md``).
 
     The data start unreleased, also when they replace released data of the same name: new
     figures are public only after the Land's coordinator released them.
@@ -77,6 +82,18 @@ def import_selection(
     _check_name(name, file)
     # 1. read and validate
     table = read_selection(path, stages=stages, groups=groups)
+    if max_procedures is not None and len(table.procedures) > max_procedures:
+        raise ImportFailed.single(
+            "too_many_procedures",
+            _(
+                "The file holds %(n)s selection procedures; the upload page protects at most "
+                "%(max)s at once (more take longer than a page can wait). Upload the years or "
+                "agencies in separate data sets, or ask the operator to import the file with "
+                "“ikoe import-selection”, which has no such limit."
+            )
+            % {"n": fmt(len(table.procedures), 0), "max": fmt(max_procedures, 0)},
+            file,
+        )
     organisations = _organisations(table, land, file)
     # 2. protect every funnel the pages show, together
     funnels = protect(table.procedures, organisations)

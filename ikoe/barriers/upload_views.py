@@ -139,6 +139,7 @@ def _import(
                 stages=form.cleaned_data["stages"],
                 groups=form.cleaned_data["groups"],
                 user=request.user,
+                max_procedures=settings.SELECTION_UPLOAD_MAX_PROCEDURES,
             )
         except ImportFailed as exc:
             # The messages name the file as the user knows it, never the private folder.
