@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "ikoe.benchmarks",
     "ikoe.surveys",
     "ikoe.barriers",
+    "ikoe.targets",
     "ikoe.monitoring",  # only the migration history of tables that moved to the apps above
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("laendervergleich/", include("ikoe.benchmarks.urls")),
     path("befragungen/", include("ikoe.surveys.urls")),
     path("auswahlverfahren/", include("ikoe.barriers.urls")),
+    path("ziele/", include("ikoe.targets.urls")),
     path("mitglieder/", include("ikoe.accounts.urls")),
     path("methodik/", methodology, name="methodology"),
     path("schnittstelle/", api_help, name="api-help"),
