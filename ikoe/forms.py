@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from django.core.exceptions import ValidationError
 from django.forms import Form
+from django.utils.translation import gettext as _
 
 
 def form_error_summary(form: Form, first_anchor: str = "") -> list[dict[str, str]]:
@@ -17,3 +21,15 @@ def form_error_summary(form: Form, first_anchor: str = "") -> list[dict[str, str
         for message in errors:
             items.append({"text": f"{field.label}: {message}", "anchor": field.id_for_label})
     return items
+
+
+def refuse_reserved(name: str, reserved: Collection[str]) -> str:
+    """``name`` unless it is a word of the page addresses (``hochladen``), which a short name
+    of data may not be."""
+    if name in reserved:
+        raise ValidationError(
+            _("“%(name)s” is a reserved word of the page addresses; choose another short name.")
+            % {"name": name},
+            code="reserved",
+        )
+    return name

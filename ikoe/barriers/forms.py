@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikoe.barriers.models import SelectionData
+from ikoe.forms import refuse_reserved
 from ikoe.organisations.models import Organisation
 
 SELECTION_EXTENSIONS = ["csv", "txt", "xlsx", "parquet"]
@@ -158,14 +159,7 @@ class SelectionUploadForm(forms.Form):
         return upload
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        if name in RESERVED_NAMES:
-            raise ValidationError(
-                _("“%(name)s” is a reserved word of the page addresses; choose another short name.")
-                % {"name": name},
-                code="reserved",
-            )
-        return name
+        return refuse_reserved(self.cleaned_data["name"], RESERVED_NAMES)
 
     def clean_stages(self) -> list[str] | None:
         stages = split_stages(self.cleaned_data.get("stages") or "")

@@ -22,6 +22,7 @@ from ikoe import labels
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role
 from ikoe.errors import excerpt
+from ikoe.forms import refuse_reserved
 from ikoe.ingest.mapping import (
     CANONICAL,
     CLASSIFYING,
@@ -197,14 +198,7 @@ class SurveyUploadForm(forms.Form):
         year.widget.attrs["max"] = year.max_value
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        if name in RESERVED_NAMES:
-            raise ValidationError(
-                _("“%(name)s” is a reserved word of the page addresses; choose another short name.")
-                % {"name": name},
-                code="reserved",
-            )
-        return name
+        return refuse_reserved(self.cleaned_data["name"], RESERVED_NAMES)
 
     def clean_survey_file(self) -> UploadedFile | None:
         return _check_size(self.cleaned_data.get("survey_file"))
