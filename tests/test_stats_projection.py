@@ -333,3 +333,15 @@ def test_separate_rates_need_both_rates_for_the_steady_state():
     assert steady_state(0.3, exit_rate=0.05, exit_rate_group=0.1) == pytest.approx(
         0.3 * 0.05 / (0.3 * 0.05 + 0.7 * 0.1)
     )
+
+
+def test_the_closed_forms_take_fractional_years_as_before():
+    assert share_after(0.1, 2.5, 0.05, 0.3) == pytest.approx(0.3 - 0.2 * 0.95**2.5, abs=1e-15)
+    assert required_hiring_share(0.1, 0.2, 10.0, 0.05).share == pytest.approx(
+        required_hiring_share(0.1, 0.2, 10, 0.05).share, abs=0
+    )
+    # at the fractional years to target the closed form is at the target
+    t = years_to_target(0.1, 0.2, 0.05, 0.4)
+    assert share_after(0.1, t, 0.05, 0.4) == pytest.approx(0.2, abs=1e-12)
+    with pytest.raises(ValueError):
+        trajectory(0.1, 2.5, 0.05, 0.3)  # a trajectory has whole years

@@ -78,6 +78,14 @@ def _years(years: int, *, least: int = 0) -> int:
     return int(years)
 
 
+def _duration(years: float, *, least: float = 0.0) -> float:
+    """Years for a closed form, which holds at a fractional time as well."""
+    value = float(years)
+    if not math.isfinite(value) or value < least:
+        raise ValueError(f"the years must be at least {least:g}, not {years!r}")
+    return value
+
+
 def _growth(growth: float) -> float:
     g = float(growth)
     if not math.isfinite(g) or g <= -1.0:
@@ -147,7 +155,7 @@ def _hires(p: float, s_m: float, s_o: float, g: float) -> float:
     return g + s_m * p + s_o * (1.0 - p)
 
 
-def _separate_after(p0: float, years: int, h: float, s_m: float, s_o: float, g: float) -> float:
+def _separate_after(p0: float, years: float, h: float, s_m: float, s_o: float, g: float) -> float:
     alpha, beta = _affine(h, s_m, s_o, g)
     if abs(1.0 - alpha) < _EPS:
         return p0 + years * beta
@@ -245,7 +253,7 @@ def workforce_trajectory(
 
 def share_after(
     share: float,
-    years: int,
+    years: float,
     exit_rate: float,
     hiring_share: float,
     growth: float = 0.0,
@@ -269,20 +277,20 @@ def share_after(
     """
     p0 = _fraction("the share", share)
     h = _fraction("the hiring share", hiring_share)
-    years = _years(years)
+    span = _duration(years)
     rates = _separate(exit_rate, exit_rate_group, exit_rate_other)
     if rates is None:
         r = retention(
             exit_rate if exit_rate_group is None else exit_rate_group,
             growth,
         )
-        return h + (p0 - h) * r**years
+        return h + (p0 - h) * r**span
     s_m, s_o = rates
     g = _growth(growth)
-    p_t = _separate_after(p0, years, h, s_m, s_o, g)
+    p_t = _separate_after(p0, span, h, s_m, s_o, g)
     # The path runs monotonically from p₀ to p_T and the hires are affine in the share:
     # they are not negative on the way when they are not at either end.
-    if years and min(_hires(p0, s_m, s_o, g), _hires(p_t, s_m, s_o, g)) < -_EPS:
+    if span and min(_hires(p0, s_m, s_o, g), _hires(p_t, s_m, s_o, g)) < -_EPS:
         raise ValueError(
             f"the workforce shrinks by more than its staff leave (growth {g!r}): "
             "it would need dismissals (hires cannot be negative)"
@@ -362,7 +370,7 @@ class Requirement:
 def required_hiring_share(
     share: float,
     target: float,
-    years: int,
+    years: float,
     exit_rate: float,
     growth: float = 0.0,
     *,
@@ -403,19 +411,19 @@ def required_hiring_share(
     """
     p0 = _fraction("the share", share)
     target = _fraction("the target", target)
-    years = _years(years, least=1)
+    span = _duration(years, least=1.0)
     if pool is not None:
         pool = _fraction("the applicant pool's share", pool)
     if p0 >= target:
         return Requirement("reached", None)
     rates = _separate(exit_rate, exit_rate_group, exit_rate_other)
     if rates is not None:
-        return _required_separate(p0, target, years, rates, _growth(growth), pool)
+        return _required_separate(p0, target, span, rates, _growth(growth), pool)
     s = exit_rate if exit_rate_group is None else exit_rate_group
     r = retention(s, growth)
     if r >= 1.0:
         return Requirement("impossible", None, "no_hires", p0)  # nobody is hired
-    rt = r**years
+    rt = r**span
     h = (target - p0 * rt) / (1.0 - rt)
     if h > 1.0 + _EPS:
         return Requirement("impossible", h, "above_all_hires", 1.0 + (p0 - 1.0) * rt)
@@ -427,7 +435,7 @@ def required_hiring_share(
 def _required_separate(
     p0: float,
     target: float,
-    years: int,
+    years: float,
     rates: tuple[float, float],
     g: float,
     pool: float | None,
@@ -443,7 +451,7 @@ def _required_separate(
     best = target + gap(1.0)
     if best < target - _EPS:
         everyone = workforce_trajectory(
-            p0, years, s_o, 1.0, g, exit_rate_group=s_m, exit_rate_other=s_o
+            p0, math.ceil(years), s_o, 1.0, g, exit_rate_group=s_m, exit_rate_other=s_o
         )
         reason = "no_hires" if all(y.hires <= _EPS for y in everyone) else "above_all_hires"
         return Requirement("impossible", None, reason, best)
