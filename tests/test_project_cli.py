@@ -172,6 +172,8 @@ def test_more_than_the_pool_supplies(english, capsys) -> None:  # type: ignore[n
 def test_nobody_hired(english, capsys) -> None:  # type: ignore[no-untyped-def]
     doc = project(capsys, "--share", "10%", "--target", "20%", "--years", "5", "--exit-rate", "0")
     assert (doc["status"], doc["reason"]) == ("impossible", "no_hires")
+    assert doc["steady_state_share"] is None  # the share does not move
+    assert {p["share"] for p in doc["trajectory"]} == {0.1}
     assert "Nobody is hired" in doc["summary"]
 
 

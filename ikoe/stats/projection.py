@@ -535,6 +535,10 @@ def steady_state(
     0.176471
     >>> steady_state(0.3, exit_rate=0.05, exit_rate_group=0.05)  # the same rate twice: h
     0.3
+    >>> steady_state(0.3, exit_rate=0.0)  # nobody leaves, nobody is hired
+    Traceback (most recent call last):
+    ...
+    ValueError: the share does not move (nobody leaves and the workforce does not grow, so nobody is hired): there is no steady state
 
     With 2 % growth: ``0.3·0.07/(0.02 + 0.7·0.10 + 0.3·0.05) = 0.021/0.105 = 0.2``:
 
@@ -544,6 +548,12 @@ def steady_state(
     h = _fraction("the hiring share", hiring_share)
     rates = _separate(exit_rate, exit_rate_group, exit_rate_other)
     if rates is None:
+        one = exit_rate_group if exit_rate_group is not None else exit_rate
+        if one is not None and retention(one, growth) >= 1.0:
+            raise ValueError(
+                "the share does not move (nobody leaves and the workforce does not grow, so "
+                "nobody is hired): there is no steady state"
+            )
         return h
     s_m, s_o = rates
     g = _growth(growth)
