@@ -27,13 +27,16 @@ import math
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ikoe.formats import fmt
+
+if TYPE_CHECKING:
+    from ikoe.stats.projection import Requirement
 
 MAX_YEARS = 200
 _NEGATIVE = re.compile(r"^-(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*%?$")
@@ -337,7 +340,7 @@ def _project(i: _Inputs) -> dict[str, Any]:
     return document
 
 
-def _summary(i: _Inputs, need: Any) -> str:
+def _summary(i: _Inputs, need: Requirement) -> str:
     within = ngettext("in %(years)d year", "in %(years)d years", i.years) % {"years": i.years}
     values = {
         "share": _pct(i.share),
