@@ -96,6 +96,15 @@ COMMANDS: dict[str, Command] = {
         ),
         database=False,
     ),
+    "project": Command(
+        "project",
+        gettext_noop(
+            "Projection of the share with a migration background: the hiring share it takes to "
+            "reach a target, the years to it, the steady state and the path year by year (JSON "
+            "or CSV)."
+        ),
+        database=False,
+    ),
     "publish": Command(
         "publish",
         gettext_noop(

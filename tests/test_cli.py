@@ -100,6 +100,11 @@ FRESH = {
         0,
         "Superuser created",
     ),
+    "project": (
+        ["--share", "10%", "--target", "20%", "--years", "10", "--exit-rate", "5%", "--json"],
+        0,
+        '"required_hiring_share": 0.349213',
+    ),
     "protect": ([str(STAFF), *TABLE, "--out", "{tmp}/protected.csv"], 0, ""),
     "publish": (["--all"], 0, "Nothing to publish"),
     "release": (["--survey", "s"], 1, "There is no survey"),
