@@ -30,7 +30,8 @@ def page(browser):  # noqa: F811
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/laendervergleich/", "/login/", "/schnittstelle/", "/methodik/"]
+    "path",
+    ["/", "/laendervergleich/", "/login/", "/schnittstelle/", "/methodik/", "/ziele/szenarien/"],
 )
 def test_public_pages_have_no_wcag_violations(site, page, path):
     page.goto(site + path)
@@ -428,7 +429,18 @@ WIDTH_PAGES = [
     "/auswahlverfahren/demo-musterland-auswahl/trichter/1/",
     "/auswahlverfahren/demo-musterland-auswahl/trichter/13/",
     "/auswahlverfahren/demo-musterland-auswahl/freigabe/",
+    "/ziele/szenarien/",
+    "/ziele/szenarien/?{scenarios}",
+    "/ziele/szenarien/?s1-share=abc&s2-name=Nur+ein+Name",
 ]
+
+# Three scenarios of the scenario page, one with a long name and a target out of reach.
+SCENARIOS = (
+    "s1-share=10&s1-target=20&s1-horizon=10&s1-exit_rate=5&s1-hiring_share=25"
+    "&s2-name=Senatsverwaltung+f%C3%BCr+Stadtentwicklung%2C+Bauen+und+Wohnen"
+    "&s2-share=12%2C5&s2-target=30&s2-horizon=25&s2-exit_rate=4%2C5&s2-growth=-1&s2-hiring_share=45"
+    "&s3-share=15&s3-target=60&s3-horizon=3&s3-exit_rate=3&s3-hiring_share=30"
+)
 
 FITS = """() => {
   const out = [];
@@ -471,7 +483,7 @@ def test_every_page_fits_the_screen_and_no_chart_label_is_cut_off(coordinator_pa
     base = page.url.split("/befragungen")[0]
     page.set_viewport_size({"width": width, "height": 900})
     for path in WIDTH_PAGES:
-        page.goto(base + path.format(public=public.key))
+        page.goto(base + path.format(public=public.key, scenarios=SCENARIOS))
         assert page.evaluate(FITS) == [], (width, path)
         if path.startswith(
             ("/laendervergleich", "/befragungen/demo-musterland-2024/", "/auswahlverfahren/")
@@ -479,3 +491,70 @@ def test_every_page_fits_the_screen_and_no_chart_label_is_cut_off(coordinator_pa
             # every table with figures has the legend of symbols right under it
             assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
         assert axe_violations(page) == [], (width, path)
+
+
+# --- the scenario page: htmx updates in place, and the form works without JavaScript ----------
+
+
+def test_the_scenario_page_updates_its_results_in_place_with_htmx(site, page):
+    page.goto(site + "/ziele/szenarien/")
+    page.evaluate("window.notReloaded = true")  # a whole new page would forget it
+    needed = page.locator("section[aria-labelledby=h-key-figures] tbody tr").nth(2)
+    assert needed.locator("td").inner_text() == "erreichbar: es braucht 34,9 % der Einstellungen"
+    with page.expect_response(lambda r: "/ziele/szenarien/?" in r.url) as answer:
+        page.fill("#id_s1-target", "30")
+        page.press("#id_s1-target", "Tab")  # leaving the field is a change
+    assert answer.value.request.headers.get("hx-request") == "true"
+    # (0.30 − 0.10·0.598737)/0.401263 = 0.598439 instead of the example's 0.349213
+    page.wait_for_function(
+        "document.querySelector('#scenario-results').textContent.includes('59,8 %')"
+    )
+    assert needed.locator("td").inner_text() == "erreichbar: es braucht 59,8 % der Einstellungen"
+    assert page.evaluate("window.notReloaded") is True
+    assert "s1-target=30" in page.url  # the address is the link to these inputs
+    assert page.evaluate("document.activeElement.id") == "id_s1-horizon"  # focus stays put
+    assert page.locator("#scenario-live").inner_text() == "Die Ergebnisse sind aktualisiert."
+    # A wrong entry: its message appears beside the field and above the results, in place.
+    page.fill("#id_s1-exit_rate", "viel")
+    page.keyboard.press("Enter")  # Enter submits the form, which htmx takes over
+    page.wait_for_selector("#id_s1-exit_rate_errors li")
+    assert "„viel“ ist keine Zahl" in page.locator("#id_s1-exit_rate_errors").inner_text()
+    assert page.locator("#error-summary a[href='#id_s1-exit_rate']").count() == 1
+    assert page.evaluate("window.notReloaded") is True
+    assert page.title().startswith("Fehler:")
+    assert axe_violations(page) == []
+    assert page.console_errors == []  # nothing refused by the content security policy
+
+
+def test_the_scenario_page_works_without_javascript(site, browser):  # noqa: F811
+    context = browser.new_context(
+        locale="de-DE", java_script_enabled=False, viewport={"width": 390, "height": 800}
+    )
+    page = context.new_page()
+    page.goto(site + "/ziele/szenarien/")
+    page.fill("#id_s2-share", "10")
+    page.fill("#id_s2-target", "20")
+    page.fill("#id_s2-horizon", "10")
+    page.fill("#id_s2-exit_rate", "5")
+    page.fill("#id_s2-hiring_share", "34,9")
+    with page.expect_navigation():
+        page.click("button[type=submit]:text('Berechnen')")
+    assert "s2-hiring_share=34%2C9" in page.url
+    head = page.locator("section[aria-labelledby=h-key-figures] thead th").all_inner_texts()
+    assert head == ["Beispiel: von 10 % auf 20 % in 10 Jahren", "Szenario 2"]
+    row = page.locator("section[aria-labelledby=h-key-figures] tbody tr").nth(4)
+    assert row.locator("td").nth(1).inner_text().startswith("20,0 %")
+    assert page.locator("svg[role=img]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()
+
+
+@pytest.mark.parametrize(("locale", "name"), [("de-DE", "Szenario 3"), ("en-GB", "Scenario 3")])
+@pytest.mark.parametrize("width", [320, 1366])
+def test_the_scenario_chart_shows_every_label_in_full(site, browser, locale, name, width):  # noqa: F811
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(site + "/ziele/szenarien/?" + SCENARIOS)
+    assert_chart_texts_in_full(page, ["Senatsverwaltung", name])
+    assert page.evaluate(FITS) == []
+    context.close()

@@ -127,3 +127,88 @@ def test_the_chart_fits_a_phone_at_a_readable_size():
     svg, _ = render("en", grouped=True)
     width = float(ET.fromstring(svg).attrib["width"])
     assert 13 * min(1.0, 343 / width) >= 12
+
+
+# --- line charts (the scenario page) ----------------------------------------------------------
+
+
+def lines_of_scenarios(language: str) -> tuple[str, list[str]]:
+    from ikoe.reports.charts import Line, line_chart
+    from ikoe.stats.projection import trajectory
+
+    names = ["Beispiel: von 10 % auf 20 % in 10 Jahren", LONG_AGENCY, "Szenario 3"]
+    lines = []
+    for i, (name, hiring) in enumerate(zip(names, (0.25, 0.40, 0.60), strict=True)):
+        path = trajectory(0.10 + 0.02 * i, 30, 0.05, hiring)
+        lines.append(Line(name, tuple((2026.0 + t, 100 * p) for t, p in enumerate(path)), i))
+        target = f"Ziel: 2{i},0 % bis {2036 + i}"
+        lines.append(Line(target, ((2026.0, 20.0 + i), (2036.0 + i, 20.0 + i)), i, dashed=True))
+    with translation.override(language):
+        svg = line_chart(
+            lines,
+            title="Anteil je Szenario",
+            description="Beschreibung der Verläufe",
+            x_title="Jahr",
+            y_title="Anteil in %",
+            ident="scenario-chart",
+        )
+    return svg, [line.label for line in lines]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_legend_entry_and_axis_label_of_a_line_chart_is_in_full_inside_its_view_box(
+    language,
+):
+    svg, labels = lines_of_scenarios(language)
+    found = texts(svg)
+    shown = [" ".join(t["lines"]) for t in found]
+    for label in labels:
+        assert label in shown, label
+    assert not any("…" in text for text in shown)
+    for text in found:
+        left, right = extent(text)
+        x0, _y0, width, _height = text["view"]
+        assert left >= x0 and right <= x0 + width, (text["lines"], left, right, width)
+    # Years without a thousands separator in either language; values in the language's format.
+    assert "2030" in shown and "2.030" not in shown and "2,030" not in shown
+    legend = {" ".join(t["lines"]): t for t in found}
+    assert all(legend[label]["anchor"] == "start" for label in labels)
+    assert len(legend[LONG_AGENCY]["lines"]) > 1  # wrapped, not shortened
+
+
+def test_a_line_chart_is_described_for_screen_readers_and_fits_a_phone():
+    svg, _labels = lines_of_scenarios("de")
+    root = ET.fromstring(svg)
+    assert root.attrib["role"] == "img"
+    assert root.attrib["aria-labelledby"] == "scenario-chart-title scenario-chart-desc"
+    assert root.find(f"{SVG}title").text == "Anteil je Szenario"
+    assert root.find(f"{SVG}desc").text == "Beschreibung der Verläufe"
+    # Scaled into the 343 pixels a 375-pixel phone leaves for it, text stays 11 px or more.
+    width = float(root.attrib["width"])
+    assert 12 * min(1.0, 343 / width) >= 11
+    # The targets are dashed, the paths are not, and each path has markers of its own shape.
+    dashes = re.findall(r'stroke-dasharray="([^"]+)"', svg)
+    assert dashes.count("6,4") >= 3
+
+
+def test_a_line_chart_is_served_from_the_cache_the_second_time(tmp_path):
+    from unittest import mock
+
+    from django.test import override_settings
+
+    from ikoe.reports import charts
+
+    backend = "django.core.cache.backends.filebased.FileBasedCache"
+    caches = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "charts": {"BACKEND": backend, "LOCATION": str(tmp_path / "charts"), "TIMEOUT": None},
+    }
+    with override_settings(CACHES=caches):
+        charts.clear_cache()
+        with mock.patch.object(charts, "_render", wraps=charts._render) as render:
+            first, _ = lines_of_scenarios("de")
+            again, _ = lines_of_scenarios("de")
+            assert render.call_count == 1 and again == first
+            lines_of_scenarios("en")
+            assert render.call_count == 2
+        charts.clear_cache()

@@ -165,6 +165,8 @@ PERMISSIONS: dict[str, Rule] = {
     # The sample files of the upload page: invented counts only, the format is public.
     "barriers:upload-sample": PUBLIC,
     "barriers:upload-sample-applicants": PUBLIC,
+    # Scenarios of the projection: a model calculation from what the reader types in, no data.
+    "targets:scenarios": PUBLIC,
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,

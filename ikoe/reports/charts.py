@@ -5,12 +5,12 @@ Every chart carries a title and a description for assistive technology; pages sh
 table beside it.
 
 Building a chart (Altair validates its specification) and rendering it cost tens of
-milliseconds, so :func:`bar_chart` keeps the finished SVG in Django's ``charts`` cache, shared
-by all worker processes of ``ikoe serve`` (a file cache in the data directory). The key is made
-of everything the chart shows (bars, texts, number format, locale) and of the versions of ikoe
-and of the renderer: a chart is rendered once per publication, and a changed figure, text or
-language gives a new key. ``ikoe serve`` empties the cache when it starts, so a new release
-never serves a chart drawn by the old code.
+milliseconds, so :func:`bar_chart` and :func:`line_chart` keep the finished SVG in Django's
+``charts`` cache, shared by all worker processes of ``ikoe serve`` (a file cache in the data
+directory). The key is made of everything the chart shows (bars or lines, texts, number format,
+locale) and of the versions of ikoe and of the renderer: a chart is rendered once per
+publication, and a changed figure, text or language gives a new key. ``ikoe serve`` empties the
+cache when it starts, so a new release never serves a chart drawn by the old code.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ _SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 def _cache_key(*parts: Any) -> str:
     """A key for everything a chart shows and the code and versions that draw it."""
     text = json.dumps([_VERSIONS, _SOURCE, *parts], sort_keys=True, default=str)
-    return "bar:" + hashlib.sha256(text.encode()).hexdigest()
+    return "chart:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def clear_cache() -> None:
@@ -324,6 +324,244 @@ def _draw(
     spec = (
         alt.layer(*layers)
         .properties(width=PLOT_WIDTH, height=height)
+        .configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a")
+        .configure_text(color="#1a1a1a")
+        .to_dict()
+    )
+    svg = _render(spec, locale)
+    return _accessible(svg, title, description, ident)
+
+
+# Line charts (e.g. projections year by year). The legend stands above the plot, each entry a
+# sample of its line and its name left-aligned after it, wrapped when long, never shortened; the
+# axes have about five ticks. The plot is as narrow as a bar chart's, so the SVG scaled to a
+# phone's width keeps its text readable.
+LINE_PLOT_WIDTH = 290
+LINE_PLOT_HEIGHT = 220
+# Colours with at least 3:1 contrast against white; lines of one colour belong together (a
+# scenario and its target). Each colour has its own marker shape, so lines stay apart in
+# greyscale too.
+LINE_COLOURS = (PRIMARY, SECONDARY, "#2e7d32", "#6a1b9a")
+LINE_SHAPES = ("circle", "square", "triangle-up", "diamond")
+LEGEND_SAMPLE = 28
+MARKERS_AT_MOST = 12  # markers on a line: at most about this many, evenly spaced
+TARGET_DASH = [6, 4]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a line chart: its name in the legend and its points ``(x, y)`` in order.
+
+    ``colour`` is an index into :data:`LINE_COLOURS` (lines of one colour belong together); a
+    ``dashed`` line is drawn without markers, for a reference such as a target.
+    """
+
+    label: str
+    points: tuple[tuple[float, float], ...]
+    colour: int = 0
+    dashed: bool = False
+
+
+def line_chart(
+    lines: list[Line],
+    *,
+    title: str,
+    description: str,
+    x_title: str,
+    y_title: str,
+    ident: str = "chart",
+    value_format: str = ",.0f",
+    x_format: str = "d",
+) -> str:
+    """A line chart with its legend above the plot, as accessible SVG markup.
+
+    ``value_format`` formats the values of the y axis (d3-format, in the active language's
+    number format); ``x_format`` those of the x axis (``"d"``: whole numbers without grouping,
+    as years are written). The markup comes from the chart cache when the same chart was drawn
+    before (see the module's description).
+    """
+    locale = _format_locale()
+    key = _cache_key(
+        "line",
+        [astuple(line) for line in lines],
+        title,
+        description,
+        x_title,
+        y_title,
+        ident,
+        value_format,
+        x_format,
+        locale,
+    )
+    cache = chart_cache()
+    cached = cache.get(key)
+    if isinstance(cached, str):
+        return cached
+    markup = _draw_lines(
+        lines,
+        title=title,
+        description=description,
+        x_title=x_title,
+        y_title=y_title,
+        ident=ident,
+        value_format=value_format,
+        x_format=x_format,
+        locale=locale,
+    )
+    cache.set(key, markup, timeout=None)
+    return markup
+
+
+def _marker_points(points: tuple[tuple[float, float], ...]) -> list[tuple[float, float]]:
+    """The points of a line that get a marker: evenly spaced, the first and the last included.
+
+    >>> [x for x, _ in _marker_points(tuple((float(i), 0.0) for i in range(11)))]
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]
+    >>> [x for x, _ in _marker_points(tuple((float(i), 0.0) for i in range(31)))]
+    [0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 21.0, 24.0, 27.0, 30.0]
+    """
+    if not points:
+        return []
+    step = max(1, -(-(len(points) - 1) // MARKERS_AT_MOST))
+    chosen = list(points[::step])
+    if chosen[-1] != points[-1]:
+        chosen.append(points[-1])
+    return chosen
+
+
+def _draw_lines(
+    lines: list[Line],
+    *,
+    title: str,
+    description: str,
+    x_title: str,
+    y_title: str,
+    ident: str,
+    value_format: str,
+    x_format: str,
+    locale: str,
+) -> str:
+    width = LINE_PLOT_WIDTH
+
+    def colour(line: Line) -> str:
+        return LINE_COLOURS[line.colour % len(LINE_COLOURS)]
+
+    def shape(line: Line) -> str:
+        return LINE_SHAPES[line.colour % len(LINE_SHAPES)]
+
+    # The legend: per line a sample (a short stretch of the line with its marker) and its name.
+    texts: list[dict[str, Any]] = []
+    samples: list[tuple[Line, float]] = []
+    top = 0.0
+    for line in lines:
+        wrapped = wrap_label(line.label, width - LEGEND_SAMPLE - 6)
+        samples.append((line, top + LINE / 2))
+        texts.append({"text": "\n".join(wrapped), "x": LEGEND_SAMPLE + 6, "y": top, "bold": False})
+        top += len(wrapped) * LINE + 4
+    legend_height = max(1.0, top - 4)
+    pixels = alt.Scale(
+        domain=[0, legend_height], range=[0, legend_height], nice=False, zero=False, padding=0
+    )
+    legend_layers: list[Any] = [_text_layer(texts, pixels, bold=False)]
+    for line, middle in samples:
+        sample = alt.Chart(alt.Data(values=[{"y": middle}]))
+        legend_layers.append(
+            sample.mark_rule(
+                color=colour(line),
+                strokeWidth=2.5,
+                strokeDash=TARGET_DASH if line.dashed else [1, 0],
+                aria=False,
+            ).encode(
+                x=alt.value(0),
+                x2=alt.value(LEGEND_SAMPLE),
+                y=alt.Y("y:Q", scale=pixels, axis=None),
+            )
+        )
+        if not line.dashed:
+            legend_layers.append(
+                sample.mark_point(
+                    shape=shape(line),
+                    filled=True,
+                    size=45,
+                    color=colour(line),
+                    opacity=1,
+                    aria=False,
+                ).encode(x=alt.value(LEGEND_SAMPLE / 2), y=alt.Y("y:Q", scale=pixels, axis=None))
+            )
+    legend = alt.layer(*legend_layers).properties(width=width, height=legend_height)
+
+    # The plot: every line over the same axes, the values from 0 up.
+    xs = [x for line in lines for x, _ in line.points] or [0.0, 1.0]
+    ys = [y for line in lines for _, y in line.points] or [0.0]
+    x_scale = alt.Scale(domain=[min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1], nice=False)
+    y_scale = alt.Scale(domain=[min(0.0, *ys), max(ys) * 1.05 or 1.0], nice=True)
+    x = alt.X(
+        "x:Q",
+        title=x_title,
+        scale=x_scale,
+        axis=alt.Axis(
+            format=x_format,
+            tickCount=5,
+            tickMinStep=1,
+            labelFlush=True,
+            labelFontSize=VALUE_SIZE,
+            titleFontSize=VALUE_SIZE,
+            grid=False,
+            aria=False,
+        ),
+    )
+    y = alt.Y(
+        "y:Q",
+        title=y_title,
+        scale=y_scale,
+        axis=alt.Axis(
+            format=value_format,
+            tickCount=5,
+            labelFontSize=VALUE_SIZE,
+            # The title reads across, above the axis, starting at its left edge (not turned).
+            titleFontSize=VALUE_SIZE,
+            titleAngle=0,
+            titleAlign="left",
+            titleAnchor="end",
+            titleBaseline="bottom",
+            titleX=0,
+            titleY=-8,
+            gridColor="#d5d9df",
+            aria=False,
+        ),
+    )
+    plot_layers: list[Any] = []
+    for line in lines:
+        data = [{"x": px, "y": py} for px, py in line.points]
+        plot_layers.append(
+            alt.Chart(alt.Data(values=data))
+            .mark_line(
+                color=colour(line),
+                strokeWidth=2.5,
+                strokeDash=TARGET_DASH if line.dashed else [1, 0],
+                aria=False,
+            )
+            .encode(x=x, y=y)
+        )
+        if not line.dashed:
+            marks = [{"x": px, "y": py} for px, py in _marker_points(line.points)]
+            plot_layers.append(
+                alt.Chart(alt.Data(values=marks))
+                .mark_point(
+                    shape=shape(line),
+                    filled=True,
+                    size=40,
+                    color=colour(line),
+                    opacity=1,
+                    aria=False,
+                )
+                .encode(x=x, y=y)
+            )
+    plot = alt.layer(*plot_layers).properties(width=width, height=LINE_PLOT_HEIGHT)
+    spec = (
+        alt.vconcat(legend, plot, spacing=12)
         .configure(font=FONT)
         .configure_view(stroke=None)
         .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a")
