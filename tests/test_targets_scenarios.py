@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ikoe.formats import fmt
 from ikoe.middleware import CSP
 from ikoe.stats.projection import (
     required_hiring_share,
@@ -20,6 +21,7 @@ from ikoe.stats.projection import (
     trajectory,
     years_to_target,
 )
+from ikoe.targets.scenario_forms import ScenarioForm
 from tests.test_survey_pages import german_number, section, table_rows
 
 pytestmark = pytest.mark.django_db
@@ -345,7 +347,7 @@ def test_htmx_gets_the_results_and_the_messages_of_the_fields_only(client):
         html,
         re.S,
     )
-    assert len(oob) == 21
+    assert len(oob) == 3 * len(ScenarioForm.FIGURES)  # 3 scenarios × 9 fields
     assert [name for name, text in oob if text] == ["id_s3-share"]
     # The status line for screen readers, and the error summary without its own alert.
     assert re.search(
@@ -394,3 +396,60 @@ def test_the_main_navigation_links_the_page(client):
     html = client.get(URL).content.decode()
     assert '<a href="/ziele/szenarien/" aria-current="page">Szenarien</a>' in html
     assert '<a href="/ziele/szenarien/">Szenarien</a>' in client.get("/").content.decode()
+
+
+def test_separate_exit_rates_follow_the_model_with_two_rates(client):
+    # 10 % now, 7 % of staff with and 4 % without a migration background leave each year, no
+    # growth, 30 % of hires with: after one year M = 0.10·0.93 = 0.093, O = 0.90·0.96 =
+    # 0.864, hires 1 − 0.957 = 0.043, of them 0.0129 with: p₁ = 0.093 + 0.0129 = 0.1059.
+    query = scenario(
+        1,
+        share="10",
+        target="20",
+        horizon="10",
+        exit_rate="5",
+        exit_rate_group="7",
+        exit_rate_other="4",
+        hiring_share="30",
+    )
+    html = client.get(URL, query).content.decode()
+    rates = {"exit_rate_group": 0.07, "exit_rate_other": 0.04}
+    path = trajectory(0.10, 10, 0.05, 0.30, **rates)
+    assert round(path[1], 6) == 0.1059
+    rows = dict(paths(html))
+    assert rows[str(YEAR + 1)] == [fmt(100 * path[1], 1)]
+    figures = key_figures(html)
+    needed = required_hiring_share(0.10, 0.20, 10, 0.05, **rates)
+    assert figures["Nötiger Einstellungsanteil für das Ziel"] == [
+        f"erreichbar: es braucht {fmt(100 * needed.share, 1)} % der Einstellungen"
+    ]
+    assert (
+        "Abgänge 7,0 % im Jahr bei Beschäftigten mit Migrationshintergrund"
+        in (figures["Annahmen"][0])
+    )
+    # With the same rate for both groups the page gives the one-rate figures.
+    same = scenario(1, share="10", target="20", horizon="10", exit_rate="5", hiring_share="30")
+    one = key_figures(client.get(URL, same).content.decode())
+    both = key_figures(
+        client.get(
+            URL, {**same, "s1-exit_rate_group": "5", "s1-exit_rate_other": "5"}
+        ).content.decode()
+    )
+    assert (
+        one["Nötiger Einstellungsanteil für das Ziel"]
+        == both["Nötiger Einstellungsanteil für das Ziel"]
+    )
+
+
+def test_one_separate_exit_rate_alone_is_refused_naming_the_other(client):
+    query = scenario(
+        1,
+        share="10",
+        target="20",
+        horizon="10",
+        exit_rate="5",
+        exit_rate_group="7",
+        hiring_share="30",
+    )
+    html = client.get(URL, query).content.decode()
+    assert "„Abgangsrate der Beschäftigten ohne Migrationshintergrund“ wird auch gebraucht" in html

@@ -211,6 +211,25 @@ class ScenarioForm(forms.Form):
             "Share of the staff who leave each year (retirement, moving on), in %; often 3 to 6."
         ),
     )
+    exit_rate_group = PercentField(
+        label=gettext_lazy("Exit rate of staff with a migration background"),
+        low=0,
+        high=50,
+        example=7,
+        required=False,
+        help_text=gettext_lazy(
+            "Only when they leave at another rate than the others, in %; then also the next "
+            "field. Empty: the exit rate above for everybody."
+        ),
+    )
+    exit_rate_other = PercentField(
+        label=gettext_lazy("Exit rate of staff without a migration background"),
+        low=0,
+        high=50,
+        example=4,
+        required=False,
+        help_text=gettext_lazy("Only together with the field above, in %."),
+    )
     growth = PercentField(
         label=gettext_lazy("Growth of the workforce"),
         low=-50,
@@ -234,7 +253,17 @@ class ScenarioForm(forms.Form):
     )
 
     # The fields that make a scenario: one of them filled and the scenario counts.
-    FIGURES = ("name", "share", "target", "horizon", "exit_rate", "growth", "hiring_share")
+    FIGURES = (
+        "name",
+        "share",
+        "target",
+        "horizon",
+        "exit_rate",
+        "exit_rate_group",
+        "exit_rate_other",
+        "growth",
+        "hiring_share",
+    )
 
     def __init__(self, *args: Any, number: int, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"s{number}")
@@ -269,7 +298,28 @@ class ScenarioForm(forms.Form):
                     )
                     % {"field": self.fields["growth"].label, "exits": fmt(100 * exit_rate, 1)},
                 )
+        group, other = cleaned.get("exit_rate_group"), cleaned.get("exit_rate_other")
+        if (group is None) != (other is None) and not self.has_error("exit_rate_group"):
+            missing = "exit_rate_other" if other is None else "exit_rate_group"
+            if not self.has_error(missing):
+                self.add_error(
+                    missing,
+                    _(
+                        "“%(field)s” is needed too: separate exit rates are given for both "
+                        "groups or for neither."
+                    )
+                    % {"field": self.fields[missing].label},
+                )
         return cleaned
+
+    def rates(self) -> dict[str, float]:
+        """The separate exit rates as keyword arguments of ikoe.stats.projection (none when
+        one exit rate holds for everybody)."""
+        group = self.cleaned_data.get("exit_rate_group")
+        other = self.cleaned_data.get("exit_rate_other")
+        if group is None or other is None:
+            return {}
+        return {"exit_rate_group": group, "exit_rate_other": other}
 
     @property
     def default_name(self) -> str:

@@ -56,6 +56,7 @@ class Outcome:
     exit_rate: float
     growth: float
     hiring_share: float
+    rates: dict[str, float]  # the separate exit rates, when given
     requirement: Requirement
     years_to_target: float | None
     steady_state: float
@@ -75,7 +76,8 @@ class Outcome:
 
     @property
     def nobody_hired(self) -> bool:
-        return retention(self.exit_rate, self.growth) >= 1.0
+        rates = self.rates.values() or [self.exit_rate]
+        return all(retention(rate, self.growth) >= 1.0 for rate in rates)
 
     def required_text(self) -> str:
         """The hiring share it takes, with whether it can be done, in words."""
@@ -88,6 +90,11 @@ class Outcome:
             return _("not feasible: it would take %(share)s of the hires") % {
                 "share": pct(req.share)
             }
+        if req.reason == "above_all_hires" and req.reachable is not None:
+            return _(
+                "not feasible: even if every new hire had a migration background, the share "
+                "would reach only %(share)s"
+            ) % {"share": pct(req.reachable)}
         return _("not feasible: nobody is hired, as the workforce shrinks as fast as people leave")
 
     def years_text(self) -> str:
@@ -138,6 +145,7 @@ def outcome(form: ScenarioForm, start: int) -> Outcome:
     share, target, years = data["share"], data["target"], data["horizon"]
     exit_rate, growth = data["exit_rate"], data["growth"] or 0.0
     hiring = data["hiring_share"]
+    rates = form.rates()
     return Outcome(
         number=form.number,
         name=form.title(),
@@ -148,10 +156,13 @@ def outcome(form: ScenarioForm, start: int) -> Outcome:
         exit_rate=exit_rate,
         growth=growth,
         hiring_share=hiring,
-        requirement=required_hiring_share(share, target, years, exit_rate, growth),
-        years_to_target=years_to_target(share, target, exit_rate, hiring, growth),
-        steady_state=steady_state(hiring),
-        path=trajectory(share, years, exit_rate, hiring, growth),
+        rates=rates,
+        requirement=required_hiring_share(share, target, years, exit_rate, growth, **rates),
+        years_to_target=years_to_target(share, target, exit_rate, hiring, growth, **rates),
+        steady_state=steady_state(hiring, exit_rate=exit_rate, growth=growth, **rates)
+        if rates
+        else steady_state(hiring),
+        path=trajectory(share, years, exit_rate, hiring, growth, **rates),
     )
 
 
@@ -160,7 +171,7 @@ def extend(outcomes: list[Outcome]) -> int:
     horizon = max((o.years for o in outcomes), default=0)
     for o in outcomes:
         if len(o.path) <= horizon:
-            o.path = trajectory(o.share, horizon, o.exit_rate, o.hiring_share, o.growth)
+            o.path = trajectory(o.share, horizon, o.exit_rate, o.hiring_share, o.growth, **o.rates)
     return horizon
 
 
