@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.forms import Form
+from django.forms import BaseForm
 
 
-def form_error_summary(form: Form, first_anchor: str = "") -> list[dict[str, str]]:
+def form_error_summary(form: BaseForm, first_anchor: str = "") -> list[dict[str, str]]:
     """Every error of a form as an item of the error summary, linked to its field."""
     items = []
     for message in form.non_field_errors():

@@ -137,8 +137,7 @@ def test_the_pooled_page_shows_the_comparison_of_the_procedures(land_a, client_c
     assert "Verfahren gemeinsam verglichen" not in page
     # A-AGY's written test (72 of 180 against 196 of 280): p far below 0.001, never "0,000".
     pages = [
-        client.get(f"/auswahlverfahren/auswahl-a-2024/trichter/{n}/").content.decode()
-        for n in one
+        client.get(f"/auswahlverfahren/auswahl-a-2024/trichter/{n}/").content.decode() for n in one
     ]
     assert any("&lt; 0,001" in p for p in pages)
     assert not any(">0,000<" in p for p in pages)

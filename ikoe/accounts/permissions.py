@@ -165,6 +165,18 @@ PERMISSIONS: dict[str, Rule] = {
     # The sample files of the upload page: invented counts only, the format is public.
     "barriers:upload-sample": PUBLIC,
     "barriers:upload-sample-applicants": PUBLIC,
+    # Targets and promotion plans are internal: the board and an organisation's page show
+    # the rows of the reader's Land (or agency) and answer 404 for another Land; coordinators
+    # of the Land set targets, editors of the organisation (or its Land) keep its plans.
+    "targets:board": LOGIN,
+    "targets:board-csv": LOGIN,
+    "targets:board-xlsx": LOGIN,
+    "targets:organisation": LOGIN,
+    "targets:set": ROLE(Role.COORDINATOR),
+    "targets:remove": ROLE(Role.COORDINATOR),
+    "targets:bulk": ROLE(Role.COORDINATOR),
+    "targets:plan-add": ROLE(Role.EDITOR),
+    "targets:plan-edit": ROLE(Role.EDITOR),
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
