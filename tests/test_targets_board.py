@@ -701,3 +701,20 @@ def test_the_home_page_offers_the_targets_to_members(
     assert "Für 2 Dienststellen ist noch kein Ziel gesetzt (Land A)" in home
     viewer = text(client_viewer_b.get("/"))
     assert "Ziele und Förderpläne" in viewer and "noch kein Ziel gesetzt" not in viewer
+
+
+def test_the_board_speaks_english_too(surveys, cast, client_coordinator_a):
+    a_target(cast, "A-AGY", assumptions=Assumptions(exit_rate=0.05, hiring_share=0.5, note="x"))
+    client_coordinator_a.cookies["django_language"] = "en"
+    page = client_coordinator_a.get(BOARD)
+    assert "Targets of Land A" in text(page)
+    assert "Current share in % 95 % interval Target in % Deadline Straight path 2026 in %" in text(
+        page
+    )
+    line = row_text(page, "Agency A")
+    assert line == (
+        "Agency A 33.3 20.2–49.7 40.0 2034 34.7 40.0 49.9 % of hires: can be done on track "
+        "At the current hiring share the share reaches 40.0 % by 2034."
+    )
+    exported = client_coordinator_a.get("/ziele/export.csv").content.decode("utf-8-sig")
+    assert exported.splitlines()[0].startswith("Level;Ministry;Organisation;Code;Survey year")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -81,7 +82,7 @@ def latest_released_selection(user: Any, land: Organisation) -> SelectionData | 
     return (
         SelectionData.objects.visible_to(user)
         .filter(land=land, published=True)
-        .order_by("-last_year", "-created_at", "-pk")
+        .order_by(F("last_year").desc(nulls_last=True), "-created_at", "-pk")
         .first()
     )
 
@@ -379,8 +380,7 @@ def _judge(row: Row, target: Target, p0: float, goal: float, years: int) -> None
         return
     row.status = NO_DATA
     row.status_note = _(
-        "No judgement yet: enter the current hiring share, or wait for a survey later than the "
-        "one the target was set on."
+        "No judgement yet: it needs the current hiring share or a survey after the target was set."
     )
 
 
