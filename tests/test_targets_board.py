@@ -81,8 +81,8 @@ def row_text(response, name: str) -> str:  # type: ignore[no-untyped-def]
     """The text of the table row whose heading cell names ``name``."""
     html = response.content.decode()
     for tr in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
-        heading = re.search(r'<th scope="row">(.*?)</th>', tr, flags=re.S)
-        if heading and re.sub(r"<[^>]+>", "", heading.group(1)).strip() == name:
+        heading = re.search(r'<th scope="row"><a [^>]*>(.*?)</a>', tr, flags=re.S)
+        if heading and heading.group(1).strip() == name:
             return " ".join(unescape(re.sub(r"<[^>]+>", " ", tr)).split())
     raise AssertionError(f"no row {name}")
 
@@ -288,6 +288,8 @@ def test_the_columns_sort_on_the_server_with_buttons_and_missing_values_last(
     assert 'aria-sort="descending"' in down.content.decode()
     share = client_coordinator_a.get(BOARD, {"sort": "-share"})
     assert agency_names(share)[0] == "Agency A"  # the only published share
+    # not grouped: each agency names its ministry
+    assert row_text(share, "Agency A").startswith("Agency A Ministry A 33,3")
     # an unknown sort is the default order, not an error
     assert agency_names(client_coordinator_a.get(BOARD, {"sort": "pk"})) == agency_names(page)
 
