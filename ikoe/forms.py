@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.utils.translation import gettext as _
 
 
-def form_error_summary(form: Form, first_anchor: str = "") -> list[dict[str, str]]:
+def form_error_summary(form: BaseForm, first_anchor: str = "") -> list[dict[str, str]]:
     """Every error of a form as an item of the error summary, linked to its field."""
     items = []
     for message in form.non_field_errors():

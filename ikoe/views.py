@@ -18,6 +18,7 @@ from ikoe.stats.weighting import MIN_CELL_RESPONDENTS
 from ikoe.surveys.demo import DEMO_DATASET
 from ikoe.surveys.models import Survey, SurveyPart
 from ikoe.surveys.upload_views import steward_lands
+from ikoe.targets.services import land_coordinated, missing_targets
 
 TASKS_SHOWN = 5
 """At most this many surveys per kind of task on the home page."""
@@ -43,7 +44,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def tasks(user: Any) -> dict[str, Any]:
     """What waits for the user: surveys whose part of a Land they coordinate, and selection data
     of such a Land, not released yet (coordinators), and the latest imports of their Länder with their diagnostics (data
-    stewards), and whether they may upload surveys and selection data. Empty for the public."""
+    stewards), whether they may upload surveys and selection data, and the agencies of their
+    Land without a target (coordinators). Empty for the public."""
     if not getattr(user, "is_authenticated", False):
         return {
             "to_release": [],
@@ -51,6 +53,7 @@ def tasks(user: Any) -> dict[str, Any]:
             "selections_to_release": [],
             "can_upload": False,
             "can_upload_selection": False,
+            "targets_missing": [],
         }
     # One query whatever the number of surveys: the parts not released yet in the Länder the
     # user coordinates (every Land for the federal coordination), with the Länder's names.
@@ -80,6 +83,11 @@ def tasks(user: Any) -> dict[str, Any]:
         "imports": imports,
         "can_upload": bool(steward_lands(user)),
         "can_upload_selection": bool(selection_steward_lands(user)),
+        # Agencies without a target, in the Länder the user coordinates as a Land's coordinator
+        # (the federal level is not asked for every Land).
+        "targets_missing": [
+            (land, n) for land in land_coordinated(user) if (n := missing_targets(land))
+        ],
     }
 
 

@@ -432,6 +432,9 @@ WIDTH_PAGES = [
     "/ziele/szenarien/",
     "/ziele/szenarien/?{scenarios}",
     "/ziele/szenarien/?s1-share=abc&s2-name=Nur+ein+Name",
+    "/ziele/",
+    "/ziele/?sort=-share",
+    "/ziele/organisation/DE-XX-01-01/",
 ]
 
 # Three scenarios of the scenario page, one with a long name and a target out of reach.
@@ -485,9 +488,13 @@ def test_every_page_fits_the_screen_and_no_chart_label_is_cut_off(coordinator_pa
     for path in WIDTH_PAGES:
         page.goto(base + path.format(public=public.key, scenarios=SCENARIOS))
         assert page.evaluate(FITS) == [], (width, path)
-        if path.startswith(
-            ("/laendervergleich", "/befragungen/demo-musterland-2024/", "/auswahlverfahren/")
-        ) and not (path.endswith(("diagnose/", "freigabe/"))):
+        if (
+            path.startswith(
+                ("/laendervergleich", "/befragungen/demo-musterland-2024/", "/auswahlverfahren/")
+            )
+            and not (path.endswith(("diagnose/", "freigabe/")))
+            or path.split("?")[0] == "/ziele/"
+        ):
             # every table with figures has the legend of symbols right under it
             assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
         assert axe_violations(page) == [], (width, path)
@@ -558,3 +565,89 @@ def test_the_scenario_chart_shows_every_label_in_full(site, browser, locale, nam
     assert_chart_texts_in_full(page, ["Senatsverwaltung", name])
     assert page.evaluate(FITS) == []
     context.close()
+
+
+# --- targets: the board, an organisation's target, the forms (signed in as the coordination) ----
+
+
+TARGET_PAGES = [
+    "/ziele/",
+    "/ziele/?sort=-share",
+    "/ziele/?ministry=DE-XX-01",
+    "/ziele/organisation/DE-XX-01-01/",
+    "/ziele/organisation/DE-XX-01-01/ziel/",
+    "/ziele/land/DE-XX/alle/",
+    "/ziele/organisation/DE-XX-01-01/foerderplan/neu/",
+]
+
+
+@pytest.fixture
+def demo_targets(demo_site):
+    """Targets for every agency of the demo Land (its benchmark, 2030; assumptions for one)."""
+    from django.contrib.auth import get_user_model
+
+    from ikoe.organisations.models import Organisation
+    from ikoe.targets.services import (
+        Assumptions,
+        default_benchmark,
+        set_all_to_benchmark,
+        set_target,
+    )
+
+    land = Organisation.objects.get(code="DE-XX")
+    user = get_user_model().objects.create_user("zielsetzung")
+    benchmark = default_benchmark(land)
+    agencies = list(Organisation.objects.filter(land=land, kind="agency"))
+    set_all_to_benchmark(
+        agencies, user, benchmark=benchmark, deadline=2030, definition="mikrozensus_wide"
+    )
+    set_target(
+        Organisation.objects.get(code="DE-XX-01-01"),
+        user,
+        share=0.3,
+        deadline=2032,
+        definition="mikrozensus_wide",
+        assumptions=Assumptions(exit_rate=0.05, hiring_share=0.35, note="Personalstatistik"),
+    )
+    return demo_site
+
+
+def test_target_pages_have_no_wcag_violations_and_fit_a_phone(demo_targets, coordinator_page):
+    page = coordinator_page
+    for path in TARGET_PAGES:
+        response = page.goto(demo_targets + path)
+        assert response is not None and response.status == 200, path
+        assert axe_violations(page) == [], path
+        assert page.console_errors == [], path
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in TARGET_PAGES:
+        page.goto(demo_targets + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+    # the form with its error summary, still accessible
+    page.goto(demo_targets + "/ziele/organisation/DE-XX-01-01/ziel/")
+    page.fill("#id_deadline", "1999")
+    page.focus("main form button[type=submit]:text('Das Ziel speichern')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title().startswith("Fehler:")
+    assert axe_violations(page) == []
+    page.click("#error-summary a[href='#id_deadline']")
+    assert page.evaluate("document.activeElement.id") == "id_deadline"
+
+
+def test_the_board_sorts_with_the_keyboard_without_javascript(demo_targets, coordinator_page):
+    page = coordinator_page
+    page.goto(demo_targets + "/ziele/")
+    heading = page.locator("th[aria-sort]")
+    assert heading.count() == 1 and "Dienststelle" in heading.inner_text()
+    page.focus("button.sort-button:text('Aktueller Anteil in %')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "sort=share" in page.url
+    assert "Aktueller Anteil" in page.locator("th[aria-sort=ascending]").inner_text()
+    page.focus("button.sort-button:text('Aktueller Anteil in %')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "sort=-share" in page.url
+    assert page.locator("th[aria-sort=descending]").count() == 1

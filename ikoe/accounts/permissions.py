@@ -167,6 +167,18 @@ PERMISSIONS: dict[str, Rule] = {
     "barriers:upload-sample-applicants": PUBLIC,
     # Scenarios of the projection: a model calculation from what the reader types in, no data.
     "targets:scenarios": PUBLIC,
+    # Targets and promotion plans are internal: the board and an organisation's page show
+    # the rows of the reader's Land (or agency) and answer 404 for another Land; coordinators
+    # of the Land set targets, editors of the organisation (or its Land) keep its plans.
+    "targets:board": LOGIN,
+    "targets:board-csv": LOGIN,
+    "targets:board-xlsx": LOGIN,
+    "targets:organisation": LOGIN,
+    "targets:set": ROLE(Role.COORDINATOR),
+    "targets:remove": ROLE(Role.COORDINATOR),
+    "targets:bulk": ROLE(Role.COORDINATOR),
+    "targets:plan-add": ROLE(Role.EDITOR),
+    "targets:plan-edit": ROLE(Role.EDITOR),
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
