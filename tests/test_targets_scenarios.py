@@ -453,3 +453,9 @@ def test_one_separate_exit_rate_alone_is_refused_naming_the_other(client):
     )
     html = client.get(URL, query).content.decode()
     assert "„Abgangsrate der Beschäftigten ohne Migrationshintergrund“ wird auch gebraucht" in html
+    # Both fields are marked optional in their labels, like the growth.
+    for name in ("exit_rate_group", "exit_rate_other", "growth"):
+        label = re.search(rf'<label for="id_s2-{name}">(.*?)</label>', html, re.S)
+        assert label is not None and "(optional)" in label.group(1), name
+    label = re.search(r'<label for="id_s2-share">(.*?)</label>', html, re.S)
+    assert label is not None and "(optional)" not in label.group(1)
