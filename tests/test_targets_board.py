@@ -227,7 +227,10 @@ def test_without_assumptions_the_path_judges_a_later_survey(
 ):
     # Set on the 2024 survey itself: nothing to compare yet.
     a_target(cast, "A-AGY", baseline=Baseline(1 / 3, 2024, "ziele-a-2024"))
-    assert "Noch kein Urteil" in row_text(client_coordinator_a.get(BOARD), "Agency A")
+    text = row_text(client_coordinator_a.get(BOARD), "Agency A")
+    # A share is published: not "no data", but not judged yet.
+    assert "noch nicht beurteilt" in text and "Noch kein Urteil" in text
+    assert "keine Daten" not in text
     # Set in 2020 at 30 %, 40 % by 2030: the straight path asks 34,0 % in 2024 (33,3 % is below
     # it) and 35,0 % in 2025.
     a_target(cast, "A-AGY", deadline=2030, baseline=Baseline(0.30, 2020, "früher"))

@@ -35,11 +35,13 @@ from ikoe.targets.services import Baseline, comparable_definition, default_bench
 ON_TRACK = "on_track"
 OFF_TRACK = "off_track"
 NO_DATA = "no_data"
+PENDING = "pending"  # a share is published, but nothing yet to judge it by
 
 STATUS_LABELS = {
     ON_TRACK: gettext_lazy("on track"),
     OFF_TRACK: gettext_lazy("not on track"),
     NO_DATA: gettext_lazy("no data"),
+    PENDING: gettext_lazy("not judged yet"),
 }
 
 REQUIREMENT_LABELS = {
@@ -378,7 +380,7 @@ def _judge(row: Row, target: Target, p0: float, goal: float, years: int) -> None
             "The share of %(year)s is %(share)s %%; the straight path asks %(due)s %%."
         ) % {"year": row.survey_year, "share": fmt(100 * p0), "due": fmt(100 * due)}
         return
-    row.status = NO_DATA
+    row.status = PENDING
     row.status_note = _(
         "No judgement yet: it needs the current hiring share or a survey after the target was set."
     )
@@ -466,7 +468,7 @@ def _required(r: Row) -> float | None:
     return r.requirement.share if r.requirement.share is not None else 2.0
 
 
-_STATUS_ORDER = {OFF_TRACK: 0.0, ON_TRACK: 1.0, NO_DATA: None}
+_STATUS_ORDER = {OFF_TRACK: 0.0, ON_TRACK: 1.0, NO_DATA: None, PENDING: None}
 
 SORT_KEYS: dict[str, Callable[[Row], Any]] = {
     "share": lambda r: r.share,
