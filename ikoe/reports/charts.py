@@ -20,6 +20,7 @@ import html
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -83,6 +84,19 @@ def _cache_key(*parts: Any) -> str:
     """A key for everything a chart shows and the code and versions that draw it."""
     text = json.dumps([_VERSIONS, _SOURCE, *parts], sort_keys=True, default=str)
     return "chart:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cached(draw: Callable[[], str], *parts: Any) -> str:
+    """The markup of the chart that ``parts`` describe: from the chart cache, or drawn by
+    ``draw`` and kept there."""
+    key = _cache_key(*parts)
+    cache = chart_cache()
+    cached = cache.get(key)
+    if isinstance(cached, str):
+        return cached
+    markup = draw()
+    cache.set(key, markup, timeout=None)
+    return markup
 
 
 def clear_cache() -> None:
@@ -180,7 +194,17 @@ def bar_chart(
     when the same chart was drawn before (see the module's description).
     """
     locale = _format_locale()
-    key = _cache_key(
+    return _cached(
+        lambda: _draw(
+            bars,
+            title=title,
+            description=description,
+            value_title=value_title,
+            ident=ident,
+            value_format=value_format,
+            series_title=series_title,
+            locale=locale,
+        ),
         [astuple(b) for b in bars],
         title,
         description,
@@ -190,22 +214,6 @@ def bar_chart(
         series_title,
         locale,
     )
-    cache = chart_cache()
-    cached = cache.get(key)
-    if isinstance(cached, str):
-        return cached
-    markup = _draw(
-        bars,
-        title=title,
-        description=description,
-        value_title=value_title,
-        ident=ident,
-        value_format=value_format,
-        series_title=series_title,
-        locale=locale,
-    )
-    cache.set(key, markup, timeout=None)
-    return markup
 
 
 def _draw(
@@ -383,7 +391,18 @@ def line_chart(
     before (see the module's description).
     """
     locale = _format_locale()
-    key = _cache_key(
+    return _cached(
+        lambda: _draw_lines(
+            lines,
+            title=title,
+            description=description,
+            x_title=x_title,
+            y_title=y_title,
+            ident=ident,
+            value_format=value_format,
+            x_format=x_format,
+            locale=locale,
+        ),
         "line",
         [astuple(line) for line in lines],
         title,
@@ -395,23 +414,6 @@ def line_chart(
         x_format,
         locale,
     )
-    cache = chart_cache()
-    cached = cache.get(key)
-    if isinstance(cached, str):
-        return cached
-    markup = _draw_lines(
-        lines,
-        title=title,
-        description=description,
-        x_title=x_title,
-        y_title=y_title,
-        ident=ident,
-        value_format=value_format,
-        x_format=x_format,
-        locale=locale,
-    )
-    cache.set(key, markup, timeout=None)
-    return markup
 
 
 def _marker_points(points: tuple[tuple[float, float], ...]) -> list[tuple[float, float]]:

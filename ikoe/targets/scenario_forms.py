@@ -70,15 +70,36 @@ def parse_percent(text: str) -> float:
     return value
 
 
-class PercentField(forms.Field):
-    """A percentage between ``low`` and ``high`` (in %), cleaned to a fraction (12,5 → 0.125)."""
+class _ExplainedField(forms.Field):
+    """A short text field whose every message says what is expected (:meth:`expected`)."""
 
     widget = forms.TextInput
+    inputmode = "text"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": self.inputmode, "autocomplete": "off", "size": 6})
+
+    def expected(self) -> str:
+        raise NotImplementedError
+
+    def validate(self, value: Any) -> None:
+        if value is None and self.required:
+            raise ValidationError(
+                _("“%(field)s” is missing; expected is %(expected)s.")
+                % {"field": self.label, "expected": self.expected()},
+                code="required",
+            )
+
+
+class PercentField(_ExplainedField):
+    """A percentage between ``low`` and ``high`` (in %), cleaned to a fraction (12,5 → 0.125)."""
+
+    inputmode = "decimal"
 
     def __init__(self, *, low: float, high: float, example: float, **kwargs: Any) -> None:
         self.low, self.high, self.example = low, high, example
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "size": 6})
 
     def expected(self) -> str:
         return _("a percentage between %(low)s and %(high)s, such as %(example)s") % {
@@ -107,24 +128,12 @@ class PercentField(forms.Field):
             )
         return number / 100
 
-    def validate(self, value: Any) -> None:
-        if value is None and self.required:
-            raise ValidationError(
-                _("“%(field)s” is missing; expected is %(expected)s.")
-                % {"field": self.label, "expected": self.expected()},
-                code="required",
-            )
 
-
-class HorizonField(forms.Field):
+class HorizonField(_ExplainedField):
     """The target year (such as 2035) or the years until the target (such as 10), cleaned to the
     number of years from this year."""
 
-    widget = forms.TextInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "size": 6})
+    inputmode = "numeric"
 
     def expected(self) -> str:
         year = this_year()
@@ -160,14 +169,6 @@ class HorizonField(forms.Field):
             % {"field": self.label, "expected": self.expected(), "value": number},
             code="range",
         )
-
-    def validate(self, value: Any) -> None:
-        if value is None and self.required:
-            raise ValidationError(
-                _("“%(field)s” is missing; expected is %(expected)s.")
-                % {"field": self.label, "expected": self.expected()},
-                code="required",
-            )
 
 
 class ScenarioForm(forms.Form):
