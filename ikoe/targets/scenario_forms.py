@@ -7,6 +7,7 @@ what is expected, so that it can stand alone in the error summary above the resu
 
 from __future__ import annotations
 
+import abc
 import math
 from typing import Any
 
@@ -70,8 +71,8 @@ def parse_percent(text: str) -> float:
     return value
 
 
-class _ExplainedField(forms.Field):
-    """A short text field whose every message says what is expected (:meth:`expected`)."""
+class _ExplainedField(forms.Field, metaclass=abc.ABCMeta):
+    """A short text field whose every message names it and says what is expected."""
 
     widget = forms.TextInput
     inputmode = "text"
@@ -80,16 +81,19 @@ class _ExplainedField(forms.Field):
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": self.inputmode, "autocomplete": "off", "size": 6})
 
+    @abc.abstractmethod
     def expected(self) -> str:
-        raise NotImplementedError
+        """What the field takes, in words (ends every message)."""
+
+    def refusal(self, message: str, code: str, **values: Any) -> ValidationError:
+        """``message`` with the field's label, what is expected and ``values`` filled in."""
+        return ValidationError(
+            message % {"field": self.label, "expected": self.expected(), **values}, code=code
+        )
 
     def validate(self, value: Any) -> None:
         if value is None and self.required:
-            raise ValidationError(
-                _("“%(field)s” is missing; expected is %(expected)s.")
-                % {"field": self.label, "expected": self.expected()},
-                code="required",
-            )
+            raise self.refusal(_("“%(field)s” is missing; expected is %(expected)s."), "required")
 
 
 class PercentField(_ExplainedField):
@@ -115,16 +119,16 @@ class PercentField(_ExplainedField):
         try:
             number = parse_percent(text)
         except ValueError:
-            raise ValidationError(
-                _("“%(field)s”: “%(text)s” is not a number; expected is %(expected)s.")
-                % {"field": self.label, "expected": self.expected(), "text": text[:20]},
-                code="invalid",
+            raise self.refusal(
+                _("“%(field)s”: “%(text)s” is not a number; expected is %(expected)s."),
+                "invalid",
+                text=text[:20],
             ) from None
         if not self.low <= number <= self.high:
-            raise ValidationError(
-                _("“%(field)s”: %(value)s %% is out of range; expected is %(expected)s.")
-                % {"field": self.label, "expected": self.expected(), "value": fmt(number, 1)},
-                code="range",
+            raise self.refusal(
+                _("“%(field)s”: %(value)s %% is out of range; expected is %(expected)s."),
+                "range",
+                value=fmt(number, 1),
             )
         return number / 100
 
@@ -154,20 +158,20 @@ class HorizonField(_ExplainedField):
         try:
             number = int(text)
         except ValueError:
-            raise ValidationError(
-                _("“%(field)s”: “%(text)s” is not a whole number; expected is %(expected)s.")
-                % {"field": self.label, "expected": self.expected(), "text": text[:20]},
-                code="invalid",
+            raise self.refusal(
+                _("“%(field)s”: “%(text)s” is not a whole number; expected is %(expected)s."),
+                "invalid",
+                text=text[:20],
             ) from None
         year = this_year()
         if 1 <= number <= MAX_YEARS:
             return number
         if year < number <= year + MAX_YEARS:
             return number - year
-        raise ValidationError(
-            _("“%(field)s”: %(value)s is out of range; expected is %(expected)s.")
-            % {"field": self.label, "expected": self.expected(), "value": number},
-            code="range",
+        raise self.refusal(
+            _("“%(field)s”: %(value)s is out of range; expected is %(expected)s."),
+            "range",
+            value=number,
         )
 
 
