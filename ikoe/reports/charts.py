@@ -99,6 +99,19 @@ def _cached(draw: Callable[[], str], *parts: Any) -> str:
     return markup
 
 
+def _finish(chart: Any, locale: str, title: str, description: str, ident: str) -> str:
+    """The chart in the platform's look (font, text colour, no frame), rendered to accessible
+    SVG."""
+    spec = (
+        chart.configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a")
+        .configure_text(color="#1a1a1a")
+        .to_dict()
+    )
+    return _accessible(_render(spec, locale), title, description, ident)
+
+
 def clear_cache() -> None:
     """Forget every rendered chart (``ikoe serve`` does it when it starts)."""
     chart_cache().clear()
@@ -329,17 +342,8 @@ def _draw(
                 color=color,
             )
         )
-    spec = (
-        alt.layer(*layers)
-        .properties(width=PLOT_WIDTH, height=height)
-        .configure(font=FONT)
-        .configure_view(stroke=None)
-        .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a")
-        .configure_text(color="#1a1a1a")
-        .to_dict()
-    )
-    svg = _render(spec, locale)
-    return _accessible(svg, title, description, ident)
+    chart = alt.layer(*layers).properties(width=PLOT_WIDTH, height=height)
+    return _finish(chart, locale, title, description, ident)
 
 
 # Line charts (e.g. projections year by year). The legend stands above the plot, each entry a
@@ -562,13 +566,4 @@ def _draw_lines(
                 .encode(x=x, y=y)
             )
     plot = alt.layer(*plot_layers).properties(width=width, height=LINE_PLOT_HEIGHT)
-    spec = (
-        alt.vconcat(legend, plot, spacing=12)
-        .configure(font=FONT)
-        .configure_view(stroke=None)
-        .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a")
-        .configure_text(color="#1a1a1a")
-        .to_dict()
-    )
-    svg = _render(spec, locale)
-    return _accessible(svg, title, description, ident)
+    return _finish(alt.vconcat(legend, plot, spacing=12), locale, title, description, ident)
