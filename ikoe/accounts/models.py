@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -85,3 +87,10 @@ class Membership(models.Model):
             raise ValidationError(
                 {"agency": _("A coordinator works for the whole Land; leave the agency empty.")}
             )
+
+
+def acting_account(user: Any) -> Any:
+    """The signed-in account of ``user``, or ``None`` (an anonymous visitor, or an operator on
+    the command line who is named by a user name instead): what records of who did something
+    point to."""
+    return user if getattr(user, "is_authenticated", False) else None

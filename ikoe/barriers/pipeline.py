@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ikoe import restricted
+from ikoe.accounts.models import acting_account
 from ikoe.barriers.models import FunnelCell, SelectionData
 from ikoe.barriers.release import record_replaced
 from ikoe.disclosure_rules import current_rules
@@ -109,7 +110,7 @@ def import_selection(
         applicants=sum(sum(p.entered[0]) for p in table.procedures),
         first_year=min(years) if years else None,
         last_year=max(years) if years else None,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=acting_account(user),
         diagnostics={**funnels.diagnostics, "further_groups": further_groups(table.groups)},
     )
     _store(data, funnels.cells, _snapshot(table), user)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ikoe.accounts.models import acting_account
 from ikoe.barriers.models import SelectionData, SelectionRelease
 
 Action = SelectionRelease.Action
@@ -29,7 +30,7 @@ def set_release(
 ) -> SelectionRelease | None:
     """Release ``data`` (``released=True``) or withdraw the release, and record it; ``None``
     when it already was in that state (then nothing is written)."""
-    account = user if getattr(user, "is_authenticated", False) else None
+    account = acting_account(user)
     if account is not None and not username:
         username = account.get_username()
     with transaction.atomic():
@@ -61,7 +62,7 @@ def record_replaced(old: SelectionData | None, new: SelectionData, user: Any = N
         return
     SelectionRelease.objects.filter(data_name=new.name, data__isnull=True).update(data=new)
     if old.published:
-        account = user if getattr(user, "is_authenticated", False) else None
+        account = acting_account(user)
         SelectionRelease.objects.create(
             data=new,
             data_name=new.name,

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ikoe import restricted
+from ikoe.accounts.models import acting_account
 from ikoe.errors import ImportFailed, ProblemList
 from ikoe.ingest.mapping import SurveyMapping
 from ikoe.ingest.survey import SurveyFile, read_survey, read_totals
@@ -522,7 +523,7 @@ def import_survey(
         diagnostics=_diagnostics(
             read, data, definitions, weighting, totals_frame, levels, design=design
         ),
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=acting_account(user),
     )
     parts = [
         SurveyPart(land=land, respondents=data.filter(pl.col("land") == land.code).height)

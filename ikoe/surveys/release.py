@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ikoe.accounts.models import Role
+from ikoe.accounts.models import Role, acting_account
 from ikoe.accounts.scope import has_role
 from ikoe.organisations.models import Organisation
 from ikoe.surveys.models import Survey, SurveyPart, SurveyRelease
@@ -105,7 +105,7 @@ def set_release(
     that state (then nothing is written). Raises :class:`ReleaseRefused` when the survey may not
     be released. ``survey.published`` (every part released) is updated in place.
     """
-    account = user if getattr(user, "is_authenticated", False) else None
+    account = acting_account(user)
     if account is not None and not username:
         username = account.get_username()
     wanted = None if lands is None else {land.pk for land in lands}
@@ -210,7 +210,7 @@ def continue_history(survey: Survey, replaced: Replaced | None, user: Any = None
     for land_id, pks in replaced.records.items():
         if land_id in new_lands:
             SurveyRelease.objects.filter(pk__in=pks).update(survey=survey)
-    account = user if getattr(user, "is_authenticated", False) else None
+    account = acting_account(user)
     for land_id in sorted(replaced.released_land_ids):
         SurveyRelease.objects.create(
             survey=survey if land_id in new_lands else None,

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ikoe.accounts.models import acting_account
 from ikoe.accounts.scope import ScopedQuerySet
 from ikoe.labels import SURVEY_DEFINITION_LABELS
 
@@ -207,5 +208,5 @@ class PromotionPlan(models.Model):
     def touch(self, user: Any) -> None:
         """Record who changed the plan, and when."""
         self.updated_at = timezone.now()
-        self.updated_by = user if getattr(user, "is_authenticated", False) else None
+        self.updated_by = acting_account(user)
         self.updated_by_name = user.get_username() if self.updated_by is not None else ""

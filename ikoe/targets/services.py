@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ikoe.accounts.models import Role
+from ikoe.accounts.models import Role, acting_account
 from ikoe.accounts.scope import RANK, grants
 from ikoe.benchmarks.models import Benchmark
 from ikoe.formats import fmt
@@ -214,8 +214,8 @@ def _retire(organisation: Organisation) -> None:
 
 
 def _who(user: Any) -> dict[str, Any]:
-    signed_in = getattr(user, "is_authenticated", False)
+    account = acting_account(user)
     return {
-        "set_by": user if signed_in else None,
-        "set_by_name": user.get_username() if signed_in else "",
+        "set_by": account,
+        "set_by_name": account.get_username() if account is not None else "",
     }
