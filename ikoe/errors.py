@@ -10,8 +10,9 @@ readable message (``docs/imports.md``, "Messages").
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -134,6 +135,14 @@ class ImportFailed(Exception):
         column: str | None = None,
     ) -> ImportFailed:
         return cls([Problem(code, message, file, row, column)])
+
+    def as_json(self) -> str:
+        """The problems as the ``--json`` output of the commands: ``ok`` false, each problem
+        with its fields and its text as printed, and how many more there are."""
+        problems = [{**asdict(p), "text": str(p)} for p in self.problems]
+        return json.dumps(
+            {"ok": False, "problems": problems, "more": self.more}, ensure_ascii=False
+        )
 
     def report(self) -> str:
         lines = [str(p) for p in self.problems]

@@ -37,11 +37,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         if not args.json:
             raise
-        problems = [
-            {"code": p.code, "file": p.file, "row": p.row, "column": p.column, "text": str(p)}
-            for p in exc.problems
-        ]
-        print(json.dumps({"ok": False, "problems": problems, "more": exc.more}, ensure_ascii=False))
+        print(exc.as_json())
         return 1
 
 
