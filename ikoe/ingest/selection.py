@@ -45,7 +45,7 @@ from ikoe.ingest.parquet import MAGIC as PARQUET_MAGIC
 from ikoe.ingest.parquet import read_parquet
 from ikoe.ingest.parquet import unreadable as parquet_unreadable
 from ikoe.ingest.text import decode_bytes, fold, read_bytes, read_csv
-from ikoe.ingest.xlsx import check_workbook, first_row
+from ikoe.ingest.xlsx import check_workbook, first_row, read_first_sheet
 from ikoe.stats.barriers import NOT_DECLARED, OVERALL, WITH, WITHOUT, Procedure
 
 Form = Literal["counts", "applicants"]
@@ -278,19 +278,8 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str,
 def _read_xlsx(
     name: str, data: bytes, limits: ImportLimits
 ) -> tuple[list[str], list[tuple[int, list[str]]], str, int]:
-    import fastexcel
-
     check_workbook(data, name, limits)
-    try:
-        sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, dtypes="string")
-        frame = sheet.to_polars()
-    except Exception as exc:  # fastexcel raises its own errors and calamine's
-        raise ImportFailed.single(
-            "xlsx",
-            _("The file cannot be read as an Excel workbook (XLSX): %(reason)s")
-            % {"reason": excerpt(exc, 300)},
-            file=name,
-        ) from exc
+    frame = read_first_sheet(data, name)
     check_shape(name, frame.height, frame.width, limits)
     first = first_row(data)
     records = [

@@ -62,7 +62,7 @@ from ikoe.ingest.text import (
     detect_encoding,
     read_bytes,
 )
-from ikoe.ingest.xlsx import check_workbook, first_row, read_header_row
+from ikoe.ingest.xlsx import check_workbook, first_row, read_first_sheet, read_header_row
 from ikoe.labels import SURVEY_DEFINITION_LABELS
 from ikoe.stats.definitions import REQUIRED_COLUMNS, Definition, derivable_definitions
 
@@ -488,19 +488,7 @@ def _ragged_rows(body: str, delimiter: str, skipped: int, problems: ProblemList)
 
 
 def _read_excel(name: str, data: bytes) -> _Raw:
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(data)
-        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
-        frame = sheet.to_polars()
-    except Exception as exc:  # fastexcel raises its own errors and calamine's
-        raise ImportFailed.single(
-            "xlsx",
-            _("The file cannot be read as an Excel workbook (XLSX): %(reason)s")
-            % {"reason": excerpt(exc, 300)},
-            file=name,
-        ) from exc
+    frame = read_first_sheet(data, name)
     if frame.height == 0:
         raise ImportFailed.single("empty", _("The file is empty."), file=name)
     check_shape(name, frame.height, frame.width, ImportLimits.current())

@@ -35,11 +35,12 @@ import zlib
 from collections.abc import Iterator
 from itertools import repeat
 from operator import add, sub
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 
-from ikoe.errors import ImportFailed
+from ikoe.errors import ImportFailed, excerpt
 from ikoe.ingest.limits import (
     ImportLimits,
     count,
@@ -48,6 +49,9 @@ from ikoe.ingest.limits import (
     too_many_rows,
     unpacked_too_large,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MAX_PARTS = 10_000  # an Excel workbook has a few dozen parts
 RATIO_FLOOR = 1024 * 1024  # parts smaller than this unpacked are not judged by their packing
@@ -548,7 +552,6 @@ def read_header_row(data: bytes, name: str) -> list[str] | None:
     ``None`` when the workbook's structure cannot be followed this way (the caller then reads
     the sheet in full, within the limits already checked).
     """
-    import fastexcel
 
     copy = io.BytesIO()
     try:
@@ -568,17 +571,22 @@ def read_header_row(data: bytes, name: str) -> list[str] | None:
                         out.writestr(info.filename, archive.read(info))
     except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
         return None  # the full reading gives the message
-    try:
-        frame = (
-            fastexcel.read_excel(copy.getvalue())
-            .load_sheet(0, header_row=None, dtypes="string")
-            .to_polars()
-        )
-    except Exception as exc:  # fastexcel raises its own errors and calamine's
-        raise _unreadable(name, exc) from exc
+    frame = read_first_sheet(copy.getvalue(), name)
     if frame.height == 0:
         return []
     return [(cell or "").strip() for cell in frame.row(0)]
+
+
+def read_first_sheet(data: bytes, name: str) -> pl.DataFrame:
+    """Every cell of the workbook's first worksheet as text (no header row), from the first row
+    with a value on (:func:`first_row`); a workbook the reader cannot read is refused."""
+    import fastexcel
+
+    try:
+        sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, dtypes="string")
+        return sheet.to_polars()
+    except Exception as exc:  # fastexcel raises its own errors and calamine's
+        raise _unreadable(name, excerpt(exc, 300)) from exc
 
 
 def first_row(data: bytes) -> int:
