@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "ikoe.surveys",
     "ikoe.barriers",
     "ikoe.targets",
+    "ikoe.assessment",
     "ikoe.monitoring",  # only the migration history of tables that moved to the apps above
 ]
 

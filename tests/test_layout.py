@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "ikoe"
-APPS = ("organisations", "accounts", "benchmarks", "surveys", "barriers", "targets")
+APPS = ("organisations", "accounts", "benchmarks", "surveys", "barriers", "targets", "assessment")
 # What each app may import from the other apps (downwards only).
 ALLOWED = {
     "organisations": set(),
@@ -15,6 +15,8 @@ ALLOWED = {
     "surveys": {"organisations", "accounts", "benchmarks"},
     "barriers": {"organisations", "accounts"},
     "targets": {"organisations", "accounts", "benchmarks", "surveys", "barriers"},
+    # The IKÖ-Check stands on the organisations and the roles only.
+    "assessment": {"organisations", "accounts"},
 }
 
 

@@ -230,7 +230,7 @@ BAD_INPUT = [
         "unknown_kind",
         2,
         "kind",
-        "“department” is not a kind; expected one of land, ministry, agency, unit.",
+        "“department” is not a kind; expected one of land, ministry, agency, unit, association, company, institution.",
         id="unknown kind",
     ),
     pytest.param(

@@ -54,7 +54,7 @@ class MembershipForm(forms.Form):
         agency = self.fields["agency"]
         assert isinstance(agency, forms.ModelChoiceField)
         agency.queryset = Organisation.objects.filter(
-            land=land, kind=Organisation.Kind.AGENCY
+            land=land, kind__in=Organisation.MEMBER_KINDS
         ).order_by("name")
         # The same message for an agency of another Land and one that does not exist.
         agency.error_messages["invalid_choice"] = _(

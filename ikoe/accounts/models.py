@@ -79,8 +79,10 @@ class Membership(models.Model):
             raise ValidationError({"land": _("This role needs a Land.")})
         if self.land.kind != "land":
             raise ValidationError({"land": _("Choose an organisation of kind Land.")})
-        if self.agency is not None and self.agency.kind != "agency":
-            raise ValidationError({"agency": _("Choose an organisation of kind agency.")})
+        if self.agency is not None and self.agency.kind not in self.agency.MEMBER_KINDS:
+            raise ValidationError(
+                {"agency": _("Choose an agency or an organisation outside the administration.")}
+            )
         if self.agency is not None and self.agency.land_id != self.land_id:
             raise ValidationError({"agency": _("The agency must belong to the chosen Land.")})
         if self.agency is not None and self.role == Role.COORDINATOR:

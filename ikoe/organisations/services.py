@@ -41,6 +41,9 @@ ALLOWED_PARENT_KINDS: dict[str, tuple[str, ...]] = {
     Kind.MINISTRY: (Kind.LAND,),
     Kind.AGENCY: (Kind.MINISTRY,),
     Kind.UNIT: (Kind.AGENCY, Kind.UNIT),
+    Kind.ASSOCIATION: (Kind.LAND,),
+    Kind.COMPANY: (Kind.LAND,),
+    Kind.INSTITUTION: (Kind.LAND,),
 }
 
 _CODE_MAX = Organisation._meta.get_field("code").max_length or 64
@@ -97,6 +100,11 @@ def parent_kind_problem(kind: str, parent_kind: str | None) -> str | None:
     elif kind == Kind.AGENCY:
         message = _(
             "An agency must sit directly below a ministry, but its parent is of kind “%(parent_kind)s”."
+        )
+    elif kind in Organisation.OUTSIDE_KINDS:
+        message = _(
+            "An organisation outside the administration sits directly below its Land, but its "
+            "parent is of kind “%(parent_kind)s”."
         )
     else:
         message = _(
