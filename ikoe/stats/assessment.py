@@ -73,7 +73,8 @@ def weighted_score(answers: Sequence[tuple[float, Level]]) -> float | None:
         total += weight * level_points(level)
     if total_weight == 0:
         return None
-    return total / total_weight
+    # Rounding may carry a mean of only 4s a hair above 100 (0.01 + 0.01 + 0.01 ≠ 0.03).
+    return min(100.0, max(0.0, total / total_weight))
 
 
 def overall_score(dimension_scores: Sequence[float | None]) -> float | None:
