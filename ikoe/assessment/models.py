@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -167,14 +165,10 @@ class Assessment(models.Model):
         return self.status == self.Status.FINISHED
 
 
-def evidence_storage() -> FileSystemStorage:
-    """Evidence files: below the data folder, never served as static files; the evidence view
-    hands a file only to who may see its assessment."""
-    return FileSystemStorage(location=settings.DATA_DIR / "evidence")
-
-
 def _evidence_path(instance: Answer, filename: str) -> str:
-    return f"{instance.assessment_id}/{instance.item_id}/{filename}"
+    """Evidence files lie in the upload folder, which no URL serves: the evidence view hands a
+    file only to who may see its assessment."""
+    return f"evidence/{instance.assessment_id}/{instance.item_id}/{filename}"
 
 
 class Answer(models.Model):
@@ -190,7 +184,6 @@ class Answer(models.Model):
     evidence_link = models.URLField(_("link to evidence"), blank=True, max_length=500)
     evidence_file = models.FileField(
         _("evidence file"),
-        storage=evidence_storage,
         upload_to=_evidence_path,
         blank=True,
         max_length=300,
