@@ -32,6 +32,8 @@ def prepare_database() -> None:
 
 def load_shipped_data() -> Iterator[str]:
     """Load the shipped data idempotently and say what happened, one line per step."""
+    from ikoe.assessment.demo import load_demo_assessments
+    from ikoe.assessment.questionnaire import available_versions, load
     from ikoe.barriers.demo import load_demo_selection
     from ikoe.barriers.pipeline import clean_restricted_storage as clean_selection_storage
     from ikoe.benchmarks.services import load_reference_data
@@ -74,6 +76,16 @@ def load_shipped_data() -> Iterator[str]:
             "title": selection.title,
             "count": selection.procedures,
         }
+    # Every questionnaire of the IKÖ-Check is read now, so that a defective file stops the
+    # start with its message instead of failing on a page later.
+    versions = [load(version).version for version in available_versions()]
+    assessments = load_demo_assessments()
+    if assessments:
+        yield ngettext(
+            "Loaded %(count)d synthetic IKÖ-Check of the demo Land (questionnaire %(version)s).",
+            "Loaded %(count)d synthetic IKÖ-Checks of the demo Land (questionnaire %(version)s).",
+            assessments,
+        ) % {"count": assessments, "version": versions[-1]}
 
 
 def republish_outdated() -> int:

@@ -168,3 +168,19 @@ def test_outside_organisations_take_part_through_their_own_members(
 def test_a_unit_does_not_take_the_check_on_its_own(mini, unit_a, editor_a):
     with pytest.raises(services.AssessmentError, match="does not take the IKÖ-Check"):
         services.start(unit_a, editor_a)
+
+
+def test_the_demo_land_gets_one_finished_check_per_agency_and_ministry(db):
+    from ikoe.assessment.demo import DEMO_SOURCE, load_demo_assessments
+    from ikoe.organisations.services import ensure_demo_organisations
+
+    ensure_demo_organisations()
+    created = load_demo_assessments()
+    assert created == 31  # 6 ministries and 25 agencies of Musterland
+    assert load_demo_assessments() == 0  # once only
+    demo = Assessment.objects.filter(source=DEMO_SOURCE)
+    assert demo.finished().count() == 31
+    for assessment in demo[:5]:
+        scores = services.scores(assessment)
+        assert scores.complete and 0 <= assessment.overall_score <= 100
+        assert assessment.overall_score == pytest.approx(scores.overall)
