@@ -388,8 +388,10 @@ def parse(raw: bytes, file_name: str) -> Questionnaire:
     )
 
 
-def available_versions(directory: Path = QUESTIONNAIRE_DIR) -> list[str]:
-    """The versions shipped, oldest first."""
+def available_versions(directory: Path | None = None) -> list[str]:
+    """The versions shipped (in ``directory``, by default :data:`QUESTIONNAIRE_DIR` as it is at
+    the call), oldest first."""
+    directory = directory or QUESTIONNAIRE_DIR
     found = [p.stem for p in directory.glob("*.yaml") if _VERSION.match(p.stem)]
     return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
 
@@ -408,8 +410,9 @@ def _load(path: Path, mtime_ns: int) -> Questionnaire:
     return questionnaire
 
 
-def load(version: str, directory: Path = QUESTIONNAIRE_DIR) -> Questionnaire:
+def load(version: str, directory: Path | None = None) -> Questionnaire:
     """The questionnaire of ``version``; ``KeyError`` when no such version is shipped."""
+    directory = directory or QUESTIONNAIRE_DIR
     if not _VERSION.match(version):
         raise KeyError(version)
     path = directory / f"{version}.yaml"
@@ -418,7 +421,7 @@ def load(version: str, directory: Path = QUESTIONNAIRE_DIR) -> Questionnaire:
     return _load(path, path.stat().st_mtime_ns)
 
 
-def current_version(directory: Path = QUESTIONNAIRE_DIR) -> str:
+def current_version(directory: Path | None = None) -> str:
     """The newest version shipped: what a new assessment uses."""
     versions = available_versions(directory)
     if not versions:
