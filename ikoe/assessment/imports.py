@@ -63,21 +63,23 @@ def import_assessments(
         )
     questionnaire = questionnaires.load(version)
     data = read_assessment_file(path)
-    answers = check_rows(data, questionnaire)
     problems = data.problems
-    organisations = {
-        o.code: o for o in Organisation.objects.filter(code__in=[a.code for a in answers])
-    }
-    for found in answers:
-        organisation = organisations.get(found.code)
+    first_rows: dict[str, int] = {}
+    for row in data.rows:
+        first_rows.setdefault(row.organisation, row.row)
+    organisations = {o.code: o for o in Organisation.objects.filter(code__in=list(first_rows))}
+    refused: set[str] = set()
+    for code, first in first_rows.items():
+        organisation = organisations.get(code)
         if organisation is None:
             problems.add(
                 "unknown_organisation",
                 _("There is no organisation with the code “%(code)s” in the hierarchy.")
-                % {"code": excerpt(found.code)},
-                row=found.first_row,
+                % {"code": excerpt(code)},
+                row=first,
                 column="organisation",
             )
+            refused.add(code)
         elif organisation.kind not in ASSESSED_KINDS:
             problems.add(
                 "organisation_kind",
@@ -91,9 +93,11 @@ def import_assessments(
                     "kind": organisation.get_kind_display(),
                     "kinds": _assessed_kinds(),
                 },
-                row=found.first_row,
+                row=first,
                 column="organisation",
             )
+            refused.add(code)
+    answers = check_rows(data, questionnaire, skip=refused)
     problems.raise_if_any()
     source = f"Import {data.name}"[:200]
     when = finished_at(finished_on) if finished_on is not None else None

@@ -20,7 +20,7 @@ column; checks against the stored organisations are made by :mod:`ikoe.assessmen
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +56,7 @@ NOT_APPLICABLE = frozenset({"n/a", "na", "nz", "nichtzutreffend", "notapplicable
 EVIDENCE_TEXT_MAX = 4000  # ikoe.assessment.models.Answer.evidence_text
 EVIDENCE_LINK_MAX = 500  # ikoe.assessment.models.Answer.evidence_link
 _LEVEL = re.compile(r"^([0-9]+)(?:[.,]0+)?$")
-_LINK = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_LINK = re.compile(r"^https?://", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class AssessmentRow:
     level: int | None  # None: not applicable
     evidence_text: str = ""
     evidence_link: str = ""
+    ok: bool = True  # False: a problem of the row's form was found (it counts as given)
 
 
 @dataclass
@@ -295,12 +296,20 @@ def _row(number: int, cell: Callable[[str], str], problems: ProblemList) -> Asse
             )
             ok = False
         text = evidence
-    return AssessmentRow(number, code, item, level, text, link) if ok else None
+    if not code or not item:
+        return None
+    return AssessmentRow(number, code, item, level, text, link, ok)
 
 
-def check_rows(data: AssessmentFile, questionnaire: Questionnaire) -> list[OrganisationAnswers]:
+def check_rows(
+    data: AssessmentFile, questionnaire: Questionnaire, skip: Collection[str] = ()
+) -> list[OrganisationAnswers]:
     """The answers per organisation in the order of the file, the rows checked against the
-    questionnaire (see the module); every problem goes to ``data.problems``."""
+    questionnaire (see the module); every problem goes to ``data.problems``. The organisations
+    in ``skip`` (already refused) are not checked for complete answers.
+
+    A row whose form was wrong (``ok`` false) still counts as given, so that a wrong level is
+    not also reported as a missing item."""
     problems = data.problems
     version = questionnaire.version
     items = {i.id: i for i in questionnaire.items()}
@@ -337,6 +346,8 @@ def check_rows(data: AssessmentFile, questionnaire: Questionnaire) -> list[Organ
         found = by_code.setdefault(row.organisation, OrganisationAnswers(row.organisation, row.row))
         found.rows.append(row)
     for answers in by_code.values():
+        if answers.code in skip:
+            continue
         given = {r.item for r in answers.rows}
         missing = [i for i in core if i not in given]
         if missing:
