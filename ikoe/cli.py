@@ -80,6 +80,20 @@ COMMANDS: dict[str, Command] = {
             "and publish its protected tables."
         ),
     ),
+    "import-assessments": Command(
+        "import_assessments",
+        gettext_noop(
+            "Import IKÖ-Check assessments filled in elsewhere (CSV, XLSX or Parquet: organisation, "
+            "item, level, evidence): one new finished assessment per organisation."
+        ),
+    ),
+    "assessment-scores": Command(
+        "assessment_scores",
+        gettext_noop(
+            "Print the dimension scores and the overall score of an organisation's latest "
+            "finished IKÖ-Check (--all: of every one)."
+        ),
+    ),
     "indicators": Command(
         "indicators",
         gettext_noop("Print protected indicators of a survey by any dimensions (JSON or CSV)."),

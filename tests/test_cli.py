@@ -95,6 +95,17 @@ FRESH = {
         "is not a code of the organisation hierarchy",
     ),
     "indicators": (["--survey", "s", "--by", "land", "--json"], 1, "There is no survey"),
+    # The shipped questionnaire exists on a fresh installation; the file's agencies do not.
+    "import-assessments": (
+        [str(DATA / "assessment" / "good.csv"), "--questionnaire", "2026.1"],
+        1,
+        "There is no organisation with the code “A-AGY”",
+    ),
+    "assessment-scores": (
+        ["--organisation", "A-AGY"],
+        1,
+        "There is no organisation with the code “A-AGY” in the hierarchy.",
+    ),
     "manage": (
         ["createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.org"],
         0,

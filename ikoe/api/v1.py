@@ -694,3 +694,9 @@ def selection_analysis(
             ],
         },
     }
+
+
+# The IKÖ-Check (ikoe/api/assessments.py): imported here, once the shared parts above exist.
+from ikoe.api.assessments import router as assessments_router  # noqa: E402
+
+api.add_router("", assessments_router)

@@ -389,7 +389,8 @@ def parse(raw: bytes, file_name: str) -> Questionnaire:
 
 
 def available_versions(directory: Path | None = None) -> list[str]:
-    """The versions shipped, oldest first."""
+    """The versions shipped (in ``directory``, by default :data:`QUESTIONNAIRE_DIR` as it is at
+    the call), oldest first."""
     directory = directory or QUESTIONNAIRE_DIR
     found = [p.stem for p in directory.glob("*.yaml") if _VERSION.match(p.stem)]
     return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -163,8 +164,9 @@ def clear_answer(assessment: Assessment, item_id: str) -> None:
         row.delete()
 
 
-def finish(assessment: Assessment, user: Any) -> Scores:
-    """Finish a complete draft: store its scores, which never change again."""
+def finish(assessment: Assessment, user: Any, *, finished_at: datetime | None = None) -> Scores:
+    """Finish a complete draft: store its scores, which never change again. ``finished_at``:
+    when it was finished, for an assessment filled in elsewhere and imported (default: now)."""
     _editable(assessment)
     found = questionnaire_of(assessment)
     result = scores(assessment, found)
@@ -181,7 +183,8 @@ def finish(assessment: Assessment, user: Any) -> Scores:
         )
         assessment.status = Assessment.Status.FINISHED
         assessment.overall_score = result.overall
-        assessment.finished_at = timezone.now()
+        assessment.finished_at = finished_at or timezone.now()
+        assessment.started_at = min(assessment.started_at, assessment.finished_at)
         assessment.finished_by_name = _name(user)
         assessment.save()
     return result
