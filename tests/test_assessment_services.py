@@ -166,7 +166,7 @@ def test_outside_organisations_take_part_through_their_own_members(
 
 
 def test_a_unit_does_not_take_the_check_on_its_own(mini, unit_a, editor_a):
-    with pytest.raises(services.AssessmentError, match="does not take the IKÖ-Check"):
+    with pytest.raises(services.AssessmentError, match="do not take the IKÖ-Check"):
         services.start(unit_a, editor_a)
 
 

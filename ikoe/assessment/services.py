@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ikoe.assessment import questionnaire as questionnaires
 from ikoe.assessment.models import ASSESSED_KINDS, Answer, Assessment, DimensionScore
@@ -63,7 +64,7 @@ def start(
     """A new draft of ``organisation`` with the newest questionnaire (or ``version``)."""
     if organisation.kind not in ASSESSED_KINDS:
         raise AssessmentError(
-            _("A %(kind)s does not take the IKÖ-Check on its own.")
+            _("Organisations of the kind “%(kind)s” do not take the IKÖ-Check on their own.")
             % {"kind": organisation.get_kind_display()}
         )
     found = questionnaires.load(version or questionnaires.current_version())
@@ -172,7 +173,11 @@ def finish(assessment: Assessment, user: Any, *, finished_at: datetime | None = 
     result = scores(assessment, found)
     if not result.complete:
         raise AssessmentError(
-            _("%(count)d items are not answered yet: %(items)s.")
+            ngettext(
+                "%(count)d item is not answered yet: %(items)s.",
+                "%(count)d items are not answered yet: %(items)s.",
+                len(result.missing),
+            )
             % {"count": len(result.missing), "items": ", ".join(result.missing)}
         )
     with transaction.atomic():
