@@ -49,10 +49,10 @@ def test_a_finished_assessment_stores_the_hand_computed_scores(mini, agency_a, e
 def test_a_draft_cannot_be_finished_until_every_item_is_answered(mini, agency_a, editor_a):
     assessment = services.start(agency_a, editor_a)
     services.answer(assessment, "1.1", editor_a, level=2)
-    with pytest.raises(services.AssessmentError, match="20 items are not answered yet"):
+    with pytest.raises(services.AssessmentError, match="20 Fragen sind noch nicht beantwortet"):
         services.finish(assessment, editor_a)
     # the education item is not asked without its module
-    with pytest.raises(services.AssessmentError, match="not part of this assessment"):
+    with pytest.raises(services.AssessmentError, match="gehört nicht zu diesem IKÖ-Check"):
         services.answer(assessment, "1.edu.1", editor_a, level=2)
     provisional = services.scores(assessment)
     assert provisional.dimensions["strategy"] == 50.0 and provisional.answered == 1
@@ -64,7 +64,7 @@ def test_a_finished_assessment_is_not_changed_again(mini, agency_a, editor_a):
     assessment = services.start(agency_a, editor_a)
     _fill(assessment, editor_a, lambda item: 3)
     services.finish(assessment, editor_a)
-    with pytest.raises(services.AssessmentError, match="finished assessment cannot be changed"):
+    with pytest.raises(services.AssessmentError, match="abgeschlossener IKÖ-Check kann nicht mehr geändert"):
         services.answer(assessment, "1.1", editor_a, level=0)
 
 
@@ -90,7 +90,7 @@ def test_a_changed_file_of_a_started_version_is_refused(mini, agency_a, editor_a
     changed = mini_questionnaire()
     changed["dimensions"][0]["items"][0]["question"]["de"] = "Eine andere Frage"
     write_questionnaire(mini, changed)
-    with pytest.raises(services.AssessmentError, match="must not change"):
+    with pytest.raises(services.AssessmentError, match="Eine veröffentlichte Version darf sich nicht ändern"):
         services.answer(assessment, "1.1", editor_a, level=1)
 
 
@@ -166,7 +166,7 @@ def test_outside_organisations_take_part_through_their_own_members(
 
 
 def test_a_unit_does_not_take_the_check_on_its_own(mini, unit_a, editor_a):
-    with pytest.raises(services.AssessmentError, match="do not take the IKÖ-Check"):
+    with pytest.raises(services.AssessmentError, match="nehmen nicht selbst am IKÖ-Check teil"):
         services.start(unit_a, editor_a)
 
 
