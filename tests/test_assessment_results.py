@@ -1,7 +1,7 @@
 """Results, comparisons, action plan and exports of the IKÖ-Check (docs/assessment.md), across
 two Länder and with an agency-limited member (tests/conftest.py).
 
-The questionnaire is the small test file tests/data/assessment/2026.1.yaml: dimension
+The questionnaire is the small test file tests/data/assessment/results/2026.1.yaml: dimension
 "strategy" has the items 1.1, 1.2, 1.3 with weights 0.2, 0.3, 0.5; every other dimension two
 items of weight 0.5; bands from 0 (Einstieg), 25 (Aufbau), 50 (Fortgeschritten), 75 (Etabliert).
 """
@@ -23,7 +23,7 @@ from ikoe.assessment import services
 from ikoe.assessment.models import Assessment
 from ikoe.organisations.models import Organisation
 
-QUESTIONNAIRES = Path(__file__).parent / "data" / "assessment"
+QUESTIONNAIRES = Path(__file__).parent / "data" / "assessment" / "results"
 
 pytestmark = pytest.mark.django_db
 
