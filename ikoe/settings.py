@@ -6,6 +6,7 @@ understand with a message that names the variable and what is allowed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import timedelta
 from email.utils import parseaddr
@@ -289,6 +290,16 @@ SDC_MIN_COUNT = int(env_number("IKOE_SDC_MIN_COUNT", 3, 1, 100))
 SDC_SHARE_BASE = int(env_number("IKOE_SDC_SHARE_BASE", 10, 1, 1000))
 SDC_MIN_DECLARATION_RATE = env_number("IKOE_SDC_MIN_DECLARATION_RATE", 60, 0, 100) / 100
 SDC_WIDTH = env_number("IKOE_SDC_WIDTH", SDC_MIN_COUNT, 0, 1000)
+
+# Anonymised comparisons of the IKÖ-Check (docs/assessment.md, "Comparisons"): a peer group or a
+# Land aggregate is shown only with at least this many organisations; the record keys of the cell
+# key method come from the organisations' codes and this secret (by default derived from
+# SECRET_KEY, so it stays the same as long as the key does).
+ASSESSMENT_MIN_PEERS = env_int("IKOE_ASSESSMENT_MIN_PEERS", 5, 2, 1000)
+ASSESSMENT_KEY_SECRET = (
+    env_str("IKOE_ASSESSMENT_KEY_SECRET", "")
+    or hashlib.sha256(("ikoe-assessment-cell-keys:" + SECRET_KEY).encode()).hexdigest()
+)
 
 # Limits of imported files (docs/operations.md, docs/surveys.md): a staff survey has at most some
 # hundred thousand respondents (the platform is measured with up to five million) and a few dozen,

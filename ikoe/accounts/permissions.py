@@ -179,6 +179,15 @@ PERMISSIONS: dict[str, Rule] = {
     "targets:bulk": ROLE(Role.COORDINATOR),
     "targets:plan-add": ROLE(Role.EDITOR),
     "targets:plan-edit": ROLE(Role.EDITOR),
+    # IKÖ-Check results: the views read the assessment through Assessment.objects.visible_to
+    # (own members; finished and shared with the Land or the public; 404 otherwise).
+    "assessment:results": PUBLIC,
+    "assessment:plan": PUBLIC,
+    "assessment:pdf": PUBLIC,
+    "assessment:xlsx": PUBLIC,
+    # The anonymised aggregate of a Land: its coordination and the federal level (404 for
+    # another Land).
+    "assessment:land": ROLE(Role.COORDINATOR),
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
