@@ -138,11 +138,11 @@ def test_a_peer_group_is_shown_from_five_organisations(
     own = make(agency_a, editor_a, HAND)
     peers(land_a, ministry_a, 3, coordinator_a)  # with the own organisation: 4 in Land A
     page = text(client_editor_a.get(f"/ikoe-check/{own.pk}/ergebnis/"))
-    assert "Organisations in Land A: not shown, because fewer than 5" in page
+    assert "Organisationen in Land A: nicht gezeigt, weil weniger als 5" in page
     peers(land_a, ministry_a, 1, coordinator_a, start=3)
     page = text(client_editor_a.get(f"/ikoe-check/{own.pk}/ergebnis/"))
-    assert "Organisations in Land A: not shown" not in page
-    table = page[page.index("Organisations per maturity band: Organisations in Land A") :]
+    assert "Organisationen in Land A: nicht gezeigt" not in page
+    table = page[page.index("Organisationen je Reifegradstufe: Organisationen in Land A") :]
     table = table[: table.index("</table>")]
     own_cells = re.findall(r'<td class="num own-band"><strong>(\d+)</strong>', table)
     assert len(own_cells) == 8  # seven dimensions and the overall score
