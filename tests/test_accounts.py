@@ -285,7 +285,12 @@ def english():
         (Role.EDITOR, None, None, "This role needs a Land."),
         (Role.EDITOR, "A-MIN", None, "Choose an organisation of kind Land."),
         (Role.EDITOR, "DE-BE", "B-AGY", "The agency must belong to the chosen Land."),
-        (Role.EDITOR, "DE-BE", "A-UNIT", "Choose an agency or an organisation outside the administration."),
+        (
+            Role.EDITOR,
+            "DE-BE",
+            "A-UNIT",
+            "Choose an agency or an organisation outside the administration.",
+        ),
         (
             Role.FEDERAL_COORDINATOR,
             "DE-BE",
