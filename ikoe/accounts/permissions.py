@@ -179,6 +179,21 @@ PERMISSIONS: dict[str, Rule] = {
     "targets:bulk": ROLE(Role.COORDINATOR),
     "targets:plan-add": ROLE(Role.EDITOR),
     "targets:plan-edit": ROLE(Role.EDITOR),
+    # IKÖ-Check, filling in: what it is, the questionnaires and registering an outside
+    # organisation are public; an assessment's pages answer 404 outside what the reader may see
+    # (its own members; the Land and federal level once shared with them), and 403 to own
+    # members without the editor role who try to change it.
+    "assessment:index": PUBLIC,
+    "assessment:questionnaire": PUBLIC,
+    "assessment:register": PUBLIC,
+    "assessment:start": ROLE(Role.EDITOR),
+    "assessment:detail": LOGIN,
+    "assessment:dimension": LOGIN,
+    "assessment:evidence": LOGIN,
+    "assessment:finish": ROLE(Role.EDITOR),
+    "assessment:settings": ROLE(Role.EDITOR),
+    # Only editors of the outside organisation itself (404 for anyone else).
+    "assessment:members": ROLE(Role.EDITOR),
     # IKÖ-Check results: the views read the assessment through Assessment.objects.visible_to
     # (own members; finished and shared with the Land or the public; 404 otherwise).
     "assessment:results": PUBLIC,

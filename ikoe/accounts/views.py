@@ -98,7 +98,7 @@ def member_add(request: HttpRequest, land: str) -> HttpResponse:
             membership.full_clean()
             membership.save()
         if form.user is None:
-            _send_welcome(request, user, membership)
+            send_welcome(request, user, membership)
             messages.success(
                 request,
                 _(
@@ -209,9 +209,10 @@ def _new_account(form: AddMembershipForm) -> Any:
     return user
 
 
-def _send_welcome(request: HttpRequest, user: Any, membership: Membership) -> None:
+def send_welcome(request: HttpRequest, user: Any, membership: Membership) -> None:
     """The new colleague's e-mail: their user name and a link to choose a password (Django's
-    password reset link, valid for ``PASSWORD_RESET_TIMEOUT``)."""
+    password reset link, valid for ``PASSWORD_RESET_TIMEOUT``). Also sent when an outside
+    organisation invites a colleague to its IKÖ-Check."""
     context = {
         "user": user,
         "membership": _describe(membership),

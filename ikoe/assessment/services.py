@@ -195,6 +195,30 @@ def finish(assessment: Assessment, user: Any, *, finished_at: datetime | None = 
     return result
 
 
+def configure(
+    assessment: Assessment,
+    *,
+    sharing: str | None = None,
+    in_comparison: bool | None = None,
+    target_level: int | None = None,
+) -> Assessment:
+    """Change who sees the assessment and whether it joins comparisons (also after finishing),
+    and the target level (of a draft only: a finished assessment keeps the one it had)."""
+    if sharing is not None:
+        if sharing not in Assessment.Sharing.values:
+            raise AssessmentError(_("Unknown choice of who may see the results."))
+        assessment.sharing = sharing
+    if in_comparison is not None:
+        assessment.in_comparison = in_comparison
+    if target_level is not None and target_level != assessment.target_level:
+        _editable(assessment)
+        if not 1 <= target_level <= MAX_LEVEL:
+            raise AssessmentError(_("The target level runs from 1 to 4."))
+        assessment.target_level = target_level
+    assessment.save(update_fields=["sharing", "in_comparison", "target_level"])
+    return assessment
+
+
 @dataclass(frozen=True)
 class ActionItem:
     """An item below its target level, with the suggestions to climb from where it stands."""
