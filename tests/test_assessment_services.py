@@ -64,7 +64,9 @@ def test_a_finished_assessment_is_not_changed_again(mini, agency_a, editor_a):
     assessment = services.start(agency_a, editor_a)
     _fill(assessment, editor_a, lambda item: 3)
     services.finish(assessment, editor_a)
-    with pytest.raises(services.AssessmentError, match="abgeschlossener IKÖ-Check kann nicht mehr geändert"):
+    with pytest.raises(
+        services.AssessmentError, match="abgeschlossener IKÖ-Check kann nicht mehr geändert"
+    ):
         services.answer(assessment, "1.1", editor_a, level=0)
 
 
@@ -90,7 +92,9 @@ def test_a_changed_file_of_a_started_version_is_refused(mini, agency_a, editor_a
     changed = mini_questionnaire()
     changed["dimensions"][0]["items"][0]["question"]["de"] = "Eine andere Frage"
     write_questionnaire(mini, changed)
-    with pytest.raises(services.AssessmentError, match="Eine veröffentlichte Version darf sich nicht ändern"):
+    with pytest.raises(
+        services.AssessmentError, match="Eine veröffentlichte Version darf sich nicht ändern"
+    ):
         services.answer(assessment, "1.1", editor_a, level=1)
 
 

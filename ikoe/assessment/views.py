@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ikoe.accounts.models import Membership, Role
+from ikoe.accounts.scope import visible_lands
 from ikoe.accounts.views import send_welcome
 from ikoe.assessment import questionnaire as questionnaires
 from ikoe.assessment import services
@@ -50,6 +51,10 @@ from ikoe.organisations.models import Organisation
 from ikoe.organisations.services import ensure_laender
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+SHARED_LISTED = 200
+"""How many shared checks of other organisations the overview lists at most."""
 
 
 def current_questionnaire() -> Questionnaire | None:
@@ -115,6 +120,8 @@ def index(request: HttpRequest) -> HttpResponse:
     rows: list[Row] = []
     can_start = False
     outside: list[Organisation] = []
+    shared: list[Assessment] = []
+    lands: list[Organisation] = []
     if request.user.is_authenticated:
         own = (
             Assessment.objects.own(request.user)
@@ -134,6 +141,15 @@ def index(request: HttpRequest) -> HttpResponse:
         editable = assessable(request.user)
         can_start = found is not None and editable.exists()
         outside = list(editable.filter(kind__in=Organisation.OUTSIDE_KINDS).order_by("name"))
+        # Finished checks that other organisations shared with the reader's Land or the public.
+        shared = list(
+            Assessment.objects.visible_to(request.user)
+            .filter(status=Assessment.Status.FINISHED)
+            .exclude(pk__in=[r.assessment.pk for r in rows])
+            .select_related("organisation")
+            .order_by("organisation__name", "-finished_at")[:SHARED_LISTED]
+        )
+        lands = list(visible_lands(request.user, Role.COORDINATOR).order_by("name"))
     context = {
         "questionnaire": found,
         "item_count": len(list(found.items())) if found else 0,
@@ -141,6 +157,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "finished": [r for r in rows if r.assessment.finished],
         "can_start": can_start,
         "outside": outside,
+        "shared": [Row(a, None, None, _score(a.overall_score)) for a in shared],
+        "lands": lands,
     }
     return render(request, "assessment/index.html", context)
 
