@@ -295,7 +295,7 @@ SDC_WIDTH = env_number("IKOE_SDC_WIDTH", SDC_MIN_COUNT, 0, 1000)
 # Land aggregate is shown only with at least this many organisations; the record keys of the cell
 # key method come from the organisations' codes and this secret (by default derived from
 # SECRET_KEY, so it stays the same as long as the key does).
-ASSESSMENT_MIN_PEERS = env_int("IKOE_ASSESSMENT_MIN_PEERS", 5, 2, 1000)
+ASSESSMENT_MIN_PEERS = env_int("IKOE_ASSESSMENT_MIN_PEERS", 5, 5, 1000)  # never below 5
 ASSESSMENT_KEY_SECRET = (
     env_str("IKOE_ASSESSMENT_KEY_SECRET", "")
     or hashlib.sha256(("ikoe-assessment-cell-keys:" + SECRET_KEY).encode()).hexdigest()
