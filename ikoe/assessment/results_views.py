@@ -217,12 +217,11 @@ def _questionnaire(assessment: Assessment) -> Questionnaire:
         raise Http404(str(exc)) from None
 
 
-def results(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
-    found = _questionnaire(assessment)
+def _scores_context(assessment: Assessment, found: Questionnaire) -> dict[str, Any]:
+    """What the results page and the PDF both show: the scores, their rows and chart."""
     scores = services.scores(assessment, found)
     rows = score_rows(found, scores)
-    context = {
+    return {
         "assessment": assessment,
         "organisation": assessment.organisation,
         "questionnaire": found,
@@ -230,6 +229,15 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "draft": not assessment.finished,
         "chart": _score_chart(rows, not assessment.finished),
+    }
+
+
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    found = _questionnaire(assessment)
+    context = _scores_context(assessment, found)
+    scores = context["scores"]
+    context |= {
         "history": _history(assessment, found),
         "peers": _peer_views(assessment, found, scores),
         "min_peers": comparison.min_peers(),
@@ -291,18 +299,10 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     assessment = _assessment(request, pk)
     found = _questionnaire(assessment)
-    scores = services.scores(assessment, found)
-    rows = score_rows(found, scores)
     html = render_to_string(
         "assessment/results_pdf.html",
         {
-            "assessment": assessment,
-            "organisation": assessment.organisation,
-            "questionnaire": found,
-            "scores": scores,
-            "rows": rows,
-            "draft": not assessment.finished,
-            "chart": _score_chart(rows, not assessment.finished),
+            **_scores_context(assessment, found),
             "sections": plan_sections(assessment, found),
             "language": (get_language() or "de")[:2],
         },

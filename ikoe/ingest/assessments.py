@@ -36,7 +36,7 @@ from ikoe.ingest.parquet import MAGIC as PARQUET_MAGIC
 from ikoe.ingest.parquet import read_parquet
 from ikoe.ingest.parquet import unreadable as parquet_unreadable
 from ikoe.ingest.text import decode_bytes, fold, header_key, read_bytes, read_csv
-from ikoe.ingest.xlsx import check_workbook, first_row, read_first_sheet
+from ikoe.ingest.xlsx import read_sheet_records
 from ikoe.stats.assessment import MAX_LEVEL
 
 COLUMNS = ("organisation", "item", "level", "evidence")
@@ -137,20 +137,7 @@ def _read_rows(path: Path) -> tuple[str, list[str], list[tuple[int, list[str]]],
     if path.suffix.lower() == ".parquet":
         raise parquet_unreadable(name, _("the file does not begin as a Parquet file does"))
     if data.startswith(b"PK\x03\x04"):
-        check_workbook(data, name, limits)
-        sheet = read_first_sheet(data, name)
-        check_shape(name, sheet.height, sheet.width, limits)
-        first = first_row(data)
-        records = [
-            (first + i, ["" if v is None else str(v) for v in values])
-            for i, values in enumerate(sheet.iter_rows())
-        ]
-        records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
-        if not records:
-            raise ImportFailed.single("empty", _("The file is empty."), file=name)
-        (header_row, header), rest = records[0], records[1:]
-        header = [h.strip() for h in header]
-        check_header(header, name, header_row, limits)
+        header_row, header, rest = read_sheet_records(data, name, limits)
         return name, header, rest, header_row
     table = read_csv(path, text=decode_bytes(data, name))
     check_header(table.header, name, 1, limits)

@@ -45,7 +45,7 @@ from ikoe.ingest.parquet import MAGIC as PARQUET_MAGIC
 from ikoe.ingest.parquet import read_parquet
 from ikoe.ingest.parquet import unreadable as parquet_unreadable
 from ikoe.ingest.text import decode_bytes, fold, read_bytes, read_csv
-from ikoe.ingest.xlsx import check_workbook, first_row, read_first_sheet
+from ikoe.ingest.xlsx import read_sheet_records
 from ikoe.stats.barriers import NOT_DECLARED, OVERALL, WITH, WITHOUT, Procedure
 
 Form = Literal["counts", "applicants"]
@@ -278,20 +278,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str,
 def _read_xlsx(
     name: str, data: bytes, limits: ImportLimits
 ) -> tuple[list[str], list[tuple[int, list[str]]], str, int]:
-    check_workbook(data, name, limits)
-    frame = read_first_sheet(data, name)
-    check_shape(name, frame.height, frame.width, limits)
-    first = first_row(data)
-    records = [
-        (first + i, ["" if v is None else str(v) for v in values])
-        for i, values in enumerate(frame.iter_rows())
-    ]
-    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
-    if not records:
-        raise ImportFailed.single("empty", _("The file is empty."), file=name)
-    (header_row, header), rows = records[0], records[1:]
-    header = [h.strip() for h in header]
-    check_header(header, name, header_row, limits)
+    header_row, header, rows = read_sheet_records(data, name, limits)
     return header, rows, ".", header_row
 
 

@@ -608,3 +608,28 @@ def first_row(data: bytes) -> int:
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         return 1
     return 1
+
+
+def read_sheet_records(
+    data: bytes, name: str, limits: ImportLimits
+) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """The first worksheet of a workbook as rows of text, each with the row number a spreadsheet
+    shows, blank rows left out: the header's row number, the header (trimmed) and the rows below
+    it. The workbook, its shape and its header are checked against ``limits`` first."""
+    from ikoe.ingest.limits import check_header, check_shape
+
+    check_workbook(data, name, limits)
+    frame = read_first_sheet(data, name)
+    check_shape(name, frame.height, frame.width, limits)
+    first = first_row(data)
+    records = [
+        (first + i, ["" if v is None else str(v) for v in values])
+        for i, values in enumerate(frame.iter_rows())
+    ]
+    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
+    if not records:
+        raise ImportFailed.single("empty", _("The file is empty."), file=name)
+    (header_row, header), rows = records[0], records[1:]
+    header = [h.strip() for h in header]
+    check_header(header, name, header_row, limits)
+    return header_row, header, rows
