@@ -651,3 +651,101 @@ def test_the_board_sorts_with_the_keyboard_without_javascript(demo_targets, coor
         page.keyboard.press("Enter")
     assert "sort=-share" in page.url
     assert page.locator("th[aria-sort=descending]").count() == 1
+
+
+# --- the IKÖ-Check: the pages to fill it in, public and signed in -------------------------------
+
+
+@pytest.fixture
+def assessment_site(live_server, cast, monkeypatch, tmp_path):
+    """The small test questionnaire; a draft of Agency A with answers and an evidence file, and
+    a finished check of Land A shared with the Land."""
+    from django.core.files.base import ContentFile
+
+    from ikoe.assessment import services
+    from tests.test_assessment_pages import PDF, answer_all, small_questionnaire
+
+    small_questionnaire.__wrapped__(monkeypatch, tmp_path)
+    editor = cast.users["editor_a"]
+    draft = services.start(cast.orgs["A-AGY"], editor, sectors=["education"])
+    answer_all(draft, editor, skip=("str-2", "ser-edu", "coo-1", "coo-2"))
+    services.answer(
+        draft,
+        "str-1",
+        editor,
+        level=2,
+        evidence_text="Leitbild 2024",
+        evidence_link="https://example.org/leitbild",
+        evidence_file=ContentFile(PDF, name="leitbild.pdf"),
+    )
+    done = services.start(cast.orgs["DE-BE"], cast.users["coordinator_a"])
+    answer_all(done, cast.users["coordinator_a"])
+    services.finish(done, cast.users["coordinator_a"])
+    return live_server.url, draft, done
+
+
+def test_the_assessment_pages_have_no_wcag_violations_and_fit_a_phone(
+    assessment_site, page, sign_in
+):
+    site, draft, done = assessment_site
+    public = ["/ikoe-check/", "/ikoe-check/fragebogen/2026.1/", "/ikoe-check/registrieren/"]
+    own = [
+        "/ikoe-check/",
+        "/ikoe-check/neu/",
+        f"/ikoe-check/{draft.pk}/",
+        f"/ikoe-check/{draft.pk}/teil/strategy/",
+        f"/ikoe-check/{draft.pk}/teil/services/",
+        f"/ikoe-check/{draft.pk}/einstellungen/",
+    ]
+    for paths, who in ((public, None), (own, "editor_a")):
+        if who:
+            sign_in(site, who)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in paths:
+                response = page.goto(site + path)
+                assert response is not None and response.status == 200, path
+                assert axe_violations(page) == [], (width, path)
+                assert page.evaluate(FITS) == [], (width, path)
+                assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+                assert page.console_errors == [], path
+    # the form of a dimension with its error summary, reached by keyboard
+    page.goto(site + f"/ikoe-check/{draft.pk}/teil/strategy/")
+    page.fill("#id_str-2-evidence_text", "Protokoll")
+    page.focus("main form button[name=save]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.title().startswith("Fehler:")
+    assert axe_violations(page) == []
+    page.click("#error-summary a[href='#id_str-2-level_0']")
+    assert page.evaluate("document.activeElement.id") == "id_str-2-level_0"
+    # a finished check of the Land, read by its coordination
+    sign_in(site, "coordinator_a")
+    for path in (f"/ikoe-check/{done.pk}/", f"/ikoe-check/{done.pk}/teil/strategy/"):
+        page.goto(site + path)
+        assert axe_violations(page) == [], path
+        assert page.evaluate(FITS) == [], path
+
+
+def test_registering_works_without_javascript_on_a_phone(assessment_site, browser):  # noqa: F811
+    site = assessment_site[0]
+    context = browser.new_context(
+        locale="de-DE", java_script_enabled=False, viewport={"width": 390, "height": 800}
+    )
+    page = context.new_page()
+    page.goto(site + "/ikoe-check/registrieren/")
+    page.fill("#id_name", "Verein Brücken e. V.")
+    page.check("#id_kind_0")
+    page.select_option("#id_land", "DE-BE")
+    page.check("#id_size_class_0")
+    page.fill("#id_first_name", "Aylin")
+    page.fill("#id_last_name", "Demir")
+    page.fill("#id_email", "aylin@bruecken.example")
+    page.fill("#id_password1", "lange-Brücke-über-die-Spree")
+    page.fill("#id_password2", "lange-Brücke-über-die-Spree")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.url.endswith("/ikoe-check/neu/")
+    assert page.locator("#id_organisation_0").is_checked()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()
