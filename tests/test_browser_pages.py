@@ -696,6 +696,8 @@ def test_the_assessment_pages_have_no_wcag_violations_and_fit_a_phone(
         f"/ikoe-check/{draft.pk}/teil/strategy/",
         f"/ikoe-check/{draft.pk}/teil/services/",
         f"/ikoe-check/{draft.pk}/einstellungen/",
+        f"/ikoe-check/{draft.pk}/ergebnis/",
+        f"/ikoe-check/{draft.pk}/massnahmenplan/",
     ]
     for paths, who in ((public, None), (own, "editor_a")):
         if who:
@@ -721,10 +723,33 @@ def test_the_assessment_pages_have_no_wcag_violations_and_fit_a_phone(
     assert page.evaluate("document.activeElement.id") == "id_str-2-level_0"
     # a finished check of the Land, read by its coordination
     sign_in(site, "coordinator_a")
-    for path in (f"/ikoe-check/{done.pk}/", f"/ikoe-check/{done.pk}/teil/strategy/"):
-        page.goto(site + path)
-        assert axe_violations(page) == [], path
-        assert page.evaluate(FITS) == [], path
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in (
+            f"/ikoe-check/{done.pk}/",
+            f"/ikoe-check/{done.pk}/teil/strategy/",
+            f"/ikoe-check/{done.pk}/ergebnis/",
+            f"/ikoe-check/{done.pk}/massnahmenplan/",
+            "/ikoe-check/land/DE-BE/",
+        ):
+            page.goto(site + path)
+            assert axe_violations(page) == [], (width, path)
+            assert page.evaluate(FITS) == [], (width, path)
+            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+    # the anonymised overview of a Land with enough checks: the demo Land's 31
+    from ikoe.assessment.demo import load_demo_assessments
+    from ikoe.organisations.services import ensure_demo_organisations
+
+    ensure_demo_organisations()
+    assert load_demo_assessments() == 31
+    sign_in(site, "federal_coordinator")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(site + "/ikoe-check/land/DE-XX/")
+        assert page.locator("table").count() > 3
+        assert axe_violations(page) == [], width
+        assert page.evaluate(FITS) == [], width
+        assert page.evaluate(WITHOUT_LEGEND) == [], width
 
 
 def test_registering_works_without_javascript_on_a_phone(assessment_site, browser):  # noqa: F811
