@@ -347,3 +347,24 @@ def test_a_land_wide_membership_beside_an_agency_one_reaches_the_whole_survey(su
     reach = survey_reach(member, survey)
 
     assert reach is not None and reach.whole
+
+
+def test_a_member_of_an_outside_organisation_sees_nothing_of_the_lands_unreleased_survey(
+    survey, cast, django_user_model
+):
+    """An association that registered itself for the IKÖ-Check is not part of the Land's
+    administration: its members reach neither the survey of the Land nor its figures."""
+    club = cast.orgs["DE-BE"].children.create(
+        code="DE-BE-EXT-1", name="Verein", kind="association"
+    )
+    member = django_user_model.objects.create_user("club_editor", password=cast.password)
+    Membership.objects.create(user=member, land=cast.orgs["DE-BE"], agency=club, role=Role.EDITOR)
+    assert survey_reach(member, survey) is None
+    assert not Survey.objects.visible_to(member).exists()
+    client = Client()
+    client.force_login(member)
+    assert client.get(BASE).status_code == 404
+    assert NAME not in client.get("/befragungen/").content.decode()
+    assert client.get(f"/api/v1/surveys/{NAME}/cells").status_code == 404
+    # while an agency member of the same Land reaches the survey (the rule is not closed for all)
+    assert survey_reach(cast.users["editor_a"], survey) is not None

@@ -74,6 +74,10 @@ class Grant:
     land_id: int | None = None
     agency_id: int | None = None
     subtree: frozenset[int] = frozenset()  # the agency and every organisation below it
+    # Limited to an organisation outside the administration (an association, a company, an
+    # institution that takes the IKÖ-Check): it reaches that organisation and nothing of the
+    # Land's own data, not even the rows that belong to the Land as a whole.
+    outside: bool = False
 
     @property
     def nationwide(self) -> bool:
@@ -100,7 +104,7 @@ def grants(user: Any) -> tuple[Grant, ...]:
     found: list[Grant] = []
     if user.is_superuser:
         found.append(Grant(RANK[Role.ADMINISTRATOR]))
-    for m in Membership.objects.filter(user=user).order_by("pk"):
+    for m in Membership.objects.filter(user=user).select_related("agency").order_by("pk"):
         rank = RANK[m.role]
         if m.role in NATIONWIDE_ROLES:
             found.append(Grant(rank))
@@ -109,7 +113,9 @@ def grants(user: Any) -> tuple[Grant, ...]:
         elif m.agency_id is None:
             found.append(Grant(rank, m.land_id))
         else:
-            found.append(Grant(rank, m.land_id, m.agency_id, frozenset(subtree_ids([m.agency_id]))))
+            subtree = frozenset(subtree_ids([m.agency_id]))
+            outside = m.agency is not None and m.agency.kind in Organisation.OUTSIDE_KINDS
+            found.append(Grant(rank, m.land_id, m.agency_id, subtree, outside))
     result = tuple(found)
     setattr(user, _CACHE_ATTR, result)
     return result
@@ -158,10 +164,16 @@ def has_role(
     return False
 
 
+def land_grants(user: Any) -> tuple[Grant, ...]:
+    """The grants of the user that reach the Land administration's data: all but those limited
+    to an organisation outside the administration."""
+    return tuple(g for g in grants(user) if not g.outside)
+
+
 def visible_lands(user: Any, role: Role | str | None = None) -> QuerySet[Organisation]:
     """The Länder whose unreleased rows the user may see (or change with ``role``)."""
     lands = Organisation.objects.filter(kind=Organisation.Kind.LAND)
-    relevant = [g for g in grants(user) if g.rank >= RANK[Role(role or Role.VIEWER)]]
+    relevant = [g for g in land_grants(user) if g.rank >= RANK[Role(role or Role.VIEWER)]]
     if any(g.nationwide for g in relevant):
         return lands
     return lands.filter(pk__in={g.land_id for g in relevant})
@@ -184,7 +196,7 @@ def scope_queryset(
     """
     reading = role is None
     need = RANK[Role(role or Role.VIEWER)]
-    relevant = [g for g in grants(user) if g.rank >= need]
+    relevant = [g for g in land_grants(user) if g.rank >= need]
     if any(g.nationwide for g in relevant):
         return qs
     allowed = Q(pk__in=[])

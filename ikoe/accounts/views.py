@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from ikoe.accounts.forms import AddMembershipForm, ChangeMembershipForm
 from ikoe.accounts.models import Membership
-from ikoe.accounts.scope import grants, managed_lands, manages_members
+from ikoe.accounts.scope import land_grants, managed_lands, manages_members
 from ikoe.forms import form_error_summary
 from ikoe.organisations.models import Organisation
 
@@ -35,7 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """Template context for the main navigation: whether to offer the membership pages, and the
     targets board (to members of a Land and the federal level)."""
     user = getattr(request, "user", None)
-    return {"can_manage_members": manages_members(user), "can_see_targets": bool(grants(user))}
+    return {"can_manage_members": manages_members(user), "can_see_targets": bool(land_grants(user))}
 
 
 def _land(request: HttpRequest, code: str) -> Organisation:

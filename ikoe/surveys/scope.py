@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from ikoe.accounts.models import Role
-from ikoe.accounts.scope import RANK, grants
+from ikoe.accounts.scope import RANK, land_grants
 from ikoe.organisations.models import Organisation
 from ikoe.surveys.models import IndicatorCell, Survey
 
@@ -77,7 +77,9 @@ def survey_reach(user: Any, survey: Survey, role: Role | str | None = None) -> R
     need = RANK[Role(role or Role.VIEWER)]
     survey_lands = {p.land_id: p.land for p in parts}
     relevant = [
-        g for g in grants(user) if g.rank >= need and (g.nationwide or g.land_id in survey_lands)
+        g
+        for g in land_grants(user)
+        if g.rank >= need and (g.nationwide or g.land_id in survey_lands)
     ]
     if any(g.nationwide for g in relevant):
         return WHOLE
