@@ -15,7 +15,11 @@ The last two always reach every Land. Reading works like this:
   own rows that belong to no agency, since Land-wide aggregates contain other agencies' staff;
   rows that belong to a Land only (a model without ``agency_field``, such as a survey itself) are
   read through the Land, and their figures are narrowed by :func:`ikoe.surveys.scope.survey_reach`;
-- federal coordinators and administrators see everything.
+- federal coordinators and administrators see everything;
+- a member limited to an organisation outside the administration (an association, a company,
+  an institution that takes the IKÖ-Check) reaches nothing of the Land's data
+  (:func:`land_grants` leaves such grants out); the IKÖ-Check reads them for the organisation's
+  own checks.
 
 Changing (``role=`` given) needs that role within reach; released rows grant nothing, and an
 agency-scoped member cannot change the Land's own rows.
