@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ikoe.accounts.models import Role
+from ikoe.assessment.models import Assessment
 from ikoe.barriers.models import SelectionData
 from ikoe.barriers.upload_views import steward_lands as selection_steward_lands
 from ikoe.benchmarks.models import Benchmark, BenchmarkDataset
@@ -45,7 +47,8 @@ def tasks(user: Any) -> dict[str, Any]:
     """What waits for the user: surveys whose part of a Land they coordinate, and selection data
     of such a Land, not released yet (coordinators), and the latest imports of their Länder with their diagnostics (data
     stewards), whether they may upload surveys and selection data, and the agencies of their
-    Land without a target (coordinators). Empty for the public."""
+    Land without a target (coordinators), and the drafts of the IKÖ-Check their organisations are
+    filling in (editors). Empty for the public."""
     if not getattr(user, "is_authenticated", False):
         return {
             "to_release": [],
@@ -54,6 +57,7 @@ def tasks(user: Any) -> dict[str, Any]:
             "can_upload": False,
             "can_upload_selection": False,
             "targets_missing": [],
+            "checks_in_progress": [],
         }
     # One query whatever the number of surveys: the parts not released yet in the Länder the
     # user coordinates (every Land for the federal coordination), with the Länder's names.
@@ -88,6 +92,13 @@ def tasks(user: Any) -> dict[str, Any]:
         "targets_missing": [
             (land, n) for land in land_coordinated(user) if (n := missing_targets(land))
         ],
+        # Drafts of the IKÖ-Check that the user's organisations are filling in.
+        "checks_in_progress": list(
+            Assessment.objects.own(user, Role.EDITOR)
+            .filter(status=Assessment.Status.DRAFT)
+            .select_related("organisation")
+            .order_by("-updated_at")[:TASKS_SHOWN]
+        ),
     }
 
 
@@ -101,5 +112,6 @@ def methodology(request: HttpRequest) -> HttpResponse:
         "declaration_rate": round(rules.min_declaration_rate * 100),
         "width": f"{rules.width:g}",
         "min_cell": MIN_CELL_RESPONDENTS,
+        "min_peers": settings.ASSESSMENT_MIN_PEERS,
     }
     return render(request, "methodology.html", context)

@@ -55,3 +55,28 @@ def test_the_pages_of_one_check_link_to_each_other(
     page = client_anonymous.get(base + "ergebnis/").content.decode()
     nav = page[page.index('class="check-nav') : page.index("</nav>", page.index("check-nav"))]
     assert f'href="{base}"' not in nav and f'href="{base}massnahmenplan/"' in nav
+
+
+def test_a_draft_is_a_task_on_the_home_page_of_its_editors(
+    agency_a, editor_a, client_editor_a, client_agency_viewer_a, client_viewer_b
+):
+    draft = services.start(agency_a, editor_a)
+    link = f'href="/ikoe-check/{draft.pk}/"'
+    assert link in client_editor_a.get("/").content.decode()
+    assert "IKÖ-Checks in Bearbeitung" in client_editor_a.get("/").content.decode()
+    assert link not in client_agency_viewer_a.get("/").content.decode()  # viewers fill in nothing
+    assert link not in client_viewer_b.get("/").content.decode()
+
+
+def test_results_and_the_land_overview_name_their_source_and_method(
+    agency_a, editor_a, client_editor_a, client_anonymous, settings
+):
+    assessment = _finished(agency_a, editor_a)
+    page = client_editor_a.get(f"/ikoe-check/{assessment.pk}/ergebnis/").content.decode()
+    box = page[page.index('<aside class="source-box"') :]
+    box = box[: box.index("</aside>")]
+    assert "Selbstbewertung von Agency A mit dem IKÖ-Check, Fragebogenversion" in box
+    assert 'href="/methodik/#ikoe-check"' in box
+    settings.ASSESSMENT_MIN_PEERS = 7
+    methods = client_anonymous.get("/methodik/").content.decode()
+    assert 'id="ikoe-check"' in methods and "mindestens 7 Organisationen" in methods

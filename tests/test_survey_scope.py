@@ -354,9 +354,7 @@ def test_a_member_of_an_outside_organisation_sees_nothing_of_the_lands_unrelease
 ):
     """An association that registered itself for the IKÖ-Check is not part of the Land's
     administration: its members reach neither the survey of the Land nor its figures."""
-    club = cast.orgs["DE-BE"].children.create(
-        code="DE-BE-EXT-1", name="Verein", kind="association"
-    )
+    club = cast.orgs["DE-BE"].children.create(code="DE-BE-EXT-1", name="Verein", kind="association")
     member = django_user_model.objects.create_user("club_editor", password=cast.password)
     Membership.objects.create(user=member, land=cast.orgs["DE-BE"], agency=club, role=Role.EDITOR)
     assert survey_reach(member, survey) is None

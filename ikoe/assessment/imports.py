@@ -97,7 +97,13 @@ def import_assessments(
                 column="organisation",
             )
             refused.add(code)
-    answers = check_rows(data, questionnaire, skip=refused)
+    answers = check_rows(
+        data,
+        questionnaire.version,
+        {item.id: item.sector for item in questionnaire.items()},
+        [(sector, str(label)) for sector, label in questionnaire.sectors],
+        skip=refused,
+    )
     problems.raise_if_any()
     source = f"Import {data.name}"[:200]
     when = finished_at(finished_on) if finished_on is not None else None

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role
 from ikoe.assessment import comparison, services
+from ikoe.assessment import questionnaire as questionnaires
 from ikoe.assessment.models import Assessment
 from ikoe.assessment.questionnaire import Band, Questionnaire
 from ikoe.formats import fmt, rounded
@@ -424,8 +425,6 @@ def land(request: HttpRequest, code: str) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR, land=found_land):
         raise Http404
     aggregate = comparison.land_aggregate(found_land)
-    from ikoe.assessment import questionnaire as questionnaires
-
     found = questionnaires.load(aggregate.version)
     whole = _group_view(aggregate.whole, found, 0)
     kinds = [_group_view(g, found, n) for n, g in enumerate(aggregate.kinds, start=1)]

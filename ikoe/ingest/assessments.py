@@ -20,7 +20,7 @@ column; checks against the stored organisations are made by :mod:`ikoe.assessmen
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-from ikoe.assessment.questionnaire import Questionnaire
 from ikoe.errors import ImportFailed, ProblemList, excerpt
 from ikoe.ingest.limits import ImportLimits, check_header, check_shape
 from ikoe.ingest.parquet import MAGIC as PARQUET_MAGIC
@@ -289,18 +288,23 @@ def _row(number: int, cell: Callable[[str], str], problems: ProblemList) -> Asse
 
 
 def check_rows(
-    data: AssessmentFile, questionnaire: Questionnaire, skip: Collection[str] = ()
+    data: AssessmentFile,
+    version: str,
+    item_sectors: Mapping[str, str | None],
+    sectors: Sequence[tuple[str, str]],
+    skip: Collection[str] = (),
 ) -> list[OrganisationAnswers]:
     """The answers per organisation in the order of the file, the rows checked against the
-    questionnaire (see the module); every problem goes to ``data.problems``. The organisations
-    in ``skip`` (already refused) are not checked for complete answers.
+    questionnaire ``version`` (see the module): ``item_sectors`` maps each of its item ids, in
+    questionnaire order, to its sector module (``None`` for a core item), ``sectors`` names the
+    modules ``(id, label)``. Every problem goes to ``data.problems``. The organisations in
+    ``skip`` (already refused) are not checked for complete answers.
 
     A row whose form was wrong (``ok`` false) still counts as given, so that a wrong level is
     not also reported as a missing item."""
     problems = data.problems
-    version = questionnaire.version
-    items = {i.id: i for i in questionnaire.items()}
-    core = [i.id for i in questionnaire.items() if i.sector is None]
+    items = item_sectors
+    core = [i for i, sector in item_sectors.items() if sector is None]
     by_code: dict[str, OrganisationAnswers] = {}
     seen: dict[tuple[str, str], int] = {}
     for row in data.rows:
@@ -348,8 +352,8 @@ def check_rows(
                 row=answers.first_row,
                 column="item",
             )
-        for sector, label in questionnaire.sectors:
-            module = [i.id for i in questionnaire.items() if i.sector == sector]
+        for sector, label in sectors:
+            module = [i for i, s in item_sectors.items() if s == sector]
             answered = [i for i in module if i in given]
             if not answered:
                 continue
