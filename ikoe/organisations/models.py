@@ -54,8 +54,10 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # With a default in the database too: rows written by code that predates the field (older
+    # migrations' models, say) get an empty size.
     size_class = models.CharField(
-        _("size"), max_length=16, choices=SizeClass.choices, blank=True, default=""
+        _("size"), max_length=16, choices=SizeClass.choices, blank=True, default="", db_default=""
     )
     # The Land this organisation belongs to (itself for a Land): every scope check uses it.
     land = models.ForeignKey(

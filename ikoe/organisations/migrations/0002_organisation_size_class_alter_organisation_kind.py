@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organisation',
             name='size_class',
-            field=models.CharField(blank=True, choices=[('1-49', '1 to 49 staff'), ('50-249', '50 to 249 staff'), ('250-999', '250 to 999 staff'), ('1000+', '1,000 staff or more')], default='', max_length=16, verbose_name='size'),
+            field=models.CharField(blank=True, choices=[('1-49', '1 to 49 staff'), ('50-249', '50 to 249 staff'), ('250-999', '250 to 999 staff'), ('1000+', '1,000 staff or more')], db_default='', default='', max_length=16, verbose_name='size'),
         ),
         migrations.AlterField(
             model_name='organisation',
