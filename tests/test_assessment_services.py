@@ -188,3 +188,24 @@ def test_the_demo_land_gets_one_finished_check_per_agency_and_ministry(db):
         scores = services.scores(assessment)
         assert scores.complete and 0 <= assessment.overall_score <= 100
         assert assessment.overall_score == pytest.approx(scores.overall)
+
+
+def test_comparisons_count_each_organisation_once_with_its_latest_finished_check(
+    mini, agency_a, agency_a2, editor_a
+):
+    from ikoe.assessment.comparison import population
+
+    def finished(organisation, level, in_comparison=True):
+        assessment = services.start(organisation, editor_a)
+        _fill(assessment, editor_a, lambda item: level)
+        services.finish(assessment, editor_a)
+        Assessment.objects.filter(pk=assessment.pk).update(in_comparison=in_comparison)
+        return assessment
+
+    finished(agency_a, 0)
+    later = finished(agency_a, 4)
+    services.start(agency_a, editor_a)  # a draft counts for nothing
+    finished(agency_a2, 2, in_comparison=False)  # left out by its own choice
+    people = population()
+    assert [(p.code, p.assessment_id, p.overall) for p in people] == [("A-AGY", later.pk, 100.0)]
+    assert people[0].scores["strategy"] == 100.0 and len(people[0].scores) == 7

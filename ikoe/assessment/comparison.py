@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ikoe.assessment import questionnaire as questionnaires
@@ -77,32 +77,55 @@ class Participant:
 
 
 def population(lands: Iterable[int] | None = None) -> list[Participant]:
-    """Per organisation its latest finished assessment with ``in_comparison`` (see the module)."""
+    """Per organisation its latest finished assessment with ``in_comparison`` (see the module).
+
+    Read as plain rows, not model objects: a comparison reads every organisation's scores."""
     finished = Assessment.objects.finished().filter(in_comparison=True)
     if lands is not None:
         finished = finished.filter(organisation__land_id__in=list(lands))
-    latest = finished.values("organisation_id").annotate(last=Max("finished_at"))
-    wanted = {(row["organisation_id"], row["last"]) for row in latest}
-    chosen: dict[int, Assessment] = {}
-    for a in finished.select_related("organisation").order_by("finished_at", "pk"):
-        if (a.organisation_id, a.finished_at) in wanted:
-            chosen[a.organisation_id] = a  # the last of equal times wins (highest pk)
-    scores: dict[int, dict[str, float | None]] = {a.pk: {} for a in chosen.values()}
-    for s in DimensionScore.objects.filter(assessment_id__in=list(scores)):
-        scores[s.assessment_id][s.dimension] = s.score
+    chosen: dict[int, tuple[Any, ...]] = {}
+    fields = (
+        "pk",
+        "organisation_id",
+        "organisation__code",
+        "organisation__land_id",
+        "organisation__kind",
+        "size_class",
+        "organisation__size_class",
+        "questionnaire_version",
+        "overall_score",
+    )
+    for row in finished.order_by("finished_at", "pk").values_list(*fields):
+        chosen[row[1]] = row  # the latest wins; of equal times the highest pk
+    scores: dict[int, dict[str, float | None]] = {row[0]: {} for row in chosen.values()}
+    for assessment_id, dimension, score in DimensionScore.objects.filter(
+        assessment__in=finished
+    ).values_list("assessment_id", "dimension", "score"):
+        if assessment_id in scores:
+            scores[assessment_id][dimension] = score
     return [
         Participant(
-            assessment_id=a.pk,
-            organisation_id=a.organisation_id,
-            code=a.organisation.code,
-            land_id=a.organisation.land_id,
-            kind=a.organisation.kind,
-            size_class=a.size_class or a.organisation.size_class,
-            version=a.questionnaire_version,
-            scores=scores[a.pk],
-            overall=a.overall_score,
+            assessment_id=pk,
+            organisation_id=organisation_id,
+            code=code,
+            land_id=land_id,
+            kind=kind,
+            size_class=size_class or organisation_size,
+            version=version,
+            scores=scores[pk],
+            overall=overall,
         )
-        for a in sorted(chosen.values(), key=lambda a: a.organisation.code)
+        for (
+            pk,
+            organisation_id,
+            code,
+            land_id,
+            kind,
+            size_class,
+            organisation_size,
+            version,
+            overall,
+        ) in sorted(chosen.values(), key=lambda row: row[2])
     ]
 
 
