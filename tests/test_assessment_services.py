@@ -209,3 +209,17 @@ def test_comparisons_count_each_organisation_once_with_its_latest_finished_check
     people = population()
     assert [(p.code, p.assessment_id, p.overall) for p in people] == [("A-AGY", later.pk, 100.0)]
     assert people[0].scores["strategy"] == 100.0 and len(people[0].scores) == 7
+
+
+def test_pages_of_a_check_whose_questionnaire_file_changed_say_so_instead_of_failing(
+    mini, agency_a, editor_a, client_editor_a
+):
+    assessment = services.start(agency_a, editor_a)
+    changed = mini_questionnaire()
+    changed["dimensions"][0]["items"][0]["weight"] = 0.3
+    changed["dimensions"][0]["items"][1]["weight"] = 0.2
+    write_questionnaire(mini, changed)
+    response = client_editor_a.get(f"/ikoe-check/{assessment.pk}/teil/strategy/")
+    assert response.status_code == 302 and response["Location"] == f"/ikoe-check/{assessment.pk}/"
+    page = client_editor_a.get(response["Location"]).content.decode()
+    assert "Eine veröffentlichte Version darf sich nicht ändern" in page

@@ -451,7 +451,10 @@ def _item_summary(forms: list[ItemForm]) -> list[dict[str, str]]:
 
 def dimension(request: HttpRequest, pk: int, dimension: str) -> HttpResponse:
     assessment = _own(request, pk, Role.EDITOR if request.method == "POST" else Role.VIEWER)
-    found = services.questionnaire_of(assessment)
+    try:
+        found = services.questionnaire_of(assessment)
+    except services.AssessmentError:
+        return redirect("assessment:detail", pk=assessment.pk)  # which says what is wrong
     try:
         current = found.dimension(dimension)
     except KeyError:
