@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "ikoe.barriers",
     "ikoe.targets",
     "ikoe.assessment",
+    "ikoe.measures",
     "ikoe.monitoring",  # only the migration history of tables that moved to the apps above
 ]
 

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "ikoe"
-APPS = ("organisations", "accounts", "benchmarks", "surveys", "barriers", "targets", "assessment")
+APPS = ("organisations", "accounts", "benchmarks", "surveys", "barriers", "targets", "assessment", "measures")
 # What each app may import from the other apps (downwards only).
 ALLOWED = {
     "organisations": set(),
@@ -17,6 +17,9 @@ ALLOWED = {
     "targets": {"organisations", "accounts", "benchmarks", "surveys", "barriers"},
     # The IKÖ-Check stands on the organisations and the roles only.
     "assessment": {"organisations", "accounts"},
+    # Measures keep the link to where they came from: a gap of the IKÖ-Check, a barrier
+    # finding, a promotion plan.
+    "measures": {"organisations", "accounts", "assessment", "barriers", "targets"},
 }
 
 
