@@ -37,6 +37,7 @@ def load_shipped_data() -> Iterator[str]:
     from ikoe.barriers.demo import load_demo_selection
     from ikoe.barriers.pipeline import clean_restricted_storage as clean_selection_storage
     from ikoe.benchmarks.services import load_reference_data
+    from ikoe.measures.anchoring import FILE_NAME, load_shipped_provisions
     from ikoe.organisations.services import ensure_laender
     from ikoe.surveys.demo import load_demo
     from ikoe.surveys.pipeline import clean_restricted_storage
@@ -56,6 +57,12 @@ def load_shipped_data() -> Iterator[str]:
         yield _("Loaded the reference figures: %(rows)d figures from %(file)s.") % {
             "rows": dataset.rows.count(),
             "file": dataset.file_name,
+        }
+    provisions = load_shipped_provisions()
+    if provisions is not None:
+        yield _("Loaded the anchoring register: %(rows)d provisions from %(file)s.") % {
+            "rows": provisions,
+            "file": FILE_NAME,
         }
     republished = republish_outdated()
     if republished:

@@ -179,6 +179,16 @@ PERMISSIONS: dict[str, Rule] = {
     "targets:bulk": ROLE(Role.COORDINATOR),
     "targets:plan-add": ROLE(Role.EDITOR),
     "targets:plan-edit": ROLE(Role.EDITOR),
+    # Anchoring register: laws and strategies are published texts, so reading is public; the
+    # views let coordinators of a Land (or agency) add and change its provisions, the federal
+    # coordination those of the federal level (403 otherwise; shipped rows are read-only).
+    "measures:anchoring": PUBLIC,
+    "measures:anchoring-land": PUBLIC,
+    "measures:anchoring-comparison": PUBLIC,
+    "measures:anchoring-export": PUBLIC,
+    "measures:anchoring-import": ROLE(Role.COORDINATOR),
+    "measures:anchoring-add": ROLE(Role.COORDINATOR),
+    "measures:anchoring-edit": ROLE(Role.COORDINATOR),
     # IKÖ-Check, filling in: what it is, the questionnaires and registering an outside
     # organisation are public; an assessment's pages answer 404 outside what the reader may see
     # (its own members; the Land and federal level once shared with them), and 403 to own

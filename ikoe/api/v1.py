@@ -117,6 +117,8 @@ def _expected(name: str) -> str:
         return _("a year from %(min)d to %(max)d") % {"min": YEAR_MIN, "max": YEAR_MAX}
     if name == "number":
         return _("a whole number from 1 to %(max)s") % {"max": fmt(FUNNEL_MAX, 0)}
+    if name == "instrument":
+        return _("one of %(values)s") % {"values": "law, decree, agreement, strategy, action plan"}
     if name == "pooling":
         return _("one of %(values)s") % {"values": ", ".join(POOLINGS)}
     return _("a text of at most %(max)d characters without control characters") % {"max": TEXT_MAX}
@@ -700,3 +702,8 @@ def selection_analysis(
 from ikoe.api.assessments import router as assessments_router  # noqa: E402
 
 api.add_router("", assessments_router)
+
+# The anchoring register (ikoe/api/anchoring.py).
+from ikoe.api.anchoring import router as anchoring_router  # noqa: E402
+
+api.add_router("", anchoring_router)
