@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ikoe.errors import ImportFailed
 from ikoe.forms import form_error_summary
@@ -237,11 +237,12 @@ def _form_page(request: HttpRequest, code: str, provision: Provision | None) -> 
     land_wide = anchoring.can_edit_land_wide(request.user, code)
     agencies = anchoring.editable_agencies(request.user, land) if land is not None else []
     if request.method == "POST":
+        # before validating: the form writes the posted values into the instance
+        before = snapshot(provision, anchoring.HISTORY_FIELDS) if provision else None
         form = ProvisionForm(
             request.POST, instance=provision, agencies=agencies, land_wide=land_wide
         )
         if form.is_valid():
-            before = snapshot(provision, anchoring.HISTORY_FIELDS) if provision else None
             row = form.save(commit=False)
             row.region_code = code
             row.land = land
@@ -331,11 +332,19 @@ def import_view(request: HttpRequest) -> HttpResponse:
                     {"where": ", ".join(_where(p)), "text": p.message} for p in exc.problems
                 ]
                 if exc.more:
-                    more = _("… and %(count)d more problems.") % {"count": exc.more}
+                    more = ngettext(
+                        "… and %(count)d more problem.",
+                        "… and %(count)d more problems.",
+                        exc.more,
+                    ) % {"count": exc.more}
             else:
                 messages.success(
                     request,
-                    _("Imported %(added)d provisions; %(skipped)d were already in the register.")
+                    ngettext(
+                        "Imported %(added)d provision; %(skipped)d were already in the register.",
+                        "Imported %(added)d provisions; %(skipped)d were already in the register.",
+                        added,
+                    )
                     % {"added": added, "skipped": skipped},
                 )
                 return redirect("measures:anchoring")
