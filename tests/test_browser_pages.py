@@ -774,3 +774,32 @@ def test_registering_works_without_javascript_on_a_phone(assessment_site, browse
     assert page.locator("#id_organisation_0").is_checked()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     context.close()
+
+
+# --- measures: the anchoring register (public pages) ------------------------------------------
+
+ANCHORING_PAGES = [
+    "/massnahmen/verankerung/",
+    "/massnahmen/verankerung/?land=DE-BUND&instrument=decree",
+    "/massnahmen/verankerung/DE-BE/",
+    "/massnahmen/verankerung/laendervergleich/",
+]
+
+
+def test_the_anchoring_pages_have_no_wcag_violations_fit_a_phone_and_have_legends(site, browser):  # noqa: F811
+    from ikoe.measures.anchoring import load_shipped_provisions
+
+    load_shipped_provisions()
+    for width in (1366, 390):
+        context = browser.new_context(locale="de-DE", viewport={"width": width, "height": 900})
+        page = context.new_page()
+        for path in ANCHORING_PAGES:
+            response = page.goto(site + path)
+            assert response is not None and response.status == 200, path
+            assert page.evaluate(FITS) == [], (width, path)
+            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+            assert axe_violations(page) == [], (width, path)
+        # the certainty markers are on the page, set apart
+        page.goto(site + "/massnahmen/verankerung/DE-BE/")
+        assert page.locator("mark.certainty", has_text="[unverifiziert]").count() >= 1
+        context.close()
