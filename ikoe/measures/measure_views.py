@@ -142,10 +142,11 @@ def timeline(measures: list[Measure], today: date, title: str) -> Timeline | Non
             f'width="{max(x1 - x0, 3):.1f}" height="{row_h - 10}" rx="3"/>'
         )
     tx = x(today)
+    today_word = escape(_("today"))
     parts.append(
         f'<line class="timeline-today" x1="{tx:.1f}" y1="{top - 24}" x2="{tx:.1f}" '
         f'y2="{height - 4}"/><text class="timeline-axis timeline-today-label" '
-        f'x="{tx + 3:.1f}" y="{top - 24}">{escape(_("today"))}</text>'
+        f'x="{tx + 3:.1f}" y="{top - 24}">{today_word}</text>'
     )
     parts.append("</svg>")
     return Timeline("".join(parts), rows, first, last, today)
