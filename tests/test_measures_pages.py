@@ -424,3 +424,39 @@ def client_of(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_a_measure_from_a_finding_of_the_barrier_analysis_links_back(cast, client_coordinator_a):
+    from ikoe.barriers.models import SelectionData
+
+    data = SelectionData.objects.create(
+        name="auswahl-2024",
+        title="Auswahlverfahren 2024",
+        land=cast.orgs["DE-BE"],
+        form="counts",
+        snapshot="x",
+        snapshot_sha256="0" * 64,
+    )
+    url = "/massnahmen/neu/?from=barrier&selection=auswahl-2024&funnel=Polizei&stage=Test"
+    form = unescape(client_coordinator_a.get(url).content.decode())
+    assert "Lower the barrier at the stage “Test”" in form
+    response = client_coordinator_a.post(
+        url,
+        {
+            "organisation": cast.orgs["A-MIN"].pk,
+            "title": "Testverfahren prüfen",
+            "type": "recruitment",
+            "status": "planned",
+            "progress": "0",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    m = Measure.objects.get()
+    assert (m.origin, m.origin_selection, m.origin_funnel, m.origin_stage) == (
+        "barrier",
+        data,
+        "Polizei",
+        "Test",
+    )
+    detail = client_coordinator_a.get(f"/massnahmen/{m.pk}/").content.decode()
+    assert "/auswahlverfahren/auswahl-2024/" in detail
