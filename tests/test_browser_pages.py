@@ -803,3 +803,91 @@ def test_the_anchoring_pages_have_no_wcag_violations_fit_a_phone_and_have_legend
         page.goto(site + "/massnahmen/verankerung/DE-BE/")
         assert page.locator("mark.certainty", has_text="[unverifiziert]").count() >= 1
         context.close()
+
+
+# --- measures: the board with its timeline, one measure, the forms (signed in as the coordination)
+
+
+@pytest.fixture
+def demo_measures(demo_site):
+    """Measures of the demo Land: a parent with two parts, an overdue milestone, dates for the
+    timeline."""
+    from datetime import date, timedelta
+
+    from ikoe.measures import services
+    from ikoe.organisations.models import Organisation
+
+    today = date.today()
+    agency = Organisation.objects.get(code="DE-XX-01-01")
+    parent = services.create_measure(
+        None,
+        organisation=agency,
+        title="Interkulturelle Öffnung der Bürgerdienste",
+        type="access",
+        dimension="services",
+        status="in_progress",
+        start=today - timedelta(days=300),
+        end=today + timedelta(days=400),
+    )
+    for title, progress in (("Mehrsprachige Formulare", 20), ("Sprachmittlung am Schalter", 60)):
+        services.create_measure(
+            None,
+            organisation=agency,
+            title=title,
+            type="access",
+            dimension="services",
+            status="in_progress",
+            progress=progress,
+            parent=parent,
+            start=today - timedelta(days=200),
+            end=today - timedelta(days=10),
+        )
+    services.add_milestone(parent, None, title="Konzept abgestimmt", due=today - timedelta(days=7))
+    return demo_site, parent.pk
+
+
+def test_measure_pages_have_no_wcag_violations_fit_a_phone_and_have_the_legend(
+    demo_measures, coordinator_page
+):
+    site, pk = demo_measures
+    paths = [
+        "/massnahmen/",
+        "/massnahmen/land/DE-XX/",
+        "/massnahmen/land/DE-XX/?group=dimension",
+        "/massnahmen/organisation/DE-XX-01-01/",
+        f"/massnahmen/{pk}/",
+        "/massnahmen/neu/?organisation=DE-XX-01-01",
+        f"/massnahmen/{pk}/bearbeiten/",
+        f"/massnahmen/{pk}/meilenstein/",
+        f"/massnahmen/{pk}/loeschen/",
+    ]
+    page = coordinator_page
+    for path in paths:
+        response = page.goto(site + path)
+        assert response is not None and response.status == 200, path
+        assert axe_violations(page) == [], path
+        assert page.console_errors == [], path
+        # every data table is followed by the legend of symbols
+        missing = page.evaluate(
+            """() => [...document.querySelectorAll('table.data')].filter(t => {
+                const next = t.closest('.table-wrap').nextElementSibling;
+                return !(next && next.classList.contains('symbol-legend'));
+            }).length"""
+        )
+        assert missing == 0, path
+    page.goto(site + "/massnahmen/land/DE-XX/")
+    assert page.locator("svg.timeline[role=img] title").count() == 1
+    assert page.locator("tr.overdue").count() >= 1
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in paths:
+        page.goto(site + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+    # the form with its error summary, still accessible
+    page.goto(site + "/massnahmen/neu/?organisation=DE-XX-01-01")
+    page.fill("#id_start", "2026-01-01")
+    page.fill("#id_end", "2025-01-01")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.title().startswith("Fehler:")
+    assert axe_violations(page) == []

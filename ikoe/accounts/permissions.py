@@ -213,6 +213,17 @@ PERMISSIONS: dict[str, Rule] = {
     # The anonymised aggregate of a Land: its coordination and the federal level (404 for
     # another Land).
     "assessment:land": ROLE(Role.COORDINATOR),
+    # Measures: internal to the Land; the views read through Measure.objects.visible_to (404
+    # outside the reader's Land or agency subtree, 403 to readers without the editor role for
+    # the measure's organisation).
+    "measures:index": LOGIN,
+    "measures:board": LOGIN,
+    "measures:organisation": LOGIN,
+    "measures:detail": LOGIN,
+    "measures:add": ROLE(Role.EDITOR),
+    "measures:edit": ROLE(Role.EDITOR),
+    "measures:delete": ROLE(Role.EDITOR),
+    "measures:milestone": ROLE(Role.EDITOR),
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,

@@ -3,12 +3,21 @@ mounted at /massnahmen/."""
 
 from django.urls import path
 
-from ikoe.measures import anchoring_views
+from ikoe.measures import anchoring_views, measure_views
 
 app_name = "measures"
 
 urlpatterns = [
-    # Anchoring register
+    # Measures (measure_views.py)
+    path("", measure_views.index, name="index"),
+    path("land/<str:code>/", measure_views.board, name="board"),
+    path("organisation/<str:code>/", measure_views.organisation_page, name="organisation"),
+    path("neu/", measure_views.add, name="add"),
+    path("<int:pk>/", measure_views.detail, name="detail"),
+    path("<int:pk>/bearbeiten/", measure_views.edit, name="edit"),
+    path("<int:pk>/loeschen/", measure_views.delete, name="delete"),
+    path("<int:pk>/meilenstein/", measure_views.milestone, name="milestone"),
+    # Anchoring register (anchoring_views.py)
     path("verankerung/", anchoring_views.register, name="anchoring"),
     path("verankerung/laendervergleich/", anchoring_views.comparison, name="anchoring-comparison"),
     path("verankerung/export.csv", anchoring_views.export, name="anchoring-export"),
