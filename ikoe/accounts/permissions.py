@@ -203,6 +203,16 @@ PERMISSIONS: dict[str, Rule] = {
     # The anonymised aggregate of a Land: its coordination and the federal level (404 for
     # another Land).
     "assessment:land": ROLE(Role.COORDINATOR),
+    # Trainings and funding programmes (measures): members read their Land's rows (an
+    # agency-limited member those of the agency's subtree; 404 for another Land); editors of
+    # the organisation create and change them (403 for a row they see but may not change).
+    "measures:trainings": LOGIN,
+    "measures:training-offer": ROLE(Role.EDITOR),
+    "measures:training-record": ROLE(Role.EDITOR),
+    "measures:funding": LOGIN,
+    "measures:funding-programme": LOGIN,
+    "measures:funding-add": ROLE(Role.EDITOR),
+    "measures:funding-check": ROLE(Role.EDITOR),
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
