@@ -734,7 +734,10 @@ def test_the_assessment_pages_have_no_wcag_violations_and_fit_a_phone(
         ):
             page.goto(site + path)
             assert axe_violations(page) == [], (width, path)
-            assert page.evaluate(FITS) == [], (width, path)
+            wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+            assert page.evaluate(FITS) == [], (width, path, wide)
             assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
     # the anonymised overview of a Land with enough checks: the demo Land's 31
     from ikoe.assessment.demo import load_demo_assessments
@@ -887,7 +890,81 @@ def test_measure_pages_have_no_wcag_violations_fit_a_phone_and_have_the_legend(
     page.goto(site + "/massnahmen/neu/?organisation=DE-XX-01-01")
     page.fill("#id_start", "2026-01-01")
     page.fill("#id_end", "2025-01-01")
+
+
+# --- measures: trainings and funding programmes (signed in as the coordination of Land A) -----
+
+
+@pytest.fixture
+def measures_site(live_server, cast):
+    """Counts, offers and a programme with two checks in Land A (the test cast)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from ikoe.measures import funding, training
+    from ikoe.measures.models import FUNDING_CRITERIA
+
+    user = cast.users["coordinator_a"]
+    agency, agency2 = cast.orgs["A-AGY"], cast.orgs["A-AGY2"]
+    offer = training.save_offer(
+        user,
+        agency,
+        {
+            "title": "Interkulturelle Kompetenz im Bürgerkontakt",
+            "provider": "Verwaltungsakademie",
+            "format": "blended",
+            "hours": Decimal("7.5"),
+            "contents": ["competence", "anti_discrimination"],
+            "groups": ["front_office", "leadership", "trainees"],
+        },
+    )
+    training.save_record(user, agency, 2024, "front_office", staff=120, planned=60, trained=30)
+    training.save_record(user, agency2, 2024, "front_office", staff=80, planned=20, trained=25)
+    training.save_record(user, agency2, 2024, "casework", staff=300, planned=None, trained=12)
+    programme = funding.save_programme(user, agency, {"title": "Integrationsfonds"})
+    answers = dict(zip(FUNDING_CRITERIA, ["yes", "yes", "partly", "no", "no", "yes"], strict=True))
+    funding.add_check(user, programme, answers, checked_on=date(2024, 3, 1))
+    funding.add_check(user, programme, dict.fromkeys(FUNDING_CRITERIA, "partly"))
+    return live_server.url, offer.pk, programme.pk
+
+
+def test_training_and_funding_pages_are_accessible_fit_a_phone_and_have_the_legend(
+    measures_site, page, sign_in
+):
+    site, offer, programme = measures_site
+    sign_in(site, "coordinator_a")
+    paths = [
+        "/massnahmen/fortbildung/land/DE-BE/?year=2024",
+        "/massnahmen/fortbildung/angebot/neu/?land=DE-BE",
+        f"/massnahmen/fortbildung/angebot/{offer}/",
+        "/massnahmen/fortbildung/teilnahme/neu/?land=DE-BE&organisation=A-AGY&year=2024&group=front_office",
+        "/massnahmen/foerderprogramme/land/DE-BE/",
+        f"/massnahmen/foerderprogramme/{programme}/",
+        "/massnahmen/foerderprogramme/neu/?land=DE-BE",
+        f"/massnahmen/foerderprogramme/{programme}/pruefung/",
+    ]
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(site + path)
+            assert response is not None and response.status == 200, path
+            assert axe_violations(page) == [], (width, path)
+            wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+            assert page.evaluate(FITS) == [], (width, path, wide)
+            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+            assert page.console_errors == [], path
+    # the counts form refuses more trained than staff, with the summary linked to the field
+    page.goto(site + paths[3])
+    page.fill("#id_trained", "130")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     assert page.title().startswith("Fehler:")
     assert axe_violations(page) == []
+
+    page.click("#error-summary a[href='#id_trained']")
+    assert page.evaluate("document.activeElement.id") == "id_trained"
+    # the check form: radio groups answered by keyboard, the error summary for a missing one
+    page.goto(site + f"/massnahmen/foerderprogramme/{programme}/pruefung/")
+    assert page.locator("fieldset.choices").count() == 6

@@ -224,6 +224,16 @@ PERMISSIONS: dict[str, Rule] = {
     "measures:edit": ROLE(Role.EDITOR),
     "measures:delete": ROLE(Role.EDITOR),
     "measures:milestone": ROLE(Role.EDITOR),
+    # Trainings and funding programmes (measures): members read their Land's rows (an
+    # agency-limited member those of the agency's subtree; 404 for another Land); editors of
+    # the organisation create and change them (403 for a row they see but may not change).
+    "measures:trainings": LOGIN,
+    "measures:training-offer": ROLE(Role.EDITOR),
+    "measures:training-record": ROLE(Role.EDITOR),
+    "measures:funding": LOGIN,
+    "measures:funding-programme": LOGIN,
+    "measures:funding-add": ROLE(Role.EDITOR),
+    "measures:funding-check": ROLE(Role.EDITOR),
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
