@@ -52,7 +52,7 @@ def test_coverage_against_plan_and_gap_computed_by_hand(coordinator_a, agency_a)
     assert row.coverage == pytest.approx(0.25)  # 30 / 120 = 25,0 %
     assert row.against_plan == pytest.approx(0.5)  # 30 / 60 = 50 % of the plan
     assert row.gap == training.GAP_BELOW_PLAN
-    assert "30 fewer trained than planned" in row.gap_text
+    assert "Lücke: 30 weniger geschult als geplant" in row.gap_text
 
 
 def test_a_plan_reached_is_no_gap_and_no_plan_gives_no_figure_against_it(
