@@ -6,7 +6,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "ikoe"
-APPS = ("organisations", "accounts", "benchmarks", "surveys", "barriers", "targets", "assessment", "measures")
+APPS = (
+    "organisations",
+    "accounts",
+    "benchmarks",
+    "surveys",
+    "barriers",
+    "targets",
+    "assessment",
+    "measures",
+)
 # What each app may import from the other apps (downwards only).
 ALLOWED = {
     "organisations": set(),
