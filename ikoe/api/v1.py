@@ -700,3 +700,8 @@ def selection_analysis(
 from ikoe.api.assessments import router as assessments_router  # noqa: E402
 
 api.add_router("", assessments_router)
+
+# The registries of measures, trainings and funding programmes (ikoe/api/measures.py).
+from ikoe.api.measures import router as measures_router  # noqa: E402
+
+api.add_router("", measures_router)
