@@ -91,7 +91,8 @@ COMMANDS: dict[str, Command] = {
         "import_measures",
         gettext_noop(
             "Import measures, training participation or funding programmes from a CSV or XLSX "
-            "file: rows with the same organisation and title are updated, others created."
+            "file: the row with the same organisation and title (training participation: "
+            "organisation, year and group) is updated, others are created."
         ),
     ),
     "export-measures": Command(
