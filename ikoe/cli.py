@@ -87,6 +87,28 @@ COMMANDS: dict[str, Command] = {
             "item, level, evidence): one new finished assessment per organisation."
         ),
     ),
+    "import-measures": Command(
+        "import_measures",
+        gettext_noop(
+            "Import measures, training participation or funding programmes from a CSV or XLSX "
+            "file: the row with the same organisation and title (training participation: "
+            "organisation, year and group) is updated, others are created."
+        ),
+    ),
+    "export-measures": Command(
+        "export_measures",
+        gettext_noop(
+            "Export the measures, training participation or funding programmes of a Land as CSV "
+            "or XLSX, in the columns the import reads."
+        ),
+    ),
+    "send-reminders": Command(
+        "send_reminders",
+        gettext_noop(
+            "E-mail the owners of measures whose milestones are due within N days or overdue "
+            "(at most once a day per milestone)."
+        ),
+    ),
     "assessment-scores": Command(
         "assessment_scores",
         gettext_noop(

@@ -101,6 +101,13 @@ FRESH = {
         1,
         "There is no organisation with the code “A-AGY”",
     ),
+    "import-measures": (
+        [str(DATA / "measures" / "massnahmen.csv"), "--land", "DE-BE"],
+        1,
+        "There is no organisation with the code “A-AGY”",
+    ),
+    "export-measures": (["--land", "DE-BE", "--format", "csv"], 0, "organisation;title;"),
+    "send-reminders": (["--dry-run"], 0, "No milestone is due"),
     "assessment-scores": (
         ["--organisation", "A-AGY"],
         1,

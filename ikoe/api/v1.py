@@ -707,3 +707,8 @@ api.add_router("", assessments_router)
 from ikoe.api.anchoring import router as anchoring_router  # noqa: E402
 
 api.add_router("", anchoring_router)
+
+# The registries of measures, trainings and funding programmes (ikoe/api/measures.py).
+from ikoe.api.measures import router as measures_router  # noqa: E402
+
+api.add_router("", measures_router)
