@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from ikoe.commands import export_measures, import_measures
 from ikoe.errors import ImportFailed
@@ -19,6 +20,15 @@ HEADER = (
     "organisation;title;description;type;dimension;anchoring;goal;indicator;target_value;owner;"
     "owner_email;start;end;status;progress;budget;funding_source;parent"
 )
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the messages in English (the UI language IKOE_LANGUAGE=en); the German
+    wording is checked in test_german_messages_name_file_row_and_column."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def write(tmp_path: Path, text: str, name: str = "massnahmen.csv") -> Path:
@@ -133,7 +143,6 @@ def test_bad_cells_name_row_and_column_and_store_nothing(tmp_path, land_a, line,
 
     assert where in problems_of(exc)
     assert all(p.file == str(path) for p in exc.value.problems)
-    assert "Es wurde nichts gespeichert." in str(exc.value)  # German by default
     assert not Measure.objects.exists() and not Change.objects.exists()
 
 
@@ -308,3 +317,14 @@ def test_the_commands(tmp_path, land_a, capsys):
         argparse.Namespace(file=str(out), registry="measures", land="DE-BE", json=True)
     )
     assert code == 0 and '"unchanged": 3' in capsys.readouterr().out
+
+
+def test_german_messages_name_file_row_and_column(cast, tmp_path):
+    path = tmp_path / "massnahmen.csv"
+    path.write_text("organisation;title;type\nA-AGY;Schulung;falsch\n", encoding="utf-8")
+    with translation.override("de"), pytest.raises(ImportFailed) as failed:
+        import_registry(path, "measures")
+    text = str(failed.value)
+    assert "massnahmen.csv, Zeile 2, Spalte „type“" in text
+    assert "Es wurde nichts gespeichert." in text
+    assert not Measure.objects.exists()

@@ -7,10 +7,18 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ikoe.commands import send_reminders
 from ikoe.measures.models import Measure, Milestone
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The command's output read in English (IKOE_LANGUAGE=en)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def run(**kwargs: object) -> int:

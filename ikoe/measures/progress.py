@@ -20,6 +20,10 @@ def rolled_up(nodes: Mapping[int, Node]) -> dict[int, float]:
     progress)). A child not in ``nodes`` does not count; a cycle (which the forms and imports
     refuse) is cut where it closes.
 
+    >>> rolled_up({1: (None, 0), 2: (1, 20), 3: (1, 60)})[1]   # (20 + 60) / 2
+    40.0
+    >>> rolled_up({1: (None, 0), 2: (1, 20), 3: (1, 0), 4: (3, 100), 5: (3, 50)})[1]
+    47.5
     >>> rolled_up({1: (None, 10), 2: (1, 50), 3: (1, 0), 4: (3, 100), 5: (3, 20)})
     {1: 55.0, 2: 50.0, 3: 60.0, 4: 100.0, 5: 20.0}
     >>> rolled_up({1: (2, 30), 2: (1, 70)})

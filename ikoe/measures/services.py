@@ -12,7 +12,7 @@ Every create, change and delete is recorded with :func:`ikoe.measures.history.re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +26,7 @@ from ikoe.accounts.models import Role
 from ikoe.accounts.scope import RANK, land_grants
 from ikoe.measures import history
 from ikoe.measures.models import Change, Measure, Milestone
+from ikoe.measures.progress import rolled_up_many
 from ikoe.organisations.models import Organisation
 
 MEASURE_FIELDS = (
@@ -209,63 +210,10 @@ def changes_of(measure: Measure, milestone_ids: Iterable[int] = ()) -> list[Chan
 # --- progress roll-up ------------------------------------------------------------------------
 
 
-def roll_up(rows: Mapping[int, tuple[int | None, float]]) -> dict[int, float]:
-    """Rolled-up progress per measure from ``{pk: (parent_pk, own_progress)}``.
-
-    A measure with parts gets the mean of its parts' rolled-up progress, a measure without parts
-    its own. A cycle (which the writer refuses) is broken by taking the own progress.
-
-    >>> roll_up({1: (None, 0), 2: (1, 20), 3: (1, 60)})[1]
-    40.0
-    >>> roll_up({1: (None, 0), 2: (1, 20), 3: (1, 0), 4: (3, 100), 5: (3, 50)})[1]
-    47.5
-    """
-    children: dict[int, list[int]] = {}
-    for pk, (parent, _progress) in rows.items():
-        if parent is not None and parent in rows:
-            children.setdefault(parent, []).append(pk)
-    result: dict[int, float] = {}
-
-    def value(pk: int, path: frozenset[int]) -> float:
-        if pk in result:
-            return result[pk]
-        parts = [c for c in children.get(pk, []) if c not in path]
-        if not parts:
-            found = float(rows[pk][1])
-        else:
-            inner = path | {pk}
-            found = sum(value(c, inner) for c in parts) / len(parts)
-        result[pk] = found
-        return found
-
-    for pk in rows:
-        value(pk, frozenset())
-    return result
-
-
 def rolled_up_progress(measures: Iterable[Measure]) -> dict[int, float]:
-    """The rolled-up progress of ``measures`` (reading every part below them)."""
-    wanted = {m.pk for m in measures}
-    if not wanted:
-        return {}
-    rows: dict[int, tuple[int | None, float]] = {
-        pk: (parent, float(progress))
-        for pk, parent, progress in Measure.objects.filter(pk__in=wanted).values_list(
-            "pk", "parent_id", "progress"
-        )
-    }
-    frontier = set(rows)
-    while frontier:
-        found = Measure.objects.filter(parent__in=frontier).values_list(
-            "pk", "parent_id", "progress"
-        )
-        frontier = set()
-        for pk, parent, progress in found:
-            if pk not in rows:
-                rows[pk] = (parent, float(progress))
-                frontier.add(pk)
-    values = roll_up(rows)
-    return {pk: values[pk] for pk in wanted if pk in values}
+    """The rolled-up progress of ``measures`` (reading every part below them; the rule is in
+    :mod:`ikoe.measures.progress`)."""
+    return rolled_up_many(m.pk for m in measures)
 
 
 # --- overdue ---------------------------------------------------------------------------------
