@@ -227,6 +227,10 @@ PERMISSIONS: dict[str, Rule] = {
     # Trainings and funding programmes (measures): members read their Land's rows (an
     # agency-limited member those of the agency's subtree; 404 for another Land); editors of
     # the organisation create and change them (403 for a row they see but may not change).
+    # Import and export of a Land's registries: members export the rows they see; editors
+    # import, and the import refuses organisations the reader may not change.
+    "measures:transfer": LOGIN,
+    "measures:export": LOGIN,
     "measures:trainings": LOGIN,
     "measures:training-offer": ROLE(Role.EDITOR),
     "measures:training-record": ROLE(Role.EDITOR),

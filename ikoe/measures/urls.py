@@ -3,7 +3,7 @@ mounted at /massnahmen/."""
 
 from django.urls import path
 
-from ikoe.measures import anchoring_views, funding_views, measure_views, training_views
+from ikoe.measures import anchoring_views, funding_views, io_views, measure_views, training_views
 
 app_name = "measures"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/bearbeiten/", measure_views.edit, name="edit"),
     path("<int:pk>/loeschen/", measure_views.delete, name="delete"),
     path("<int:pk>/meilenstein/", measure_views.milestone, name="milestone"),
+    # Import and export of a Land's registries (io_views.py)
+    path("land/<str:code>/austausch/", io_views.transfer, name="transfer"),
+    path("land/<str:code>/export/<str:registry>.<str:fmt>", io_views.export, name="export"),
     # Anchoring register (anchoring_views.py)
     path("verankerung/", anchoring_views.register, name="anchoring"),
     path("verankerung/laendervergleich/", anchoring_views.comparison, name="anchoring-comparison"),
