@@ -170,22 +170,14 @@ def save_programme(
     programme: FundingProgramme | None = None,
 ) -> FundingProgramme:
     """Create a programme of ``organisation`` or change ``programme``, with its history entry."""
-    creating = programme is None
     row = FundingProgramme() if programme is None else programme
-    before = {} if creating else history.snapshot(row, PROGRAMME_FIELDS)
-    row.organisation = organisation
-    for name in PROGRAMME_FIELDS[1:]:
-        if name in values:
-            setattr(row, name, values[name])
-    row.updated_at = timezone.now()
-    row.save()
-    history.record(
-        row,
-        Change.Action.CREATED if creating else Change.Action.CHANGED,
-        user,
-        before,
-        history.snapshot(row, PROGRAMME_FIELDS),
-    )
+    with history.recorded(row, PROGRAMME_FIELDS, user):
+        row.organisation = organisation
+        for name in PROGRAMME_FIELDS[1:]:
+            if name in values:
+                setattr(row, name, values[name])
+        row.updated_at = timezone.now()
+        row.save()
     return row
 
 

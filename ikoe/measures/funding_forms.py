@@ -12,19 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ikoe.measures.funding import ANSWER_LABELS, ANSWERS, CRITERIA
-from ikoe.measures.training_forms import OrganisationChoice, Radios
+from ikoe.measures.training_forms import Radios, organisation_field
 from ikoe.organisations.models import Organisation
 
 
 class ProgrammeForm(forms.Form):
-    organisation = OrganisationChoice(
-        queryset=Organisation.objects.none(),
-        label=gettext_lazy("Awarding organisation"),
-        help_text=gettext_lazy("The ministry or agency that awards the funding."),
-        error_messages={
-            "required": gettext_lazy("Choose the organisation."),
-            "invalid_choice": gettext_lazy("Choose an organisation from the list."),
-        },
+    organisation = organisation_field(
+        gettext_lazy("Awarding organisation"),
+        gettext_lazy("The ministry or agency that awards the funding."),
     )
     title = forms.CharField(
         label=gettext_lazy("Title"),

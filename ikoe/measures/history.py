@@ -6,7 +6,8 @@ values users read before and after; :func:`snapshot` takes those values from a r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -66,6 +67,26 @@ def record(
         fields=fields,
         user=account,
         user_name=user.get_username() if account is not None else str(user or "")[:150],
+    )
+
+
+@contextmanager
+def recorded(
+    row: models.Model, fields: Iterable[str], user: Any, *, label: str = ""
+) -> Iterator[None]:
+    """Record what the block does to ``row``: created when it had no key before, else the
+    fields of ``fields`` that changed (the block sets and saves the row)."""
+    names = list(fields)
+    creating = row.pk is None
+    before = {} if creating else snapshot(row, names)
+    yield
+    record(
+        row,
+        Change.Action.CREATED if creating else Change.Action.CHANGED,
+        user,
+        before,
+        snapshot(row, names),
+        label=label,
     )
 
 

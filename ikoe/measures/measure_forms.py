@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ikoe.measures.models import DIMENSION_CHOICES, Measure
+from ikoe.measures.services import EDITABLE_FIELDS
 from ikoe.organisations.models import Organisation
 
 
@@ -20,6 +21,8 @@ class DateInput(forms.DateInput):
 
 
 class OrganisationChoice(forms.ModelChoiceField):
+    """An organisation by its name and code."""
+
     def label_from_instance(self, obj: Organisation) -> str:  # type: ignore[override]
         return f"{obj.name} ({obj.code})"
 
@@ -45,26 +48,7 @@ class MeasureForm(forms.ModelForm):
 
     class Meta:
         model = Measure
-        fields = [
-            "organisation",
-            "title",
-            "description",
-            "type",
-            "dimension",
-            "anchoring",
-            "goal",
-            "indicator",
-            "target_value",
-            "owner",
-            "owner_email",
-            "start",
-            "end",
-            "status",
-            "progress",
-            "budget",
-            "funding_source",
-            "parent",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "start": DateInput(),
             "end": DateInput(),

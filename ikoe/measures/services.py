@@ -29,7 +29,7 @@ from ikoe.measures.models import Change, Measure, Milestone
 from ikoe.measures.progress import rolled_up_many
 from ikoe.organisations.models import Organisation
 
-MEASURE_FIELDS = (
+EDITABLE_FIELDS = (
     "organisation",
     "title",
     "description",
@@ -48,6 +48,10 @@ MEASURE_FIELDS = (
     "budget",
     "funding_source",
     "parent",
+)
+"""The fields of a measure its form changes; the origin is set once, when it is created."""
+MEASURE_FIELDS = (
+    *EDITABLE_FIELDS,
     "origin",
     "origin_assessment",
     "origin_item",
@@ -57,9 +61,6 @@ MEASURE_FIELDS = (
     "origin_plan",
 )
 """The fields of a measure the history keeps."""
-
-EDITABLE_FIELDS = MEASURE_FIELDS[: MEASURE_FIELDS.index("origin")]
-"""The fields the form changes; the origin is set once, when the measure is created."""
 
 MILESTONE_FIELDS = ("title", "due", "done")
 

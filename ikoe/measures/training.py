@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from ikoe.accounts.scope import visible
 from ikoe.measures import history
-from ikoe.measures.models import OCCUPATIONAL_GROUPS, Change, TrainingOffer, TrainingRecord
+from ikoe.measures.models import OCCUPATIONAL_GROUPS, TrainingOffer, TrainingRecord
 from ikoe.organisations.models import Organisation
 
 OFFER_FIELDS = ("organisation", "title", "provider", "format", "hours", "contents", "groups")
@@ -48,24 +48,16 @@ def save_offer(
 ) -> TrainingOffer:
     """Create a training offer of ``organisation`` (``offer`` ``None``) or change ``offer``,
     with its entry in the change history."""
-    creating = offer is None
     row = TrainingOffer() if offer is None else offer
-    before = {} if creating else history.snapshot(row, OFFER_FIELDS_ALL)
-    row.organisation = organisation
-    for name in OFFER_FIELDS_ALL[1:]:
-        if name in values:
-            setattr(row, name, values[name])
-    row.contents = sorted(set(row.contents or []))
-    row.groups = sorted(set(row.groups or []), key=lambda g: GROUP_ORDER.get(g, 99))
-    row.updated_at = timezone.now()
-    row.save()
-    history.record(
-        row,
-        Change.Action.CREATED if creating else Change.Action.CHANGED,
-        user,
-        before,
-        history.snapshot(row, OFFER_FIELDS_ALL),
-    )
+    with history.recorded(row, OFFER_FIELDS_ALL, user):
+        row.organisation = organisation
+        for name in OFFER_FIELDS_ALL[1:]:
+            if name in values:
+                setattr(row, name, values[name])
+        row.contents = sorted(set(row.contents or []))
+        row.groups = sorted(set(row.groups or []), key=lambda g: GROUP_ORDER.get(g, 99))
+        row.updated_at = timezone.now()
+        row.save()
     return row
 
 
@@ -112,18 +104,10 @@ def save_record(
     if row is None:
         row = TrainingRecord(organisation=organisation, year=year, group=group)
     label = f"{organisation.name}, {year}, {GROUP_LABELS[group]}"
-    before = {} if creating else history.snapshot(row, RECORD_FIELDS)
-    row.staff, row.planned, row.trained, row.offer = staff, planned, trained, offer
-    row.updated_at = timezone.now()
-    row.save()
-    history.record(
-        row,
-        Change.Action.CREATED if creating else Change.Action.CHANGED,
-        user,
-        before,
-        history.snapshot(row, RECORD_FIELDS),
-        label=label,
-    )
+    with history.recorded(row, RECORD_FIELDS, user, label=label):
+        row.staff, row.planned, row.trained, row.offer = staff, planned, trained, offer
+        row.updated_at = timezone.now()
+        row.save()
     return row, creating
 
 

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ikoe.measures.measure_forms import OrganisationChoice
 from ikoe.measures.models import OCCUPATIONAL_GROUPS, TrainingOffer
 from ikoe.measures.training import check_counts
 from ikoe.organisations.models import Organisation
@@ -34,9 +35,17 @@ class Checkboxes(forms.CheckboxSelectMultiple):
         return super().id_for_label(id_, "0" if index is None else index)
 
 
-class OrganisationChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        return f"{obj.name} ({obj.code})"
+def organisation_field(label: Any, help_text: Any = "") -> forms.ModelChoiceField:
+    """The organisation of a registry row: the organisations the view allows, by name and code."""
+    return OrganisationChoice(
+        queryset=Organisation.objects.none(),
+        label=label,
+        help_text=help_text,
+        error_messages={
+            "required": gettext_lazy("Choose the organisation."),
+            "invalid_choice": gettext_lazy("Choose an organisation from the list."),
+        },
+    )
 
 
 def _count(label: Any, required_message: Any, *, required: bool = True) -> forms.IntegerField:
@@ -58,14 +67,9 @@ def _count(label: Any, required_message: Any, *, required: bool = True) -> forms
 class OfferForm(forms.Form):
     """A training offer: who offers it, its format, length, contents and the groups it is for."""
 
-    organisation = OrganisationChoice(
-        queryset=Organisation.objects.none(),
-        label=gettext_lazy("Organisation"),
-        help_text=gettext_lazy("The organisation whose staff the offer is meant for."),
-        error_messages={
-            "required": gettext_lazy("Choose the organisation."),
-            "invalid_choice": gettext_lazy("Choose an organisation from the list."),
-        },
+    organisation = organisation_field(
+        gettext_lazy("Organisation"),
+        gettext_lazy("The organisation whose staff the offer is meant for."),
     )
     title = forms.CharField(
         label=gettext_lazy("Title"),
@@ -132,14 +136,7 @@ class OfferForm(forms.Form):
 class RecordForm(forms.Form):
     """The counts of one organisation, occupational group and year (no names)."""
 
-    organisation = OrganisationChoice(
-        queryset=Organisation.objects.none(),
-        label=gettext_lazy("Organisation"),
-        error_messages={
-            "required": gettext_lazy("Choose the organisation."),
-            "invalid_choice": gettext_lazy("Choose an organisation from the list."),
-        },
-    )
+    organisation = organisation_field(gettext_lazy("Organisation"))
     year = forms.IntegerField(
         label=gettext_lazy("Year"),
         min_value=YEARS[0],
