@@ -283,3 +283,22 @@ def test_the_api_lists_and_filters_the_register(cast, client_anonymous):
     assert client_anonymous.get("/api/v1/anchoring/999999").status_code == 404
     wrong = client_anonymous.get("/api/v1/anchoring", {"instrument": "Gesetz"})
     assert wrong.status_code == 422 and "instrument=Gesetz" in wrong.json()["message"]
+
+
+def test_an_xlsx_export_imports_again_and_a_bad_cell_names_its_row(cast, client_anonymous):
+    from ikoe.reports.xlsx import Sheet, workbook_bytes
+
+    anchoring.load_shipped_provisions()
+    response = client_anonymous.get(reverse("measures:anchoring-export-xlsx"), {"land": "DE-BE"})
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    rows = anchoring.read_rows(response.content, "verankerung.xlsx", shipped=True)
+    shipped = [r for r in _file_rows() if r["region_code"] == "DE-BE"]
+    assert len(rows) == len(shipped) == 31
+    assert {tuple(r.values()) for r in rows} == {tuple(r.values()) for r in shipped}
+    bad = workbook_bytes(
+        [Sheet("Verankerung", anchoring.COLUMNS, [[ROW[c] for c in anchoring.COLUMNS]] * 1
+               + [[{**ROW, "instrument_type": "Gesetz"}[c] for c in anchoring.COLUMNS]])]
+    )  # fmt: skip
+    with translation.override("de"), pytest.raises(ImportFailed) as failed:
+        anchoring.read_rows(bad, "neu.xlsx", user=cast.users["coordinator_a"])
+    assert "neu.xlsx, Zeile 3, Spalte „instrument_type“" in str(failed.value)

@@ -261,3 +261,28 @@ def test_the_programme_page_shows_its_change_history(client_coordinator_a, coord
 
     assert "Change history" in html
     assert "title: Förderprogramm Teilhabe → Neuer Titel" in html
+
+
+def test_an_editor_changes_the_details_of_a_programme_and_the_history_keeps_them(
+    cast, coordinator_a, agency_a, agency_a2, client_editor_a, client_viewer_b
+):
+    from ikoe.measures.models import Change
+
+    row = programme(coordinator_a, agency_a, title="Alt")
+    url = f"/massnahmen/foerderprogramme/{row.pk}/bearbeiten/"
+    page = client_editor_a.get(url).content.decode()
+    assert 'value="Alt"' in page
+    response = client_editor_a.post(
+        url, {"organisation": agency_a.pk, "title": "Neu", "description": "", "url": ""}
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.title == "Neu"
+    change = Change.objects.filter(registry="fundingprogramme", object_id=row.pk).first()
+    assert change is not None and change.fields["title"] == ["Alt", "Neu"]
+    other = programme(coordinator_a, agency_a2, title="Fremd")
+    assert (
+        client_editor_a.get(f"/massnahmen/foerderprogramme/{other.pk}/bearbeiten/").status_code
+        == 404
+    )
+    assert client_viewer_b.get(url).status_code in (403, 404)  # not an editor: the map refuses

@@ -32,6 +32,8 @@ import ikoe
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role
 from ikoe.errors import ImportFailed, ProblemList, excerpt
+from ikoe.ingest.limits import ImportLimits
+from ikoe.ingest.xlsx import read_sheet_records
 from ikoe.measures.history import record, snapshot
 from ikoe.measures.models import Change, Provision
 from ikoe.organisations.models import Organisation
@@ -281,6 +283,35 @@ def load_shipped_provisions(path: str | Path | None = None) -> int | None:
 # --- reading a file ------------------------------------------------------------------------------
 
 
+def _table(
+    content: bytes, file_name: str, problems: ProblemList
+) -> tuple[list[str], list[tuple[int, dict[Any, Any]]]]:
+    """The header and the rows (with their row numbers) of a CSV file in UTF-8 or of the first
+    sheet of an XLSX workbook; a row with more cells than the header has a key ``None``."""
+    if content.startswith(b"PK\x03\x04"):
+        header_row, header, cells = read_sheet_records(content, file_name, ImportLimits.current())
+        rows = []
+        for number, values in cells:
+            row: dict[Any, Any] = dict(zip(header, values, strict=False))
+            extra = [v for v in values[len(header) :] if v.strip()]
+            if extra:
+                row[None] = extra
+            rows.append((number, row))
+        return header, rows
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.add(
+            "encoding", _("The file is not UTF-8 encoded text; save it as CSV UTF-8 or as XLSX.")
+        )
+        problems.raise_if_any()
+        raise  # unreachable
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    return header, list(enumerate(reader, start=2))
+
+
 def read_rows(
     content: bytes,
     file_name: str,
@@ -292,14 +323,7 @@ def read_rows(
     row and column of every problem. Unless ``shipped``, each row's region must be one that
     ``user`` may add provisions of."""
     problems = ProblemList(file=file_name)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problems.add("encoding", _("The file is not UTF-8 encoded text; save it as CSV UTF-8."))
-        problems.raise_if_any()
-        raise  # unreachable
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
+    header, records = _table(content, file_name, problems)
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         problems.add(
@@ -309,14 +333,13 @@ def read_rows(
             row=1,
         )
         problems.raise_if_any()
-    reader.fieldnames = header
     allowed = set(REGIONS) if shipped else set(editable_regions(user))
     limits = {
         c: getattr(Provision._meta.get_field(FIELD_OF[c]), "max_length", None) for c in COLUMNS
     }
     instruments = {c for c, _label in Provision.Instrument.choices}
     rows: list[dict[str, str]] = []
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in records:
         if None in raw:
             problems.add(
                 "cells",
@@ -398,6 +421,14 @@ def import_provisions(content: bytes, file_name: str, user: Any) -> tuple[int, i
                organisation=row.land)  # fmt: skip
         added += 1
     return added, skipped
+
+
+def export_xlsx(provisions: Iterable[Provision]) -> bytes:
+    """The provisions in the columns of the shipped file as an Excel workbook."""
+    from ikoe.reports.xlsx import Sheet, workbook_bytes
+
+    rows = [[getattr(p, FIELD_OF[c]) for c in COLUMNS] for p in provisions]
+    return workbook_bytes([Sheet("Verankerung", COLUMNS, rows)])
 
 
 def export_csv(provisions: Iterable[Provision]) -> str:

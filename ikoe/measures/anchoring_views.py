@@ -148,14 +148,21 @@ def land_page(request: HttpRequest, code: str) -> HttpResponse:
     return _register(request, code)
 
 
-def export(request: HttpRequest) -> HttpResponse:
-    """The register (with the filters of the page) as CSV in the columns of the shipped file."""
+def export(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
+    """The register (with the filters of the page) as CSV or XLSX in the columns of the shipped
+    file."""
     form = FilterForm(request.GET or None)
     provisions = _filtered(form).order_by("region_code", "short_name", "pk")
-    response = HttpResponse(
-        anchoring.export_csv(provisions), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="verankerung.csv"'
+    if fmt == "xlsx":
+        response = HttpResponse(
+            anchoring.export_xlsx(provisions),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(
+            anchoring.export_csv(provisions), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="verankerung.{fmt}"'
     return response
 
 
@@ -296,11 +303,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("CSV file of provisions"),
+        label=gettext_lazy("File of provisions (CSV or XLSX)"),
         help_text=gettext_lazy(
-            "UTF-8, comma-separated, with the columns of the export: region_code, "
-            "instrument_type, official_name, short_name, in_force_since, provision, paragraph, "
-            "requirement_summary_de, source."
+            "CSV in UTF-8, comma-separated, or an Excel workbook (first sheet), with the columns "
+            "of the export: region_code, instrument_type, official_name, short_name, "
+            "in_force_since, provision, paragraph, requirement_summary_de, source."
         ),
     )
 

@@ -104,10 +104,19 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "measures/funding_detail.html", context)
 
 
-def programme_add(request: HttpRequest) -> HttpResponse:
-    """Add a funding programme of an organisation the user edits for."""
+def programme_add(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Add a funding programme of an organisation the user edits for, or (``pk``) change one."""
+    row = None
+    if pk is not None:
+        row = get_object_for_user_or_404(
+            FundingProgramme.objects.select_related("organisation__land"), request.user, pk=pk
+        )
+        if not has_role(request.user, Role.EDITOR, agency=row.organisation):
+            raise PermissionDenied
     code = request.GET.get("land", "")
-    land = land_or_404(request, code) if code else None
+    land = (
+        row.organisation.land if row is not None else (land_or_404(request, code) if code else None)
+    )
     organisations = editable_organisations(request.user, land)
     if not organisations.exists():
         raise PermissionDenied
@@ -115,7 +124,7 @@ def programme_add(request: HttpRequest) -> HttpResponse:
         form = ProgrammeForm(request.POST, organisations=organisations)
         if form.is_valid():
             data = form.cleaned_data
-            saved = funding.save_programme(request.user, data["organisation"], data)
+            saved = funding.save_programme(request.user, data["organisation"], data, row)
             messages.success(
                 request,
                 _(
@@ -125,12 +134,24 @@ def programme_add(request: HttpRequest) -> HttpResponse:
                 % {"title": saved.title},
             )
             return redirect("measures:funding-programme", pk=saved.pk)
+    elif row is not None:
+        form = ProgrammeForm(
+            initial={
+                "organisation": row.organisation,
+                "title": row.title,
+                "description": row.description,
+                "url": row.url,
+                "annual_budget": row.annual_budget,
+            },
+            organisations=organisations,
+        )
     else:
         initial = {"organisation": organisations.first()} if organisations.count() == 1 else {}
         form = ProgrammeForm(initial=initial, organisations=organisations)
     context = {
         "form": form,
         "land": land,
+        "programme": row,
         "errors": form_error_summary(form, "id_organisation"),
     }
     return render(request, "measures/funding_form.html", context)

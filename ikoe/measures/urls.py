@@ -24,6 +24,12 @@ urlpatterns = [
     path("verankerung/", anchoring_views.register, name="anchoring"),
     path("verankerung/laendervergleich/", anchoring_views.comparison, name="anchoring-comparison"),
     path("verankerung/export.csv", anchoring_views.export, name="anchoring-export"),
+    path(
+        "verankerung/export.xlsx",
+        anchoring_views.export,
+        {"fmt": "xlsx"},
+        name="anchoring-export-xlsx",
+    ),
     path("verankerung/import/", anchoring_views.import_view, name="anchoring-import"),
     path("verankerung/regelung/<int:pk>/", anchoring_views.edit, name="anchoring-edit"),
     path("verankerung/<str:code>/", anchoring_views.land_page, name="anchoring-land"),
@@ -37,6 +43,7 @@ urlpatterns = [
     path("foerderprogramme/land/<str:code>/", funding_views.programmes, name="funding"),
     path("foerderprogramme/neu/", funding_views.programme_add, name="funding-add"),
     path("foerderprogramme/<int:pk>/", funding_views.programme, name="funding-programme"),
+    path("foerderprogramme/<int:pk>/bearbeiten/", funding_views.programme_add, name="funding-edit"),
     path(
         "foerderprogramme/<int:pk>/pruefung/", funding_views.programme_check, name="funding-check"
     ),
