@@ -407,6 +407,18 @@ class Origin:
     text: str
 
 
+def _source(rows: Any, key: str) -> Any:
+    """The row with the primary key ``key`` among ``rows`` (those the reader may see), or 404."""
+    try:
+        pk = int(key)
+    except ValueError:
+        raise Http404 from None
+    found = rows.filter(pk=pk).select_related("organisation").first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def origin_from(request: HttpRequest, organisations: QuerySet[Organisation]) -> Origin:
     """Where a new measure comes from, read from the address (also when the form is sent):
     ``from=assessment&assessment=<pk>&item=<id>``, ``from=barrier&selection=<name>&funnel=…
@@ -420,18 +432,9 @@ def origin_from(request: HttpRequest, organisations: QuerySet[Organisation]) -> 
             initial["organisation"] = org
     source = params.get("from", "")
     if source == "assessment":
-        try:
-            assessment_pk = int(params.get("assessment", ""))
-        except ValueError:
-            raise Http404 from None
-        assessment = (
-            Assessment.objects.visible_to(request.user)
-            .filter(pk=assessment_pk)
-            .select_related("organisation")
-            .first()
+        assessment = _source(
+            Assessment.objects.visible_to(request.user), params.get("assessment", "")
         )
-        if assessment is None:
-            raise Http404
         try:
             item = questionnaire_of(assessment).item(params.get("item", ""))
         except (KeyError, AssessmentError):
@@ -478,18 +481,7 @@ def origin_from(request: HttpRequest, organisations: QuerySet[Organisation]) -> 
             + (f" ({', '.join(p for p in (funnel, stage) if p)})" if funnel or stage else ""),
         )
     if source == "plan":
-        try:
-            plan_pk = int(params.get("plan", ""))
-        except ValueError:
-            raise Http404 from None
-        plan = (
-            PromotionPlan.objects.visible_to(request.user)
-            .filter(pk=plan_pk)
-            .select_related("organisation")
-            .first()
-        )
-        if plan is None:
-            raise Http404
+        plan = _source(PromotionPlan.objects.visible_to(request.user), params.get("plan", ""))
         if organisations.filter(pk=plan.organisation_id).exists():
             initial["organisation"] = plan.organisation
         initial["dimension"] = "personnel"
