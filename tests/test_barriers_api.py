@@ -222,7 +222,11 @@ def test_the_analysis_is_the_one_of_the_funnel_page(
             ).content.decode()
             shown = [
                 " ".join(unescape(t).split())
-                for t in re.findall(r'<li class="finding [a-z]+">(.*?)</li>', page, re.S)
+                for t in re.findall(
+                    r'<li class="finding [a-z]+"><span class="finding-text">(.*?)</span>',
+                    page,
+                    re.S,
+                )
             ]
             pooled = served["pooled"]
             want = (
@@ -308,3 +312,21 @@ def test_unknown_names_and_numbers_are_not_found_and_bad_parameters_explained(
         assert answer.status_code == 422, url
         assert answer.json()["message"].startswith(f"{name}="), answer.json()
         assert "nicht zulässig" in answer.json()["message"]
+
+
+def test_a_barrier_finding_offers_a_measure_that_keeps_the_link(
+    selection_a, coordinator_a, client_coordinator_a, client_anonymous
+):
+    links: list[str] = []
+    for funnel in funnels(selection_a, coordinator_a):
+        url = f"/auswahlverfahren/auswahl-a-2024/trichter/{funnel.number}/"
+        page = client_coordinator_a.get(url).content.decode()
+        links = re.findall(r'href="(/massnahmen/neu/\?from=barrier[^"]+)"', page)
+        if links:
+            break
+    assert links, "a barrier or watch finding offers a measure"
+    form = client_coordinator_a.get(unescape(links[0]))
+    assert form.status_code == 200
+    assert "Barriere" in form.content.decode() or "barrier" in form.content.decode()
+    # the public reads the findings without the offer
+    assert "/massnahmen/neu/" not in client_anonymous.get(url).content.decode()
