@@ -460,3 +460,22 @@ def test_a_measure_from_a_finding_of_the_barrier_analysis_links_back(cast, clien
     )
     detail = client_coordinator_a.get(f"/massnahmen/{m.pk}/").content.decode()
     assert "/auswahlverfahren/auswahl-2024/" in detail
+
+
+def test_a_long_board_counts_every_measure_and_lists_one_page_at_a_time(
+    agency_a, client_coordinator_a, monkeypatch
+):
+    from ikoe.measures import measure_views
+
+    monkeypatch.setattr(measure_views, "BOARD_PAGE_SIZE", 3)
+    for n in range(7):
+        Measure.objects.create(organisation=agency_a, title=f"M{n}", type="recruitment")
+    first = client_coordinator_a.get("/massnahmen/land/DE-BE/?group=status").content.decode()
+    assert "Measures 1 to 3 of 7" in first  # this file reads the pages in English
+    assert first.count('href="/massnahmen/') >= 3
+    assert "page=2" in first and "group=status" in first[first.index('class="pager"') :]
+    last = client_coordinator_a.get("/massnahmen/land/DE-BE/?group=status&page=3").content.decode()
+    assert "Measures 7 to 7 of 7" in last and "M6" in last
+    # the count table still covers all seven
+    counts = last[last.index("<tfoot>") : last.index("</tfoot>")]
+    assert '<td class="num">7</td>' in counts

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -176,6 +177,12 @@ def _annotate(measures: list[Measure], today: date) -> None:
         m.overdue = services.measure_overdue(m, today)  # type: ignore[attr-defined]
 
 
+BOARD_PAGE_SIZE = 100
+"""Measures per page of a board's lists and timeline (the counts cover all)."""
+LIST_LIMIT = 100
+"""Overdue milestones and late measures listed at most; the board says how many more."""
+
+
 def _board_context(
     request: HttpRequest, land: Organisation, scope: QuerySet[Measure], org: Organisation | None
 ) -> dict[str, Any]:
@@ -210,6 +217,18 @@ def _board_context(
     totals = [len(s.measures) for s in by_status]
     group = request.GET.get("group", "status")
     groups = by_dimension if group == "dimension" else by_status
+    # The counts cover every measure; the lists and the timeline show one page of them, in the
+    # order of the groups, so that a Land with thousands of measures stays readable and fast.
+    ordered = [m for g in groups for m in g.measures]
+    page = Paginator(ordered, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    on_page = {m.pk for m in shown}
+    for g in groups:
+        g.measures = [m for m in g.measures if m.pk in on_page]
+    overdue = services.overdue_milestones(measures, today)
+    late = [m for m in measures if m.overdue]  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
     where = org.name if org is not None else land.name
     can_add = (
         services.can_edit(request.user, org)
@@ -230,10 +249,14 @@ def _board_context(
         "counts": counts,
         "totals": totals,
         "total": len(measures),
-        "overdue": services.overdue_milestones(measures, today),
-        "late_measures": [m for m in measures if m.overdue],  # type: ignore[attr-defined]
+        "overdue": overdue[:LIST_LIMIT],
+        "overdue_more": max(0, len(overdue) - LIST_LIMIT),
+        "late_measures": late[:LIST_LIMIT],
+        "late_more": max(0, len(late) - LIST_LIMIT),
+        "page": page,
+        "page_query": query.urlencode(),
         "timeline": timeline(
-            measures, today, _("Timeline of the measures of %(where)s") % {"where": where}
+            shown, today, _("Timeline of the measures of %(where)s") % {"where": where}
         ),
         "today": today,
         "can_add": can_add,
