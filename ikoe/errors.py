@@ -82,13 +82,18 @@ class Problem:
     row: int | None = None
     column: str | None = None
 
-    def __str__(self) -> str:
-        where = [self.file] if self.file else []
+    def where(self, file: str | None = None) -> str:
+        """Where the problem is, as messages name it: file, row and column (``file`` in place of
+        the problem's own, e.g. the name of an upload instead of its temporary path)."""
+        where = [file if file is not None else self.file]
         if self.row is not None:
             where.append(_("row %(row)s") % {"row": self.row})
         if self.column:
             where.append(_("column “%(column)s”") % {"column": excerpt(self.column)})
-        prefix = ", ".join(where)
+        return ", ".join(w for w in where if w)
+
+    def __str__(self) -> str:
+        prefix = self.where()
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
@@ -115,6 +120,15 @@ class ProblemList:
     def raise_if_any(self) -> None:
         if self.problems:
             raise ImportFailed(self.problems, self.more)
+
+
+def more_problems(count: int) -> str:
+    """“… and 3 more problems.” under a list cut at :data:`MAX_PROBLEMS`; empty for 0."""
+    if not count:
+        return ""
+    return ngettext("… and %(count)d more problem.", "… and %(count)d more problems.", count) % {
+        "count": count
+    }
 
 
 class ImportFailed(Exception):
@@ -147,13 +161,6 @@ class ImportFailed(Exception):
     def report(self) -> str:
         lines = [str(p) for p in self.problems]
         if self.more:
-            lines.append(
-                ngettext(
-                    "… and %(count)d more problem.",
-                    "… and %(count)d more problems.",
-                    self.more,
-                )
-                % {"count": self.more}
-            )
+            lines.append(more_problems(self.more))
         lines.append(_("Nothing was stored."))
         return "\n".join(lines)

@@ -38,7 +38,7 @@ from ikoe.barriers.sample import (
     sample_applicants_csv,
     sample_counts_csv,
 )
-from ikoe.errors import ImportFailed, Problem, excerpt
+from ikoe.errors import ImportFailed, Problem, more_problems
 from ikoe.forms import form_error_summary
 from ikoe.organisations.models import Organisation
 
@@ -108,12 +108,7 @@ def selection_upload(request: HttpRequest) -> HttpResponse:
             "errors": form_error_summary(form),
             "problems": problems,
             "problem_total": len(problems) + more,
-            "more": ngettext(
-                "… and %(count)d more problem.", "… and %(count)d more problems.", more
-            )
-            % {"count": more}
-            if more
-            else "",
+            "more": more_problems(more),
             "count_columns": COUNT_COLUMNS,
             "applicant_columns": APPLICANT_COLUMNS,
         },
@@ -169,7 +164,7 @@ def _problem_items(
         elif problem.column == GROUP_OPTION:
             field, where = "groups", str(form["groups"].label)
         else:
-            field, where = "file", _where(problem, file_label)
+            field, where = "file", problem.where(problem.file or file_label)
         items.append({"where": where, "text": problem.message, "anchor": form[field].auto_id})
         marked.add(field)
     for name in marked:
@@ -177,18 +172,6 @@ def _problem_items(
             {"aria-invalid": "true", "aria-describedby": f"id_{name}_helptext error-summary-title"}
         )
     return items
-
-
-def _where(problem: Problem, file_label: str) -> str:
-    parts = []
-    file = problem.file or file_label
-    if file:
-        parts.append(file)
-    if problem.row is not None:
-        parts.append(_("row %(row)s") % {"row": problem.row})
-    if problem.column:
-        parts.append(_("column “%(column)s”") % {"column": excerpt(problem.column)})
-    return ", ".join(parts)
 
 
 def _success_messages(request: HttpRequest, data: SelectionData, replaced_release: bool) -> None:

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ikoe.errors import ImportFailed
+from ikoe.errors import ImportFailed, more_problems
 from ikoe.forms import form_error_summary
 from ikoe.measures import anchoring
 from ikoe.measures.anchoring import FLAGS, REGIONS, region_name
@@ -335,15 +335,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
                     upload.read(), upload.name, request.user
                 )
             except ImportFailed as exc:
-                problems = [
-                    {"where": ", ".join(_where(p)), "text": p.message} for p in exc.problems
-                ]
-                if exc.more:
-                    more = ngettext(
-                        "… and %(count)d more problem.",
-                        "… and %(count)d more problems.",
-                        exc.more,
-                    ) % {"count": exc.more}
+                problems = [{"where": p.where(), "text": p.message} for p in exc.problems]
+                more = more_problems(exc.more)
             else:
                 messages.success(
                     request,
@@ -367,12 +360,3 @@ def import_view(request: HttpRequest) -> HttpResponse:
         "problems_advice": _("Nothing was stored. Correct these places and upload it again:"),
     }
     return render(request, "measures/anchoring_import.html", context)
-
-
-def _where(problem: Any) -> list[str]:
-    where = [problem.file] if problem.file else []
-    if problem.row is not None:
-        where.append(_("row %(row)s") % {"row": problem.row})
-    if problem.column:
-        where.append(_("column “%(column)s”") % {"column": problem.column})
-    return where

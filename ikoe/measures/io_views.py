@@ -13,11 +13,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role, visible_lands
-from ikoe.errors import ImportFailed
+from ikoe.errors import ImportFailed, more_problems
 from ikoe.measures.io import REGISTRIES, export_csv, export_xlsx, import_registry
 from ikoe.organisations.models import Organisation
 
@@ -83,15 +83,10 @@ def transfer(request: HttpRequest, code: str) -> HttpResponse:
                     result = import_registry(path, registry, land=land, user=request.user)
             except ImportFailed as exc:
                 problems = [
-                    {"where": "", "text": str(p).replace(stored, name) if stored else str(p)}
+                    {"where": p.where(name if p.file == stored else None), "text": p.message}
                     for p in exc.problems
                 ]
-                if exc.more:
-                    more = ngettext(
-                        "… and %(count)d more problem.",
-                        "… and %(count)d more problems.",
-                        exc.more,
-                    ) % {"count": exc.more}
+                more = more_problems(exc.more)
             else:
                 messages.success(
                     request,

@@ -33,11 +33,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ikoe.accounts.models import Role
 from ikoe.accounts.scope import has_role, visible, visible_lands
-from ikoe.errors import ImportFailed, Problem, excerpt
+from ikoe.errors import ImportFailed, Problem, excerpt, more_problems
 from ikoe.forms import form_error_summary
 from ikoe.ingest.mapping import (
     CANONICAL,
@@ -203,14 +202,8 @@ def _problem_texts(failure: ImportFailed, line: bool = False) -> list[str]:
         where = _problem_where(problem, {problem.file: ""}, line=line)
         texts.append(f"{where}: {problem.message}" if where else problem.message)
     if failure.more:
-        texts.append(_more(failure.more))
+        texts.append(more_problems(failure.more))
     return texts
-
-
-def _more(count: int) -> str:
-    return ngettext("… and %(count)d more problem.", "… and %(count)d more problems.", count) % {
-        "count": count
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -505,7 +498,7 @@ def survey_upload_mapping(request: HttpRequest, token: str) -> HttpResponse:
             "refusal": refusal,
             "problems": problems,
             "problem_total": len(problems) + more,
-            "more": _more(more) if more else "",
+            "more": more_problems(more),
             "replace_url": f"{reverse('surveys:upload')}?upload={pending.token}",
         },
         status=status,
