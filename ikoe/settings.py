@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "ikoe.targets",
     "ikoe.assessment",
     "ikoe.measures",
+    "ikoe.exchange",
     "ikoe.monitoring",  # only the migration history of tables that moved to the apps above
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("ziele/", include("ikoe.targets.urls")),
     path("ikoe-check/", include("ikoe.assessment.urls")),
     path("massnahmen/", include("ikoe.measures.urls")),
+    path("austausch/", include("ikoe.exchange.urls")),
     path("mitglieder/", include("ikoe.accounts.urls")),
     path("methodik/", methodology, name="methodology"),
     path("schnittstelle/", api_help, name="api-help"),

@@ -15,6 +15,7 @@ APPS = (
     "targets",
     "assessment",
     "measures",
+    "exchange",
 )
 # What each app may import from the other apps (downwards only).
 ALLOWED = {
@@ -29,6 +30,9 @@ ALLOWED = {
     # Measures keep the link to where they came from: a gap of the IKÖ-Check, a barrier
     # finding, a promotion plan.
     "measures": {"organisations", "accounts", "assessment", "barriers", "targets"},
+    # Practices are classified by the IKÖ-Check's dimensions and the occupational groups of
+    # the training registry.
+    "exchange": {"organisations", "accounts", "assessment", "measures"},
 }
 
 

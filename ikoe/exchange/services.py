@@ -1,0 +1,122 @@
+"""The only writer of practices (docs/exchange.md): every save of a practice's content keeps a
+numbered version with the fields it changed, and brings the full-text index in line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ikoe.exchange import fts
+from ikoe.exchange.models import Practice, PracticeVersion
+
+CONTENT_FIELDS = (
+    "title",
+    "summary",
+    "language",
+    "region_code",
+    "municipality",
+    "level",
+    "lead_body",
+    "lead_type",
+    "partners",
+    "partners_migrant_org",
+    "contact_role",
+    "contact",
+    "dimensions",
+    "sectors",
+    "target_groups",
+    "occupational_groups",
+    "measure_types",
+    "keywords",
+    "starting_point",
+    "goals",
+    "activities",
+    "legal_basis",
+    "started",
+    "ended",
+    "period",
+    "status",
+    "cost_band",
+    "funding_source",
+    "staff",
+    "outcomes",
+    "indicators",
+    "evaluation",
+    "evaluation_link",
+    "challenges",
+    "success_conditions",
+    "prerequisites",
+    "adaptations",
+    "reuses",
+    "licence",
+    "certainty",
+    "sources",
+)
+"""The fields of a practice's content: what a version keeps and an edit may change."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def content_of(practice: Practice) -> dict[str, Any]:
+    """The practice's content as JSON-ready values, with the ids of its related practices."""
+    content = {name: _plain(getattr(practice, name)) for name in CONTENT_FIELDS}
+    content["related"] = (
+        sorted(practice.related.values_list("pk", flat=True)) if practice.pk else []
+    )
+    return content
+
+
+@transaction.atomic
+def save_practice(
+    practice: Practice,
+    user: Any = None,
+    *,
+    note: str = "",
+    related: Iterable[Practice | int] | None = None,
+) -> PracticeVersion | None:
+    """Save the practice, keep a new version when its content changed, and index it.
+
+    Returns the new version, or ``None`` when nothing of the content changed.
+    """
+    practice.updated_at = timezone.now()
+    practice.save()
+    if related is not None:
+        practice.related.set(
+            [r for r in related if (r if isinstance(r, int) else r.pk) != practice.pk]
+        )
+    content = content_of(practice)
+    last = practice.versions.order_by("-number").first()
+    changed = [
+        name for name, value in content.items() if last is None or last.content.get(name) != value
+    ]
+    fts.reindex([practice.pk])
+    if last is not None and not changed:
+        return None
+    return PracticeVersion.objects.create(
+        practice=practice,
+        number=last.number + 1 if last else 1,
+        content=content,
+        state=practice.state,
+        changed_fields=[] if last is None else changed,
+        author=user if getattr(user, "is_authenticated", False) else None,
+        note=note[:500],
+    )
+
+
+@transaction.atomic
+def delete_practice(practice: Practice) -> None:
+    pk = practice.pk
+    for attachment in practice.attachments.all():
+        attachment.file.delete(save=False)
+    practice.delete()
+    fts.forget([pk])
