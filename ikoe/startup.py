@@ -37,6 +37,8 @@ def load_shipped_data() -> Iterator[str]:
     from ikoe.barriers.demo import load_demo_selection
     from ikoe.barriers.pipeline import clean_restricted_storage as clean_selection_storage
     from ikoe.benchmarks.services import load_reference_data
+    from ikoe.exchange.seed import FILE_NAME as PRACTICES_FILE
+    from ikoe.exchange.seed import load_shipped_practices
     from ikoe.measures.anchoring import FILE_NAME, load_shipped_provisions
     from ikoe.organisations.services import ensure_laender
     from ikoe.surveys.demo import load_demo
@@ -63,6 +65,12 @@ def load_shipped_data() -> Iterator[str]:
         yield _("Loaded the anchoring register: %(rows)d provisions from %(file)s.") % {
             "rows": provisions,
             "file": FILE_NAME,
+        }
+    practices = load_shipped_practices()
+    if practices is not None:
+        yield _("Loaded the exchange: %(rows)d practices from %(file)s.") % {
+            "rows": practices,
+            "file": PRACTICES_FILE,
         }
     republished = republish_outdated()
     if republished:

@@ -190,6 +190,10 @@ PERMISSIONS: dict[str, Rule] = {
     "measures:anchoring-import": ROLE(Role.COORDINATOR),
     "measures:anchoring-add": ROLE(Role.COORDINATOR),
     "measures:anchoring-edit": ROLE(Role.COORDINATOR),
+    # Exchange of practices: the search and its exports are public; they show published
+    # records to everyone and, to members, the unpublished ones of their scope.
+    "exchange:index": PUBLIC,
+    "exchange:export": PUBLIC,
     # IKÖ-Check, filling in: what it is, the questionnaires and registering an outside
     # organisation are public; an assessment's pages answer 404 outside what the reader may see
     # (its own members; the Land and federal level once shared with them), and 403 to own

@@ -712,3 +712,8 @@ api.add_router("", anchoring_router)
 from ikoe.api.measures import router as measures_router  # noqa: E402
 
 api.add_router("", measures_router)
+
+# The exchange's practices (ikoe/api/practices.py).
+from ikoe.api.practices import router as practices_router  # noqa: E402
+
+api.add_router("", practices_router)
