@@ -202,10 +202,12 @@ def main() -> None:
         factory = RequestFactory()
         api_times = []
         for params in mix[:100]:
-            request = factory.get("/api/v1/practices", params)
+            request = factory.get("/api/v1/practices", params, HTTP_HOST="127.0.0.1")
+            statuses: list[str] = []
             t0 = time.perf_counter()
-            response = handler(request.environ, lambda status, headers: None)
+            response = handler(request.environ, lambda status, headers: statuses.append(status))
             b"".join(response)
+            assert statuses == ["200 OK"], statuses
             api_times.append((time.perf_counter() - t0) * 1000)
         print(f"API /api/v1/practices, the same queries (100): {percentiles(api_times)}")
         if args.postgres:

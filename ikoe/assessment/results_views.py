@@ -252,6 +252,7 @@ class PlanSection:
     number: int
     title: str
     entries: list[dict[str, Any]]
+    dimension: str = ""
 
 
 def plan_sections(assessment: Assessment, found: Questionnaire) -> list[PlanSection]:
@@ -259,7 +260,7 @@ def plan_sections(assessment: Assessment, found: Questionnaire) -> list[PlanSect
     sections: dict[str, PlanSection] = {}
     for entry in services.action_plan(assessment, found):
         d = found.dimension(entry.item.dimension)
-        section = sections.setdefault(d.id, PlanSection(d.number, str(d.title), []))
+        section = sections.setdefault(d.id, PlanSection(d.number, str(d.title), [], d.id))
         section.entries.append(
             {
                 "item": entry.item,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Lookup
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -176,6 +177,21 @@ class Practice(models.Model):
     @property
     def source_list(self) -> list[str]:
         return [s.strip() for s in self.sources.replace("\n", ";").split(";") if s.strip()]
+
+
+class AnyBits(Lookup):  # type: ignore[type-arg]
+    """``mask__anybits=bits``: at least one of the bits is set."""
+
+    lookup_name = "anybits"
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"({lhs} & {rhs}) <> 0", (*lhs_params, *rhs_params)
+
+
+for _name in vocab.MULTI:
+    Practice._meta.get_field(f"{_name}_mask").register_lookup(AnyBits)  # type: ignore[union-attr]
 
 
 class PracticeVersion(models.Model):

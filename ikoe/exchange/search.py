@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Lookup, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -23,21 +23,6 @@ from ikoe.exchange.fts import FTS_TABLE
 from ikoe.exchange.models import Practice
 from ikoe.exchange.text import fts5_query, parse, stems, tsquery
 from ikoe.regions import DISPLAY_NAMES, FEDERAL, LAENDER
-
-
-class AnyBits(Lookup):  # type: ignore[type-arg]
-    """``mask__anybits=bits``: at least one of the bits is set."""
-
-    lookup_name = "anybits"
-
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"({lhs} & {rhs}) <> 0", (*lhs_params, *rhs_params)
-
-
-for _name in vocab.MULTI:
-    Practice._meta.get_field(f"{_name}_mask").register_lookup(AnyBits)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
