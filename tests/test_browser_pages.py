@@ -969,3 +969,142 @@ def test_training_and_funding_pages_are_accessible_fit_a_phone_and_have_the_lege
     # the check form: radio groups answered by keyboard, the error summary for a missing one
     page.goto(site + f"/massnahmen/foerderprogramme/{programme}/pruefung/")
     assert page.locator("fieldset.choices").count() == 6
+
+
+# --- exchange: programme consultations (signed in as the coordination of Land A) --------------
+
+
+@pytest.fixture
+def consultation_site(live_server, cast):
+    """An open consultation with two questions, and a closed one that Land A answered."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ikoe.exchange import consultations
+    from ikoe.exchange.models import Consultation, ConsultationQuestion
+
+    today = timezone.localdate()
+    made = []
+    for title, deadline in (
+        ("Konsultation zum Bundesprogramm Vielfalt in der Verwaltung", today + timedelta(days=14)),
+        ("Konsultation zum Bundesprogramm Ausbildung", today + timedelta(days=1)),
+    ):
+        c = Consultation.objects.create(
+            title=title,
+            programme="Bundesprogramm Interkulturelle Öffnung der Landesverwaltungen 2027–2030",
+            federal_body="Bundesministerium des Innern und für Heimat",
+            description="Förderung von Projekten der interkulturellen Öffnung.\nZweiter Absatz.",
+            deadline=deadline,
+        )
+        for n, text in enumerate(
+            [
+                "Welche Strukturen der interkulturellen Öffnung bestehen in Ihrem Land?",
+                "Welche Förderbedingungen halten Sie für notwendig?",
+            ],
+            start=1,
+        ):
+            ConsultationQuestion.objects.create(
+                consultation=c, number=n, text=text, guidance="Höchstens eine Seite."
+            )
+        consultations.open_consultation(c)
+        made.append(c)
+    closed = made[1]
+    answers = {q.pk: "Eine Landesstelle koordiniert " * 8 for q in closed.questions.all()}
+    consultations.save_response(
+        cast.users["coordinator_a"],
+        closed,
+        cast.orgs["DE-BE"],
+        answers,
+        {
+            "local_structures": "Integrationsbeauftragte in allen Ressorts",
+            "programmes": "Landesprogramm Vielfalt (2019–2023), evaluiert",
+            "recommendations": "Mehrsprachige Förderaufrufe",
+        },
+        submit=True,
+    )
+    Consultation.objects.filter(pk=closed.pk).update(deadline=today - timedelta(days=1))
+    return live_server.url, made[0].pk, closed.pk
+
+
+def test_consultation_pages_are_accessible_fit_a_phone_and_have_the_legend(
+    consultation_site, page, sign_in
+):
+    site, open_pk, closed_pk = consultation_site
+    sign_in(site, "coordinator_a")
+    paths = [
+        "/austausch/konsultationen/",
+        f"/austausch/konsultationen/{open_pk}/",
+        f"/austausch/konsultationen/{open_pk}/antwort/DE-BE/",
+        f"/austausch/konsultationen/{closed_pk}/",
+        f"/austausch/konsultationen/{closed_pk}/auswertung/",
+    ]
+    for width in (1366, 390, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(site + path)
+            assert response is not None and response.status == 200, path
+            assert axe_violations(page) == [], (width, path)
+            assert page.evaluate(FITS) == [], (width, path)
+            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+            assert page.console_errors == [], path
+    # the synthesis names the Länder without an answer in words, per question
+    page.goto(site + paths[4])
+    row = page.locator("#caption-q1").locator("xpath=..").locator("tr", has_text="Land B")
+    assert row.locator("td").inner_text() in ("keine Antwort", "no answer given")
+    # submitting with an empty question shows the error summary, linked to the field
+    page.goto(site + paths[2])
+    with page.expect_navigation():
+        page.click("main form button[value=submit]")
+    assert page.title().startswith(("Fehler:", "Error:"))
+    assert axe_violations(page) == []
+    first = page.locator("#error-summary a").first
+    target = first.get_attribute("href")
+    first.click()
+    assert "#" + page.evaluate("document.activeElement.id") == target
+
+
+def test_the_federal_consultation_pages_are_accessible_and_fit_a_phone(
+    consultation_site, page, sign_in
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ikoe.exchange.models import Consultation, ConsultationQuestion
+
+    site, open_pk, closed_pk = consultation_site
+    draft = Consultation.objects.create(
+        title="Entwurf einer Konsultation",
+        programme="Programm",
+        federal_body="Bundesamt",
+        description="Entwurf",
+        deadline=timezone.localdate() + timedelta(days=30),
+    )
+    ConsultationQuestion.objects.create(consultation=draft, number=1, text="Erste Frage?")
+    sign_in(site, "federal_coordinator")
+    paths = [
+        "/austausch/konsultationen/",
+        "/austausch/konsultationen/neu/",
+        f"/austausch/konsultationen/{draft.pk}/",
+        f"/austausch/konsultationen/{draft.pk}/fragen/",
+        f"/austausch/konsultationen/{draft.pk}/eroeffnen/",
+        f"/austausch/konsultationen/{open_pk}/",
+        f"/austausch/konsultationen/{open_pk}/bearbeiten/",
+        f"/austausch/konsultationen/{closed_pk}/auswertung/",
+    ]
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(site + path)
+            assert response is not None and response.status == 200, path
+            assert axe_violations(page) == [], (width, path)
+            assert page.evaluate(FITS) == [], (width, path)
+            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+    # the add form's error summary, reached by keyboard
+    page.goto(site + paths[1])
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert axe_violations(page) == []
+    page.click("#error-summary a[href='#id_title']")
+    assert page.evaluate("document.activeElement.id") == "id_title"

@@ -244,6 +244,20 @@ PERMISSIONS: dict[str, Rule] = {
     "measures:funding-add": ROLE(Role.EDITOR),
     "measures:funding-edit": ROLE(Role.EDITOR),
     "measures:funding-check": ROLE(Role.EDITOR),
+    # Programme consultations (exchange, docs/exchange.md): the federal level creates, changes
+    # and opens them; the views answer 404 to members limited to an agency or an outside
+    # organisation, for drafts outside the federal level and for the synthesis before the
+    # deadline, and 403 to a Land-wide member who is not the Land's coordinator on the answer.
+    "exchange:consultations": LOGIN,
+    "exchange:consultation-detail": LOGIN,
+    "exchange:consultation-add": ROLE(Role.FEDERAL_COORDINATOR),
+    "exchange:consultation-edit": ROLE(Role.FEDERAL_COORDINATOR),
+    "exchange:consultation-questions": ROLE(Role.FEDERAL_COORDINATOR),
+    "exchange:consultation-open": ROLE(Role.FEDERAL_COORDINATOR),
+    "exchange:consultation-answer": ROLE(Role.COORDINATOR),
+    "exchange:consultation-synthesis": LOGIN,
+    "exchange:consultation-export": LOGIN,
+    "exchange:consultation-export-xlsx": LOGIN,
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,

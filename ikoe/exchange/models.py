@@ -298,3 +298,140 @@ class PracticeAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- programme consultations (docs/exchange.md, "Programme consultations") -----------------------
+
+
+class Consultation(models.Model):
+    """The federal level asks the Länder about a programme it drafts (resolution §2).
+
+    A draft is seen by the federal level only; once opened, its questions are fixed and the
+    Länder answer until the deadline (a date, answers accepted through that whole day). "Closed"
+    is derived: open and the deadline passed (:mod:`ikoe.exchange.consultations`).
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        OPEN = "open", _("open")
+
+    title = models.CharField(_("title"), max_length=300)
+    programme = models.CharField(_("programme"), max_length=300)
+    description = models.TextField(_("the programme draft"))
+    federal_body = models.CharField(_("federal body"), max_length=300)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DRAFT)
+    deadline = models.DateField(_("deadline"))
+    opened_at = models.DateTimeField(_("opened on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-deadline", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ConsultationQuestion(models.Model):
+    consultation = models.ForeignKey(
+        Consultation,
+        verbose_name=_("consultation"),
+        on_delete=models.CASCADE,
+        related_name="questions",
+    )
+    number = models.PositiveIntegerField(_("number"))
+    text = models.TextField(_("question"))
+    guidance = models.TextField(_("guidance"), blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["consultation", "number", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "number"], name="consultation_question_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text[:60]}"
+
+
+class LandResponse(models.Model):
+    """A Land's answer to a consultation: an answer per question and the three parts the
+    resolution names. Saved as a draft until the Land's coordinator submits it."""
+
+    consultation = models.ForeignKey(
+        Consultation,
+        verbose_name=_("consultation"),
+        on_delete=models.CASCADE,
+        related_name="responses",
+    )
+    land = models.ForeignKey(
+        Organisation, verbose_name=_("Land"), on_delete=models.PROTECT, related_name="+"
+    )
+    local_structures = models.TextField(_("structures in the Land"), blank=True)
+    programmes = models.TextField(_("existing or tested programmes"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted on"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("last update"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("answer of a Land")
+        verbose_name_plural = _("answers of the Länder")
+        ordering = ["consultation", "land__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "land"], name="land_response_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.land_id}"
+
+
+class QuestionAnswer(models.Model):
+    response = models.ForeignKey(
+        LandResponse, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        ConsultationQuestion,
+        verbose_name=_("question"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    text = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer to a question")
+        verbose_name_plural = _("answers to questions")
+        ordering = ["response", "question__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="question_answer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.question_id}"

@@ -3,7 +3,7 @@ and review, and the programme consultations."""
 
 from django.urls import path
 
-from ikoe.exchange import search_views
+from ikoe.exchange import consultation_views, search_views
 
 app_name = "exchange"
 
@@ -11,4 +11,48 @@ urlpatterns = [
     # Search and export (search_views.py)
     path("", search_views.index, name="index"),
     path("export.<str:fmt>", search_views.export, name="export"),
+    # Programme consultations (consultation_views.py, docs/exchange.md)
+    path("konsultationen/", consultation_views.consultation_list, name="consultations"),
+    path("konsultationen/neu/", consultation_views.consultation_add, name="consultation-add"),
+    path(
+        "konsultationen/<int:pk>/",
+        consultation_views.consultation_detail,
+        name="consultation-detail",
+    ),
+    path(
+        "konsultationen/<int:pk>/bearbeiten/",
+        consultation_views.consultation_edit,
+        name="consultation-edit",
+    ),
+    path(
+        "konsultationen/<int:pk>/fragen/",
+        consultation_views.consultation_questions,
+        name="consultation-questions",
+    ),
+    path(
+        "konsultationen/<int:pk>/eroeffnen/",
+        consultation_views.consultation_open,
+        name="consultation-open",
+    ),
+    path(
+        "konsultationen/<int:pk>/antwort/<str:code>/",
+        consultation_views.consultation_answer,
+        name="consultation-answer",
+    ),
+    path(
+        "konsultationen/<int:pk>/auswertung/",
+        consultation_views.consultation_synthesis,
+        name="consultation-synthesis",
+    ),
+    path(
+        "konsultationen/<int:pk>/export.csv",
+        consultation_views.consultation_export,
+        name="consultation-export",
+    ),
+    path(
+        "konsultationen/<int:pk>/export.xlsx",
+        consultation_views.consultation_export,
+        {"fmt": "xlsx"},
+        name="consultation-export-xlsx",
+    ),
 ]
