@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -189,18 +189,29 @@ def matching(user: Any, query: SearchQuery, *, skip: str | None = None) -> Query
 
 
 def _counts(
-    qs: QuerySet[Practice], facets: Sequence[Facet]
+    user: Any, query: SearchQuery, facets: Sequence[Facet]
 ) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of practices in ``qs`` and, per facet, per value: one query."""
-    aggregates: dict[str, Any] = {"_total": Count("pk")}
+    """The number of matches and, per facet, per value, the matches with that value under the
+    words and every *other* facet's filter: all in one query over the word matches."""
+    chosen = {name: _facet_q(FACET_BY_NAME[name], values) for name, values in query.filters.items()}
+
+    def others(skip: str | None) -> Q:
+        combined = Q()
+        for name, condition in chosen.items():
+            if name != skip:
+                combined &= condition
+        return combined
+
+    aggregates: dict[str, Any] = {"_total": Count("pk", filter=others(None))}
     for facet in facets:
+        rest = others(facet.name)
         for i, code in enumerate(vocab.codes(facet.choices)):
-            key = f"{facet.name}__{i}"
             if facet.multi:
-                aggregates[key] = Sum(F(facet.field).bitrightshift(i).bitand(1))
+                value = Q(**{f"{facet.field}__anybits": 1 << i})
             else:
-                aggregates[key] = Count("pk", filter=Q(**{facet.field: code}))
-    found = qs.aggregate(**aggregates)
+                value = Q(**{facet.field: code})
+            aggregates[f"{facet.name}__{i}"] = Count("pk", filter=rest & value)
+    found = _with_words(base_queryset(user), query.terms, rank=False).aggregate(**aggregates)
     result: dict[str, dict[str, int]] = {}
     for facet in facets:
         result[facet.name] = {
@@ -215,15 +226,10 @@ def search(user: Any, query: SearchQuery, *, with_facets: bool = True) -> Search
     the number of matches and the facet counts."""
     terms = query.terms
     shown = [f for f in FACETS if not f.reviewers_only or sees_unpublished(user)]
-    filtered = matching(user, query)
     if with_facets:
-        plain = [f for f in shown if f.name not in query.filters]
-        total, counts = _counts(filtered, plain)
-        for facet in shown:
-            if facet.name in query.filters:
-                counts.update(_counts(matching(user, query, skip=facet.name), [facet])[1])
+        total, counts = _counts(user, query, shown)
     else:
-        total, counts = filtered.count(), {}
+        total, counts = matching(user, query).count(), {}
     page_qs = _with_words(
         base_queryset(user).filter(
             *[_facet_q(FACET_BY_NAME[n], v) for n, v in query.filters.items()]
