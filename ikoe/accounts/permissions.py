@@ -240,6 +240,25 @@ PERMISSIONS: dict[str, Rule] = {
     "measures:funding-add": ROLE(Role.EDITOR),
     "measures:funding-edit": ROLE(Role.EDITOR),
     "measures:funding-check": ROLE(Role.EDITOR),
+    # Exchange of practices (ikoe.exchange.practice_views): a published practice and its
+    # attachments are public (its contact details for signed-in users only); the others answer
+    # 404 outside the scope of their Land (agency-limited members: their subtree's). The views
+    # check who may change or review (ikoe.exchange.workflow; 403 for a practice the reader
+    # sees but may not change). Comments need a login; versions are internal to the Land.
+    # TEMPORARY: "exchange:index" points to the review queue until the search page is merged.
+    "exchange:index": LOGIN,
+    "exchange:practice-detail": PUBLIC,
+    "exchange:practice-add": ROLE(Role.EDITOR),
+    "exchange:practice-edit": ROLE(Role.EDITOR),
+    "exchange:practice-action": LOGIN,
+    "exchange:practice-versions": LOGIN,
+    "exchange:practice-version": LOGIN,
+    "exchange:practice-attachment": PUBLIC,
+    "exchange:practice-attachment-add": ROLE(Role.EDITOR),
+    "exchange:practice-attachment-delete": ROLE(Role.EDITOR),
+    "exchange:practice-delete": ROLE(Role.EDITOR),
+    "exchange:review": LOGIN,
+    "exchange:compare": PUBLIC,
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,
