@@ -24,6 +24,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -195,7 +196,7 @@ def record_sections(
                 Row(
                     "updated_at",
                     _("last update"),
-                    items=[(date_format(practice.updated_at, "SHORT_DATE_FORMAT"), "")],
+                    items=[(date_format(localtime(practice.updated_at), "SHORT_DATE_FORMAT"), "")],
                 )
             )
         sections.append(Section(key, str(title), rows))
@@ -251,11 +252,10 @@ def _banner(practice: Practice) -> str:
     where = practice.land.name if practice.land else str(DISPLAY_NAMES[FEDERAL])
     state = practice.state
     if state == Practice.State.PUBLISHED:
-        when = (
-            date_format(practice.published_at, "SHORT_DATE_FORMAT") if practice.published_at else ""
-        )
-        return _("Published%(when)s – visible to everyone, also without signing in.") % {
-            "when": _(" on %(date)s") % {"date": when} if when else ""
+        if practice.published_at is None:
+            return _("Published – visible to everyone, also without signing in.")
+        return _("Published on %(date)s – visible to everyone, also without signing in.") % {
+            "date": date_format(localtime(practice.published_at), "SHORT_DATE_FORMAT")
         }
     if state == Practice.State.SUBMITTED:
         return _("Submitted – the coordination of %(where)s checks the content.") % {"where": where}
