@@ -1040,6 +1040,92 @@ def test_consultation_pages_are_accessible_fit_a_phone_and_have_the_legend(
         f"/austausch/konsultationen/{closed_pk}/auswertung/",
     ]
     for width in (1366, 390, 320):
+# --- the exchange of practices: a record, its form, the review queue, the comparison ----------
+
+
+@pytest.fixture
+def practices_site(live_server, cast):
+    """Three published practices of Land A (one with every section filled, a certainty marker,
+    sources and an attachment) and a submitted one waiting for the coordination."""
+    from django.core.files.base import ContentFile
+
+    from ikoe.exchange import services, workflow
+    from ikoe.exchange.models import Practice, PracticeAttachment
+
+    coordinator = cast.users["coordinator_a"]
+    agency = cast.orgs["A-AGY"]
+
+    def make(title: str, **values: object) -> Practice:
+        practice = Practice(
+            title=title,
+            summary="Mehr Auszubildende mit Einwanderungsgeschichte in der Landesverwaltung.",
+            level="land",
+            lead_body="Senatsverwaltung für Inneres",
+            lead_type="ministry",
+            status="running",
+            dimensions=["personnel", "services"],
+            measure_types=["recruitment", "training"],
+            sectors=["administration", "security"],
+            target_groups=["young_people", "applicants"],
+            keywords="Ausbildung; Polizei",
+            organisation=agency,
+            land=agency.land,
+            region_code="DE-BE",
+            **values,
+        )
+        services.save_practice(practice, coordinator)
+        return practice
+
+    full = make(
+        "Berlin braucht dich! – Ausbildungskampagne mit Migrantenorganisationen",
+        partners="Migrantenorganisationen, Schulen, Betriebe",
+        contact_role="Projektleitung",
+        contact="projekt@example.org",
+        starting_point="Wenige Bewerbungen von Jugendlichen mit Einwanderungsgeschichte.",
+        goals="Anteil der Auszubildenden auf 25 % erhöhen [nicht verifiziert]",
+        activities="Betriebsbegegnungen an Schulen\nElternabende",
+        started="2006-09-01",
+        cost_band="medium",
+        funding_source="Landeshaushalt",
+        outcomes="Der Anteil stieg deutlich.",
+        evaluation="external",
+        evaluation_link="https://example.org/evaluation-mit-einem-sehr-langen-namen-ohne-leerzeichen-2023",
+        prerequisites="Netzwerk mit Schulen",
+        certainty="[nicht verifiziert]",
+        sources="https://example.org/quelle-mit-einem-sehr-langen-pfad/und-noch-mehr/bericht-2023.pdf\nJahresbericht 2023",
+    )
+    PracticeAttachment.objects.create(
+        practice=full, title="Konzept", file=ContentFile(b"%PDF-1.4", name="konzept.pdf"), size=8
+    )
+    others = [make(f"Praxis {n}: Mentoring für Nachwuchskräfte") for n in (2, 3)]
+    for p in (full, *others):
+        Practice.objects.filter(pk=p.pk).update(state=Practice.State.SUBMITTED)
+        p.refresh_from_db()
+        workflow.publish(p, coordinator, "Geprüft und veröffentlicht.")
+    waiting = make("Sprachmittlung im Bürgeramt")
+    workflow.submit(waiting, coordinator)
+    return live_server.url, full.pk, [full.pk, *(p.pk for p in others)]
+
+
+def test_practice_pages_are_accessible_and_fit_a_phone(practices_site, page, sign_in):
+    site, pk, ids = practices_site
+    compare = "/austausch/vergleich/?ids=" + ",".join(map(str, ids))
+    page.goto(site + f"/austausch/praxis/{pk}/")  # anonymous: the public record
+    assert axe_violations(page) == []
+    assert page.locator("mark.certainty").count() >= 1
+    sign_in(site, "coordinator_a")
+    paths = [
+        f"/austausch/praxis/{pk}/",
+        "/austausch/praxis/neu/",
+        f"/austausch/praxis/{pk}/bearbeiten/",
+        "/austausch/praxis/pruefung/",
+        compare,
+        compare + ",999",
+        f"/austausch/praxis/{pk}/versionen/",
+        f"/austausch/praxis/{pk}/versionen/1/",
+        f"/austausch/praxis/{pk}/anhang/neu/",
+    ]
+    for width in (1366, 1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         for path in paths:
             response = page.goto(site + path)
@@ -1108,3 +1194,25 @@ def test_the_federal_consultation_pages_are_accessible_and_fit_a_phone(
     assert axe_violations(page) == []
     page.click("#error-summary a[href='#id_title']")
     assert page.evaluate("document.activeElement.id") == "id_title"
+            wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+            assert page.evaluate(FITS) == [], (width, path, wide)
+            assert page.console_errors == [], path
+    # the form's error summary links to the fields, the checkbox group included
+    page.goto(site + "/austausch/praxis/neu/")
+    page.fill("#id_title", "")
+    with page.expect_navigation():
+        page.click("main form.practice-form button[type=submit]")
+    assert page.title().startswith("Fehler:")
+    assert page.locator("#error-summary a[href='#id_dimensions']").count() == 1
+    assert axe_violations(page) == []
+    # the review step by keyboard: the coordinator sends the waiting practice back with a reason
+    page.goto(site + "/austausch/praxis/pruefung/")
+    page.click("text=Sprachmittlung im Bürgeramt")
+    page.fill("#id_text", "Bitte die Ziele in Zahlen angeben.")
+    page.focus("button[name=action][value=return]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".review-timeline").inner_text().count("Bitte die Ziele in Zahlen") == 1
+    assert axe_violations(page) == []

@@ -258,6 +258,23 @@ PERMISSIONS: dict[str, Rule] = {
     "exchange:consultation-synthesis": LOGIN,
     "exchange:consultation-export": LOGIN,
     "exchange:consultation-export-xlsx": LOGIN,
+    # Exchange of practices (ikoe.exchange.practice_views): a published practice and its
+    # attachments are public (its contact details for signed-in users only); the others answer
+    # 404 outside the scope of their Land (agency-limited members: their subtree's). The views
+    # check who may change or review (ikoe.exchange.workflow; 403 for a practice the reader
+    # sees but may not change). Comments need a login; versions are internal to the Land.
+    "exchange:practice-detail": PUBLIC,
+    "exchange:practice-add": ROLE(Role.EDITOR),
+    "exchange:practice-edit": ROLE(Role.EDITOR),
+    "exchange:practice-action": LOGIN,
+    "exchange:practice-versions": LOGIN,
+    "exchange:practice-version": LOGIN,
+    "exchange:practice-attachment": PUBLIC,
+    "exchange:practice-attachment-add": ROLE(Role.EDITOR),
+    "exchange:practice-attachment-delete": ROLE(Role.EDITOR),
+    "exchange:practice-delete": ROLE(Role.EDITOR),
+    "exchange:review": LOGIN,
+    "exchange:compare": PUBLIC,
     "api-help": PUBLIC,
     "methodology": PUBLIC,
     "api-1.0.0:*": PUBLIC_READ,

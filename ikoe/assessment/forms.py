@@ -201,6 +201,36 @@ def _looks_like(head: bytes, extension: str) -> bool:
     return any(head.startswith(magic) for magic in EVIDENCE_TYPES[extension])
 
 
+def check_evidence_file(upload: Any) -> Any:
+    """The uploaded file if it is one of the accepted kinds (by its name and by how it begins)
+    and at most 10 MB; a :class:`ValidationError` naming the problem otherwise. Also used for
+    the attachments of a practice (:mod:`ikoe.exchange.practice_forms`)."""
+    name = Path(upload.name).name
+    extension = Path(name).suffix.lower()
+    if extension not in EVIDENCE_TYPES:
+        raise ValidationError(
+            _("“%(file)s” cannot be attached: expected a PDF, ODT, DOCX, XLSX, PNG or JPG file.")
+            % {"file": name},
+            code="type",
+        )
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("“%(file)s” has %(size)s MB; an evidence file may have at most 10 MB.")
+            % {"file": name, "size": fmt(upload.size / 1024 / 1024, 1)},
+            code="size",
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not _looks_like(head, extension):
+        raise ValidationError(
+            _("“%(file)s” is not a %(kind)s file, although its name says so.")
+            % {"file": name, "kind": extension[1:].upper()},
+            code="content",
+        )
+    return upload
+
+
 class ItemForm(forms.Form):
     """The answer to one item; its fields are prefixed with the item id."""
 
@@ -287,33 +317,7 @@ class ItemForm(forms.Form):
         upload = self.cleaned_data.get("evidence_file")
         if not upload:
             return None
-        name = Path(upload.name).name
-        extension = Path(name).suffix.lower()
-        if extension not in EVIDENCE_TYPES:
-            raise ValidationError(
-                _(
-                    "“%(file)s” cannot be attached: expected a PDF, ODT, DOCX, XLSX, PNG or JPG "
-                    "file."
-                )
-                % {"file": name},
-                code="type",
-            )
-        if upload.size > EVIDENCE_MAX_BYTES:
-            raise ValidationError(
-                _("“%(file)s” has %(size)s MB; an evidence file may have at most 10 MB.")
-                % {"file": name, "size": fmt(upload.size / 1024 / 1024, 1)},
-                code="size",
-            )
-        upload.seek(0)
-        head = upload.read(8)
-        upload.seek(0)
-        if not _looks_like(head, extension):
-            raise ValidationError(
-                _("“%(file)s” is not a %(kind)s file, although its name says so.")
-                % {"file": name, "kind": extension[1:].upper()},
-                code="content",
-            )
-        return upload
+        return check_evidence_file(upload)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
