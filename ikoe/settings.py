@@ -171,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ikoe.accounts.views.navigation",
+                "ikoe.exchange.context.navigation",
             ],
         },
     },

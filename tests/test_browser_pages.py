@@ -1040,6 +1040,76 @@ def test_consultation_pages_are_accessible_fit_a_phone_and_have_the_legend(
         f"/austausch/konsultationen/{closed_pk}/auswertung/",
     ]
     for width in (1366, 390, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(site + path)
+            assert response is not None and response.status == 200, path
+            assert axe_violations(page) == [], (width, path)
+            assert page.evaluate(FITS) == [], (width, path)
+            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+            assert page.console_errors == [], path
+    # the synthesis names the Länder without an answer in words, per question
+    page.goto(site + paths[4])
+    row = page.locator("#caption-q1").locator("xpath=..").locator("tr", has_text="Land B")
+    assert row.locator("td").inner_text() in ("keine Antwort", "no answer given")
+    # submitting with an empty question shows the error summary, linked to the field
+    page.goto(site + paths[2])
+    with page.expect_navigation():
+        page.click("main form button[value=submit]")
+    assert page.title().startswith(("Fehler:", "Error:"))
+    assert axe_violations(page) == []
+    first = page.locator("#error-summary a").first
+    target = first.get_attribute("href")
+    first.click()
+    assert "#" + page.evaluate("document.activeElement.id") == target
+
+
+def test_the_federal_consultation_pages_are_accessible_and_fit_a_phone(
+    consultation_site, page, sign_in
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ikoe.exchange.models import Consultation, ConsultationQuestion
+
+    site, open_pk, closed_pk = consultation_site
+    draft = Consultation.objects.create(
+        title="Entwurf einer Konsultation",
+        programme="Programm",
+        federal_body="Bundesamt",
+        description="Entwurf",
+        deadline=timezone.localdate() + timedelta(days=30),
+    )
+    ConsultationQuestion.objects.create(consultation=draft, number=1, text="Erste Frage?")
+    sign_in(site, "federal_coordinator")
+    paths = [
+        "/austausch/konsultationen/",
+        "/austausch/konsultationen/neu/",
+        f"/austausch/konsultationen/{draft.pk}/",
+        f"/austausch/konsultationen/{draft.pk}/fragen/",
+        f"/austausch/konsultationen/{draft.pk}/eroeffnen/",
+        f"/austausch/konsultationen/{open_pk}/",
+        f"/austausch/konsultationen/{open_pk}/bearbeiten/",
+        f"/austausch/konsultationen/{closed_pk}/auswertung/",
+    ]
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(site + path)
+            assert response is not None and response.status == 200, path
+            assert axe_violations(page) == [], (width, path)
+            assert page.evaluate(FITS) == [], (width, path)
+            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
+    # the add form's error summary, reached by keyboard
+    page.goto(site + paths[1])
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert axe_violations(page) == []
+    page.click("#error-summary a[href='#id_title']")
+    assert page.evaluate("document.activeElement.id") == "id_title"
+
+
 # --- the exchange of practices: a record, its form, the review queue, the comparison ----------
 
 
@@ -1131,69 +1201,6 @@ def test_practice_pages_are_accessible_and_fit_a_phone(practices_site, page, sig
             response = page.goto(site + path)
             assert response is not None and response.status == 200, path
             assert axe_violations(page) == [], (width, path)
-            assert page.evaluate(FITS) == [], (width, path)
-            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
-            assert page.console_errors == [], path
-    # the synthesis names the Länder without an answer in words, per question
-    page.goto(site + paths[4])
-    row = page.locator("#caption-q1").locator("xpath=..").locator("tr", has_text="Land B")
-    assert row.locator("td").inner_text() in ("keine Antwort", "no answer given")
-    # submitting with an empty question shows the error summary, linked to the field
-    page.goto(site + paths[2])
-    with page.expect_navigation():
-        page.click("main form button[value=submit]")
-    assert page.title().startswith(("Fehler:", "Error:"))
-    assert axe_violations(page) == []
-    first = page.locator("#error-summary a").first
-    target = first.get_attribute("href")
-    first.click()
-    assert "#" + page.evaluate("document.activeElement.id") == target
-
-
-def test_the_federal_consultation_pages_are_accessible_and_fit_a_phone(
-    consultation_site, page, sign_in
-):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from ikoe.exchange.models import Consultation, ConsultationQuestion
-
-    site, open_pk, closed_pk = consultation_site
-    draft = Consultation.objects.create(
-        title="Entwurf einer Konsultation",
-        programme="Programm",
-        federal_body="Bundesamt",
-        description="Entwurf",
-        deadline=timezone.localdate() + timedelta(days=30),
-    )
-    ConsultationQuestion.objects.create(consultation=draft, number=1, text="Erste Frage?")
-    sign_in(site, "federal_coordinator")
-    paths = [
-        "/austausch/konsultationen/",
-        "/austausch/konsultationen/neu/",
-        f"/austausch/konsultationen/{draft.pk}/",
-        f"/austausch/konsultationen/{draft.pk}/fragen/",
-        f"/austausch/konsultationen/{draft.pk}/eroeffnen/",
-        f"/austausch/konsultationen/{open_pk}/",
-        f"/austausch/konsultationen/{open_pk}/bearbeiten/",
-        f"/austausch/konsultationen/{closed_pk}/auswertung/",
-    ]
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        for path in paths:
-            response = page.goto(site + path)
-            assert response is not None and response.status == 200, path
-            assert axe_violations(page) == [], (width, path)
-            assert page.evaluate(FITS) == [], (width, path)
-            assert page.evaluate(WITHOUT_LEGEND) == [], (width, path)
-    # the add form's error summary, reached by keyboard
-    page.goto(site + paths[1])
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert axe_violations(page) == []
-    page.click("#error-summary a[href='#id_title']")
-    assert page.evaluate("document.activeElement.id") == "id_title"
             wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))
               .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
               .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
@@ -1216,3 +1223,29 @@ def test_the_federal_consultation_pages_are_accessible_and_fit_a_phone(
         page.keyboard.press("Enter")
     assert page.locator(".review-timeline").inner_text().count("Bitte die Ziele in Zahlen") == 1
     assert axe_violations(page) == []
+
+
+def test_the_practice_search_is_accessible_and_fits_a_phone(practices_site, page):
+    site, pk, ids = practices_site
+    paths = [
+        "/austausch/",
+        "/austausch/?q=Ausbildung&dimension=personnel",
+        "/austausch/?q=Wortohnetreffer",
+    ]
+    for width in (1366, 1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(site + path)
+            assert response is not None and response.status == 200, path
+            assert axe_violations(page) == [], (width, path)
+            assert page.evaluate(FITS) == [], (width, path)
+            assert page.console_errors == [], path
+    # a word form is marked, and ticking two records compares them
+    page.goto(site + "/austausch/?q=Ausbildung")
+    assert page.locator(".hit mark").count() >= 1
+    page.check(f"#cmp-{ids[0]}")
+    page.check(f"#cmp-{ids[1]}")
+    with page.expect_navigation():
+        page.click("#compare-form button")
+    assert "/austausch/vergleich/" in page.url
+    assert page.locator("main table").count() >= 1

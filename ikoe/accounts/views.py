@@ -32,16 +32,12 @@ from ikoe.organisations.models import Organisation
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Template context for the main navigation: whether to offer the membership pages, the
-    targets board (to members of a Land and the federal level) and the programme consultations
-    (to the federal level and Land-wide members)."""
-    from ikoe.exchange.consultations import may_see_consultations
-
+    """Template context for the main navigation: whether to offer the membership pages and the
+    targets board (to members of a Land and the federal level)."""
     user = getattr(request, "user", None)
     return {
         "can_manage_members": manages_members(user),
         "can_see_targets": bool(land_grants(user)),
-        "can_see_consultations": may_see_consultations(user),
     }
 
 
