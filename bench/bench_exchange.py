@@ -205,7 +205,9 @@ def main() -> None:
             request = factory.get("/api/v1/practices", params, HTTP_HOST="127.0.0.1")
             statuses: list[str] = []
             t0 = time.perf_counter()
-            response = handler(request.environ, lambda status, headers: statuses.append(status))
+            response = handler(
+                request.environ, lambda status, headers, s=statuses: s.append(status)
+            )
             b"".join(response)
             assert statuses == ["200 OK"], statuses
             api_times.append((time.perf_counter() - t0) * 1000)
