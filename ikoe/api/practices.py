@@ -85,8 +85,8 @@ class PracticePage(Schema):
     items: list[PracticeOut]
     facets: dict[str, dict[str, int]] = Field(
         ...,
-        description="per facet, per value: how many practices match the words and the other "
-        "facets' filters with this value",
+        description="per facet without a filter in the query, per value: how many of the "
+        "matches have this value (facets the query filters by are left out)",
     )
 
 
@@ -139,7 +139,11 @@ def list_practices(request: HttpRequest, filters: Query[PracticeFilters]) -> dic
         "offset": filters.offset,
         "limit": filters.limit,
         "items": items,
-        "facets": {fc.facet.name: {v.code: v.count for v in fc.values} for fc in result.facets},
+        "facets": {
+            fc.facet.name: {v.code: v.count for v in fc.values if v.count is not None}
+            for fc in result.facets
+            if fc.facet.name not in query.filters
+        },
     }
 
 

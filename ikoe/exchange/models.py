@@ -156,13 +156,13 @@ class Practice(models.Model):
         verbose_name_plural = _("practices")
         ordering = ["-updated_at", "pk"]
         indexes = [
-            models.Index(fields=["published", "region_code"], name="practice_pub_region"),
-            models.Index(fields=["published", "updated_at"], name="practice_pub_updated"),
             models.Index(fields=["state", "land"], name="practice_state_land"),
-            # Every column the facets filter and count by, so that the search reads the facets
-            # from this index instead of the wide rows with their texts (docs/performance.md).
+            # Every column the facets filter and count by, led by the id, so that the search
+            # looks up the records that the full-text index found in this narrow index instead
+            # of the wide rows with their texts (docs/performance.md).
             models.Index(
                 fields=[
+                    "id",
                     "published",
                     "region_code",
                     "level",

@@ -18,7 +18,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ikoe.exchange import vocab
+from ikoe.accounts.scope import land_grants
+from ikoe.exchange import fts, vocab
 from ikoe.exchange.fts import FTS_TABLE
 from ikoe.exchange.models import Practice
 from ikoe.exchange.text import fts5_query, parse, stems, tsquery
@@ -111,7 +112,8 @@ class SearchQuery:
 class FacetValue:
     code: str
     label: str
-    count: int
+    count: int | None
+    """``None`` for the values of a facet the query filters by (not counted)."""
     selected: bool
 
 
@@ -134,36 +136,68 @@ class SearchResult:
         return max(1, -(-self.total // self.query.limit))
 
 
-def _facet_q(facet: Facet, values: Sequence[str]) -> Q:
-    if facet.multi:
-        return Q(**{f"{facet.field}__anybits": vocab.mask(facet.choices, values)})
-    return Q(**{f"{facet.field}__in": list(values)})
+def _tokens(filters: Mapping[str, tuple[str, ...]], skip: str | None) -> list[list[str]]:
+    """The filters as groups of facet tokens (ikoe/exchange/fts.py): one group per facet, of
+    which one token must be there."""
+    groups = []
+    for name, values in filters.items():
+        if name == skip:
+            continue
+        facet = FACET_BY_NAME[name]
+        if facet.multi:
+            all_codes = vocab.codes(facet.choices)
+            groups.append([fts.token(facet.field, all_codes.index(v)) for v in values])
+        else:
+            groups.append([fts.token(facet.field, v) for v in values])
+    return groups
 
 
-def _with_words(
-    qs: QuerySet[Practice], terms: list[tuple[str, ...]], rank: bool
+def _public_only(user: Any) -> bool:
+    """Whether the user finds published practices only (anonymous users, outside members)."""
+    return not land_grants(user)
+
+
+def _indexed(
+    qs: QuerySet[Practice],
+    terms: list[tuple[str, ...]],
+    groups: list[list[str]],
+    rank: bool,
 ) -> QuerySet[Practice]:
-    """Narrow to the practices whose texts match every term (and annotate ``rank``)."""
-    if not terms:
+    """Narrow to the practices whose texts match every term and that carry a token of every
+    group, in the full-text index (and annotate ``rank`` when there are words)."""
+    if not terms and not groups:
         return qs
     if connection.vendor == "postgresql":
-        query = tsquery(terms)
-        qs = qs.extra(where=["search_vector @@ to_tsquery('german', %s)"], params=[query])
-        if rank:
+        parts, params = [], []
+        if terms:
+            parts.append("to_tsquery('german', %s)")
+            params.append(tsquery(terms))
+        if groups:
+            parts.append("to_tsquery('simple', %s)")
+            params.append(" & ".join("(" + " | ".join(g) + ")" for g in groups))
+        qs = qs.extra(where=[f"search_vector @@ ({' && '.join(parts)})"], params=params)
+        if rank and terms:
+            # ranked by the small vector of title, summary and keywords (fts.py): reading the
+            # whole text's vector of every match would cost more than the search itself
             qs = qs.extra(
-                select={"rank": "ts_rank(search_vector, to_tsquery('german', %s))"},
-                select_params=[query],
+                select={"rank": "ts_rank(rank_vector, to_tsquery('german', %s))"},
+                select_params=[tsquery(terms)],
             )
         return qs
-    match = fts5_query(terms)
+    match = " AND ".join(
+        [
+            *([fts5_query(terms)] if terms else []),
+            *("facets : (" + " OR ".join(f'"{t}"' for t in g) + ")" for g in groups),
+        ]
+    )
     qs = qs.extra(
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE} MATCH %s", f"{FTS_TABLE}.rowid = exchange_practice.id"],
         params=[match],
     )
-    if rank:
+    if rank and terms:
         # bm25 is lower for better matches; negated so that both databases sort descending
-        qs = qs.extra(select={"rank": f"-bm25({FTS_TABLE}, 4.0, 1.0)"})
+        qs = qs.extra(select={"rank": f"-bm25({FTS_TABLE}, 4.0, 1.0, 0.0)"})
     return qs
 
 
@@ -179,39 +213,64 @@ def sees_unpublished(user: Any) -> bool:
     )
 
 
-def matching(user: Any, query: SearchQuery, *, skip: str | None = None) -> QuerySet[Practice]:
-    """The practices that match the words and the filters (but the facet ``skip``)."""
-    qs = base_queryset(user)
-    for name, values in query.filters.items():
-        if name != skip:
-            qs = qs.filter(_facet_q(FACET_BY_NAME[name], values))
-    return _with_words(qs, query.terms, rank=False)
+def matching(
+    user: Any, query: SearchQuery, *, skip: str | None = None, rank: bool = False
+) -> QuerySet[Practice]:
+    """The practices that match the words and the filters (but the facet ``skip``) in the
+    user's scope."""
+    groups = _tokens(query.filters, skip)
+    if _public_only(user):
+        groups.append([fts.PUBLISHED_TOKEN])
+    return _indexed(base_queryset(user), query.terms, groups, rank)
+
+
+def _grouped_counts(
+    qs: QuerySet[Practice], facets: Sequence[Facet]
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """:func:`_counts` on PostgreSQL: one pass with a grouping set per facet column (a mask
+    column grouped by its values, whose bits are then added up here)."""
+    columns = [f.field for f in facets]
+    sql, params = qs.order_by().values(*columns).query.sql_with_params()
+    names = ", ".join(columns)
+    sets = ", ".join([*(f"({c})" for c in columns), "()"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {names}, GROUPING({names}), count(*) FROM ({sql}) AS matches "
+            f"GROUP BY GROUPING SETS ({sets})",
+            params,
+        )
+        rows = cursor.fetchall()
+    width = len(columns)
+    total = 0
+    result: dict[str, dict[str, int]] = {
+        f.name: dict.fromkeys(vocab.codes(f.choices), 0) for f in facets
+    }
+    for row in rows:
+        grouping, n = row[width], row[width + 1]
+        if grouping == (1 << width) - 1:
+            total = n
+            continue
+        i = next(i for i in range(width) if not grouping >> (width - 1 - i) & 1)
+        _add(result, facets[i], row[i], n)
+    return total, result
 
 
 def _counts(
-    user: Any, query: SearchQuery, facets: Sequence[Facet]
+    qs: QuerySet[Practice], facets: Sequence[Facet]
 ) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of matches and, per facet, per value, the matches with that value under the
-    words and every *other* facet's filter: all in one query over the word matches."""
-    chosen = {name: _facet_q(FACET_BY_NAME[name], values) for name, values in query.filters.items()}
-
-    def others(skip: str | None) -> Q:
-        combined = Q()
-        for name, condition in chosen.items():
-            if name != skip:
-                combined &= condition
-        return combined
-
-    aggregates: dict[str, Any] = {"_total": Count("pk", filter=others(None))}
+    """The number of practices in ``qs`` and, per facet, per value: one query."""
+    if connection.vendor == "postgresql" and facets:
+        return _grouped_counts(qs, facets)
+    aggregates: dict[str, Any] = {"_total": Count("pk")}
     for facet in facets:
-        rest = others(facet.name)
         for i, code in enumerate(vocab.codes(facet.choices)):
-            if facet.multi:
-                value = Q(**{f"{facet.field}__anybits": 1 << i})
-            else:
-                value = Q(**{facet.field: code})
-            aggregates[f"{facet.name}__{i}"] = Count("pk", filter=rest & value)
-    found = _with_words(base_queryset(user), query.terms, rank=False).aggregate(**aggregates)
+            value = (
+                Q(**{f"{facet.field}__anybits": 1 << i})
+                if facet.multi
+                else Q(**{facet.field: code})
+            )
+            aggregates[f"{facet.name}__{i}"] = Count("pk", filter=value)
+    found = qs.aggregate(**aggregates)
     result: dict[str, dict[str, int]] = {}
     for facet in facets:
         result[facet.name] = {
@@ -221,30 +280,128 @@ def _counts(
     return int(found["_total"] or 0), result
 
 
+def _order(query: SearchQuery, ranked: bool) -> str:
+    """The ORDER BY of a page over the columns of :func:`_one_pass`'s matches."""
+    if query.sort == "relevance" and ranked:
+        return "m.rank DESC, m.updated_at DESC, m.id ASC"
+    if query.sort == "title":
+        return "m.title ASC, m.id ASC"
+    return "m.updated_at DESC, m.id DESC"
+
+
+def _one_pass(
+    qs: QuerySet[Practice], facets: Sequence[Facet], query: SearchQuery, ranked: bool
+) -> tuple[int, dict[str, dict[str, int]], list[tuple[int, float | None]]] | None:
+    """The number of matches, the counts of ``facets`` and the page's ids with their rank, from
+    one evaluation of the match (the full-text search is the costly part: docs/performance.md).
+    ``None`` when the page is empty (then the counts need a query of their own)."""
+    columns = [f.field for f in facets]
+    # the title only to sort by it: it is not in the narrow index the search reads (models.py)
+    title = ["title"] if query.sort == "title" else []
+    fields = ["id", "updated_at", *title, *columns, *(["rank"] if ranked else [])]
+    inner, inner_params = qs.order_by().values(*fields).query.sql_with_params()
+    rank = "m.rank" if ranked else "NULL"
+    order = _order(query, ranked)
+    if connection.vendor == "postgresql":
+        names = ", ".join(f"m.{c}" for c in columns)
+        grouping = f"GROUPING({names})" if columns else "0"
+        sets = ", ".join([*(f"(m.{c})" for c in columns), "()"])
+        nulls = "".join("NULL, " for _c in columns)
+        sql = (
+            f"WITH m AS MATERIALIZED ({inner}) "
+            f"SELECT 0, {names}{', ' if columns else ''}{grouping}, count(*), "
+            "NULL::integer, NULL::double precision, NULL::bigint FROM m "
+            f"GROUP BY GROUPING SETS ({sets}) "
+            f"UNION ALL (SELECT 1, {nulls}NULL, NULL, m.id, {rank}, "
+            f"row_number() OVER (ORDER BY {order}) FROM m ORDER BY {order} LIMIT %s OFFSET %s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*inner_params, query.limit, query.offset])
+            rows = cursor.fetchall()
+        width = len(columns)
+        page = sorted((r for r in rows if r[0] == 1), key=lambda r: r[-1])
+        if not page:
+            return None
+        total = 0
+        counts: dict[str, dict[str, int]] = {
+            f.name: dict.fromkeys(vocab.codes(f.choices), 0) for f in facets
+        }
+        for row in rows:
+            if row[0] != 0:
+                continue
+            values, g, n = row[1 : 1 + width], row[1 + width], row[2 + width]
+            if g == (1 << width) - 1:
+                total = n
+                continue
+            i = next(i for i in range(width) if not g >> (width - 1 - i) & 1)
+            _add(counts, facets[i], values[i], n)
+        return total, counts, [(r[3 + width], r[4 + width]) for r in page]
+    aggregates, params = ["count(*) OVER ()"], []
+    for facet in facets:
+        for i, code in enumerate(vocab.codes(facet.choices)):
+            if facet.multi:
+                aggregates.append(f"sum((m.{facet.field} >> {i}) & 1) OVER ()")
+            else:
+                aggregates.append(f"sum(m.{facet.field} = %s) OVER ()")
+                params.append(code)
+    sql = (
+        f"SELECT m.id, {rank}, {', '.join(aggregates)} FROM ({inner}) AS m "
+        f"ORDER BY {order} LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *inner_params, query.limit, query.offset])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    counts = {}
+    at = 3
+    for facet in facets:
+        counts[facet.name] = {}
+        for code in vocab.codes(facet.choices):
+            counts[facet.name][code] = int(first[at] or 0)
+            at += 1
+    return int(first[2]), counts, [(r[0], r[1]) for r in rows]
+
+
+def _add(counts: dict[str, dict[str, int]], facet: Facet, value: Any, n: int) -> None:
+    """Add ``n`` matches with ``value`` of ``facet`` (a mask: to each of its set bits)."""
+    if facet.multi:
+        for bit, code in enumerate(vocab.codes(facet.choices)):
+            if int(value) >> bit & 1:
+                counts[facet.name][code] += n
+    elif value in counts[facet.name]:
+        counts[facet.name][value] += n
+
+
 def search(user: Any, query: SearchQuery, *, with_facets: bool = True) -> SearchResult:
     """Run the query for the user: one page of practices (with ``rank`` on word searches),
-    the number of matches and the facet counts."""
+    the number of matches and the facet counts.
+
+    The facets without a filter are counted over the matches; a facet with a filter lists all
+    its values to choose more of, without counts (counting them would take a search without
+    that filter for each: docs/performance.md)."""
     terms = query.terms
     shown = [f for f in FACETS if not f.reviewers_only or sees_unpublished(user)]
-    if with_facets:
-        total, counts = _counts(user, query, shown)
+    plain = [f for f in shown if f.name not in query.filters] if with_facets else []
+    ranked = bool(terms)
+    qs = matching(user, query, rank=ranked)
+    found_pass = _one_pass(qs, plain, query, ranked)
+    if found_pass is None:
+        total, counts = _counts(matching(user, query), plain)
+        page: list[tuple[int, float | None]] = []
     else:
-        total, counts = matching(user, query).count(), {}
-    page_qs = _with_words(
-        base_queryset(user).filter(
-            *[_facet_q(FACET_BY_NAME[n], v) for n, v in query.filters.items()]
-        ),
-        terms,
-        rank=True,
+        total, counts, page = found_pass
+    if not with_facets:
+        counts = {}
+    found = Practice.objects.select_related("land", "organisation").in_bulk(
+        [pk for pk, _rank in page]
     )
-    if query.sort == "relevance" and terms:
-        page_qs = page_qs.order_by("-rank", "-updated_at", "pk")  # type: ignore[misc]
-    elif query.sort == "title":
-        page_qs = page_qs.order_by("title", "pk")
-    else:
-        page_qs = page_qs.order_by("-updated_at", "-pk")
-    start = query.offset
-    practices = list(page_qs.select_related("land", "organisation")[start : start + query.limit])
+    practices = []
+    for pk, rank in page:
+        practice = found[pk]
+        practice.rank = rank  # type: ignore[attr-defined]
+        practices.append(practice)
     facet_counts = [
         FacetCounts(
             facet,
@@ -252,7 +409,7 @@ def search(user: Any, query: SearchQuery, *, with_facets: bool = True) -> Search
                 FacetValue(
                     code,
                     str(text),
-                    counts.get(facet.name, {}).get(code, 0),
+                    counts[facet.name].get(code, 0) if facet.name in counts else None,
                     code in query.filters.get(facet.name, ()),
                 )
                 for code, text in facet.choices

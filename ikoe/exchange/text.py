@@ -27,15 +27,16 @@ MAX_TERMS = 8
 
 STOPWORDS = frozenset(
     """
-    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anders
     anderes auch auf aus bei bin bis bist da damit dann das dazu dein deine dem den denn der des
     dessen dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine einem
-    einen einer eines er es etwas euch euer für gegen habe haben hat hatte hatten hier hin
-    hinter ich ihm ihn ihr ihre ihrem ihren ihrer im in indem ins ist jede jedem jeden jeder
-    jedes jetzt kann kein keine keinen können man manche mein mich mir mit muss nach nicht
-    nichts noch nun nur ob oder ohne sehr sein seine selbst sich sie sind so solche soll sollte
-    sondern sonst um und uns unser unter viel vom von vor war waren was weil weiter welche wenn
-    werden wie wieder will wir wird wo wollen während zu zum zur zwar zwischen über
+    einen einer einiger eines er es etwas euch euer für gegen habe haben hat hatte hatten hier
+    hin hinter ich ihm ihn ihr ihre ihrem ihren ihrer im in indem ins ist jede jedem jeden jeder
+    jedes jetzt kann kein keine keinen können machen man manche mein mich mir mit muss nach
+    nicht nichts noch nun nur ob oder ohne sehr sein seine seiner seines selbst sich sie sind so
+    solche soll sollte sondern sonst um und uns unser unter viel vom von vor war waren was weil
+    weiter welche wenn werden wie wieder will wir wird wo wollen wollte während zu zum zur zwar
+    zwischen über
     """.split()  # noqa: SIM905 - a block of words reads better than a list
 )
 """German function words that are neither indexed nor searched."""
@@ -132,11 +133,12 @@ def matches(word_stem: str, query_stems: Iterable[str]) -> bool:
     return False
 
 
-def fts5_query(terms: Sequence[tuple[str, ...]]) -> str:
-    """The FTS5 MATCH expression of the query (stems, prefix matches from MIN_PREFIX on).
+def fts5_query(terms: Sequence[tuple[str, ...]], columns: str = "{title body}") -> str:
+    """The FTS5 MATCH expression of the query over ``columns`` (stems, prefix matches from
+    MIN_PREFIX on).
 
     >>> fts5_query(parse("Polizei Ausbildung"))
-    '("polizei"*) AND ("ausbild"* OR "auszubild"* OR "azubi"* OR "nachwuchskraft"*)'
+    '{title body} : ("polizei"*) AND {title body} : ("ausbild"* OR "auszubild"* OR "azubi"* OR "nachwuchskraft"*)'
     """
 
     def one(word: str) -> str:
@@ -144,7 +146,7 @@ def fts5_query(terms: Sequence[tuple[str, ...]]) -> str:
         return f'"{s}"*' if len(s) >= MIN_PREFIX else f'"{s}"'
 
     return " AND ".join(
-        "(" + " OR ".join(dict.fromkeys(one(w) for w in term)) + ")" for term in terms
+        f"{columns} : (" + " OR ".join(dict.fromkeys(one(w) for w in term)) + ")" for term in terms
     )
 
 

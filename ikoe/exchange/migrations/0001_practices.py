@@ -140,14 +140,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='practice',
-            index=models.Index(fields=['published', 'region_code'], name='practice_pub_region'),
-        ),
-        migrations.AddIndex(
-            model_name='practice',
-            index=models.Index(fields=['published', 'updated_at'], name='practice_pub_updated'),
-        ),
-        migrations.AddIndex(
-            model_name='practice',
             index=models.Index(fields=['state', 'land'], name='practice_state_land'),
         ),
         migrations.AddConstraint(

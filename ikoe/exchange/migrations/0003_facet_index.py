@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='practice',
-            index=models.Index(fields=['published', 'region_code', 'level', 'status', 'evaluation', 'cost_band', 'state', 'dimensions_mask', 'sectors_mask', 'target_groups_mask', 'measure_types_mask', 'land', 'organisation', 'updated_at'], name='practice_facets'),
+            index=models.Index(fields=['id', 'published', 'region_code', 'level', 'status', 'evaluation', 'cost_band', 'state', 'dimensions_mask', 'sectors_mask', 'target_groups_mask', 'measure_types_mask', 'land', 'organisation', 'updated_at'], name='practice_facets'),
         ),
     ]
