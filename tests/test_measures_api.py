@@ -64,7 +64,9 @@ def registry(agency_a, unit_a, agency_a2, agency_b):
 
 def titles(response) -> set[str]:
     assert response.status_code == 200, response.content
-    return {m["title"] for m in response.json()}
+    data = response.json()
+    assert data["count"] == len(data["items"])  # every test registry fits one page
+    return {m["title"] for m in data["items"]}
 
 
 def test_roll_up_by_hand(registry, client_coordinator_a):
@@ -72,7 +74,8 @@ def test_roll_up_by_hand(registry, client_coordinator_a):
     assert rolled_up_progress(registry["part2"]) == 50
     assert rolled_up_progress(registry["top"]) == 75
     assert rolled_up_progress(registry["part1"]) == 100
-    found = {m["title"]: m for m in client_coordinator_a.get("/api/v1/measures").json()}
+    answer = client_coordinator_a.get("/api/v1/measures").json()
+    found = {m["title"]: m for m in answer["items"]}
     assert found["Leitbild"]["rolled_up_progress"] == 75.0
     assert found["Leitbild"]["progress"] == 10
     assert found["Beteiligung"]["rolled_up_progress"] == 50.0
@@ -149,7 +152,8 @@ def test_funding_programmes_with_the_latest_check(registry, client_coordinator_a
 
 
 def test_anonymous_gets_nothing(registry, client_anonymous):
-    for path in ("/api/v1/measures", "/api/v1/trainings", "/api/v1/funding-programmes"):
+    assert client_anonymous.get("/api/v1/measures").json() == {"count": 0, "items": []}
+    for path in ("/api/v1/trainings", "/api/v1/funding-programmes"):
         response = client_anonymous.get(path)
         assert response.status_code == 200 and response.json() == [], path
     assert client_anonymous.get(f"/api/v1/measures/{registry['top'].pk}").status_code == 404
@@ -161,3 +165,24 @@ def test_the_help_page_lists_the_endpoints(client_anonymous):
     html = client_anonymous.get(reverse("api-help")).content.decode()
     for path in ("measures", "trainings", "funding-programmes"):
         assert f"<code>/api/v1/{path}</code>" in html
+
+
+def test_the_measures_come_in_pages(registry, client_coordinator_a):
+    everything = client_coordinator_a.get("/api/v1/measures").json()
+    assert everything["count"] == len(everything["items"]) >= 4
+    ordered = [m["title"] for m in everything["items"]]
+    pages = []
+    for offset in range(0, everything["count"], 2):
+        page = client_coordinator_a.get(f"/api/v1/measures?limit=2&offset={offset}").json()
+        assert page["count"] == everything["count"]
+        assert len(page["items"]) <= 2
+        pages += [m["title"] for m in page["items"]]
+    assert pages == ordered
+    # the roll-up of a measure on a page still counts its parts on other pages
+    leitbild = next(m for m in everything["items"] if m["title"] == "Leitbild")
+    alone = client_coordinator_a.get(
+        f"/api/v1/measures?limit=1&offset={ordered.index('Leitbild')}"
+    ).json()["items"]
+    assert alone == [leitbild]
+    assert client_coordinator_a.get("/api/v1/measures?limit=0").status_code == 422
+    assert client_coordinator_a.get("/api/v1/measures?limit=1001").status_code == 422

@@ -74,11 +74,17 @@ class MeasureDetailOut(MeasureOut):
     milestones: list[MilestoneOut]
 
 
+MEASURES_MAX_LIMIT = 1000
+MEASURES_MAX_OFFSET = 1_000_000_000
+
+
 class MeasureFilter(Schema):
     land: Code | None = Field(None, description="code of a Land, e.g. DE-BE")
     organisation: Code | None = Field(None, description="code of an organisation")
     status: Code | None = None
     dimension: Code | None = None
+    limit: int = Field(100, ge=1, le=MEASURES_MAX_LIMIT, description="measures per page, 1 to 1000")
+    offset: int = Field(0, ge=0, le=MEASURES_MAX_OFFSET, description="measures to skip")
 
 
 def _day(value: Any) -> str | None:
@@ -116,16 +122,21 @@ def _measures(request: HttpRequest) -> QuerySet[Measure]:
     return Measure.objects.visible_to(request.user).select_related("organisation__land")
 
 
+class MeasurePage(Schema):
+    count: int = Field(..., description="number of measures that match the filters")
+    items: list[MeasureOut]
+
+
 @router.get(
     "/measures",
-    response=list[MeasureOut],
+    response=MeasurePage,
     summary="Measures you may see",
     description="The measures of the organisations of your Land (of your agency and the units "
     "below it when your access is limited to an agency), each with its progress rolled up from "
     "its parts. Filter by Land (land), organisation code (organisation), status and IKÖ-Check "
-    "dimension.",
+    "dimension; page with limit and offset (ordered by organisation, start, title).",
 )
-def list_measures(request: HttpRequest, filters: Query[MeasureFilter]) -> list[dict[str, Any]]:
+def list_measures(request: HttpRequest, filters: Query[MeasureFilter]) -> dict[str, Any]:
     qs = _measures(request)
     if filters.land:
         qs = qs.filter(organisation__land__code=filters.land)
@@ -135,9 +146,14 @@ def list_measures(request: HttpRequest, filters: Query[MeasureFilter]) -> list[d
         qs = qs.filter(status=filters.status)
     if filters.dimension:
         qs = qs.filter(dimension=filters.dimension)
-    measures = list(qs)
+    count = qs.count()
+    measures = list(
+        qs.order_by("organisation__code", "start", "title", "pk")[
+            filters.offset : filters.offset + filters.limit
+        ]
+    )
     rolled = rolled_up_many(m.pk for m in measures)
-    return [_measure_out(m, rolled) for m in measures]
+    return {"count": count, "items": [_measure_out(m, rolled) for m in measures]}
 
 
 @router.get(
