@@ -163,7 +163,7 @@ def test_the_help_page_lists_the_endpoints(client_anonymous):
     from django.urls import reverse
 
     html = client_anonymous.get(reverse("api-help")).content.decode()
-    for path in ("measures", "trainings", "funding-programmes"):
+    for path in ("measures", "trainings", "funding-programmes", "practices"):
         assert f"<code>/api/v1/{path}</code>" in html
 
 
