@@ -328,3 +328,40 @@ def test_german_messages_name_file_row_and_column(cast, tmp_path):
     assert "massnahmen.csv, Zeile 2, Spalte „type“" in text
     assert "Es wurde nichts gespeichert." in text
     assert not Measure.objects.exists()
+
+
+def test_head_counts_from_the_personnel_totals_come_first(tmp_path, land_a, agency_a):
+    """The personnel totals give the head count per group; participation is counted later and
+    keeps the head count; coverage and the gap follow."""
+    from ikoe.measures.training import GAP_NOT_COUNTED, coverage_rows
+
+    totals = (
+        "Organisation;Jahr;Berufsgruppe;Beschäftigte\n"
+        "A-AGY;2025;leadership;40\n"
+        "A-AGY;2025;front_office;120\n"
+    )
+    import_registry(write(tmp_path, totals), "trainings", land=land_a, user="op")
+    records = {r.group: r for r in TrainingRecord.objects.all()}
+    assert {g: (r.staff, r.trained) for g, r in records.items()} == {
+        "leadership": (40, None),
+        "front_office": (120, None),
+    }
+    rows = coverage_rows(TrainingRecord.objects.all(), [])
+    assert [(r.group, r.coverage, r.gap) for r in rows] == [
+        ("leadership", None, GAP_NOT_COUNTED),
+        ("front_office", None, GAP_NOT_COUNTED),
+    ]
+    counted = "Organisation;Jahr;Berufsgruppe;geschult\nA-AGY;2025;front_office;30\n"
+    import_registry(write(tmp_path, counted), "trainings", land=land_a, user="op")
+    front = TrainingRecord.objects.get(group="front_office")
+    assert (front.staff, front.trained) == (120, 30)
+    rows = {r.group: r for r in coverage_rows(TrainingRecord.objects.all(), [])}
+    assert rows["front_office"].coverage == 0.25 and rows["front_office"].gap == ""
+    # a new group needs its head count: the trained count alone does not make a record
+    alone = "Organisation;Jahr;Berufsgruppe;geschult\nA-AGY;2025;police;3\n"
+    with pytest.raises(ImportFailed) as exc:
+        import_registry(write(tmp_path, alone), "trainings", land=land_a, user="op")
+    assert problems_of(exc)[0][0] == 2
+    # the export of such records imports again unchanged
+    data = export_csv("trainings", TrainingRecord.objects.all())
+    assert import_registry(write(tmp_path, data.decode("utf-8-sig")), "trainings").unchanged

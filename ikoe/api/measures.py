@@ -186,9 +186,13 @@ class TrainingOut(Schema):
     group: str = Field(..., description="the occupational group")
     staff: int = Field(..., description="staff of the group (head count)")
     planned: int | None = Field(..., description="staff to be trained, if planned")
-    trained: int
+    trained: int | None = Field(
+        ..., description="staff trained; empty while only the head count is known"
+    )
     coverage: float | None = Field(
-        ..., description="trained / staff, 0 to 1; empty when the group has no staff"
+        ...,
+        description="trained / staff, 0 to 1; empty when the group has no staff or nobody "
+        "was counted yet",
     )
     offer: str | None = Field(..., description="title of the training offer, if named")
 
@@ -230,7 +234,9 @@ def list_trainings(request: HttpRequest, filters: Query[TrainingFilter]) -> list
             "staff": r.staff,
             "planned": r.planned,
             "trained": r.trained,
-            "coverage": round(r.trained / r.staff, 4) if r.staff else None,
+            "coverage": round(r.trained / r.staff, 4)
+            if r.staff and r.trained is not None
+            else None,
             "offer": r.offer.title if r.offer else None,
         }
         for r in qs

@@ -119,9 +119,12 @@ def training_columns() -> list[Column]:
             required=True,
             headings=("Berufsgruppe", "occupational group"),
         ),
-        Column("staff", INTEGER, required=True, headings=("Beschäftigte",), minimum=0),
+        # required for a group not yet recorded (_check_counts): a file of participation
+        # counts may leave out the head counts that the personnel totals gave
+        Column("staff", INTEGER, headings=("Beschäftigte",), minimum=0),
         Column("planned", INTEGER, headings=("geplant", "Plan"), minimum=0),
-        Column("trained", INTEGER, required=True, headings=("geschult",), minimum=0),
+        # optional: a file of personnel totals gives the head counts alone
+        Column("trained", INTEGER, headings=("geschult",), minimum=0),
         Column("offer", headings=("Angebot", "Fortbildungsangebot"), max_length=300),
     ]
 
@@ -406,6 +409,16 @@ def _check_dates(planned: Sequence[_Planned], problems: ProblemList) -> None:
 def _check_counts(planned: Sequence[_Planned], problems: ProblemList) -> None:
     for plan in planned:
         staff, trained = _merged(plan, "staff"), _merged(plan, "trained")
+        if staff is None:
+            problems.add(
+                "staff_missing",
+                _(
+                    "No head count for this group yet; expected the staff of the group (from the personnel totals)."
+                ),
+                row=plan.row.row,
+                column="staff",
+            )
+            continue
         if staff is not None and trained is not None and trained > staff:
             problems.add(
                 "trained_above_staff",

@@ -262,7 +262,9 @@ class TrainingRecord(models.Model):
     group = models.CharField(_("occupational group"), max_length=16, choices=OCCUPATIONAL_GROUPS)
     staff = models.PositiveIntegerField(_("staff (head count)"))
     planned = models.PositiveIntegerField(_("to be trained (plan)"), null=True, blank=True)
-    trained = models.PositiveIntegerField(_("trained"))
+    # Empty until counted: the head counts may come first, from the personnel totals
+    # (docs/measures.md, "Trainings").
+    trained = models.PositiveIntegerField(_("trained"), null=True, blank=True)
     offer = models.ForeignKey(
         TrainingOffer,
         verbose_name=_("training offer"),

@@ -7,8 +7,9 @@ and year; no person is ever named. The figures:
 
 - coverage = trained / staff;
 - against plan = trained / planned (when a plan of at least one person is entered);
-- a gap: fewer trained than planned, or no record for a group that the organisation's training
-  offers are meant for.
+- a gap: fewer trained than planned, no participation counted yet for a group whose head count
+  the personnel totals gave, or no record for a group that the organisation's training offers
+  are meant for.
 
 Every create and change is recorded in the change history (:mod:`ikoe.measures.history`).
 """
@@ -37,6 +38,7 @@ GROUP_ORDER = {code: i for i, (code, _label) in enumerate(OCCUPATIONAL_GROUPS)}
 
 GAP_BELOW_PLAN = "below_plan"
 GAP_NO_RECORD = "no_record"
+GAP_NOT_COUNTED = "not_counted"
 
 
 @transaction.atomic
@@ -142,9 +144,12 @@ class CoverageRow:
 
     @property
     def gap(self) -> str:
-        """``"no_record"``, ``"below_plan"`` or ``""`` (no gap)."""
+        """``"no_record"``, ``"not_counted"`` (head count from the personnel totals, no
+        participation yet), ``"below_plan"`` or ``""`` (no gap)."""
         if self.record is None:
             return GAP_NO_RECORD
+        if self.trained is None:
+            return GAP_NOT_COUNTED
         if self.planned and self.trained is not None and self.trained < self.planned:
             return GAP_BELOW_PLAN
         return ""
@@ -153,6 +158,8 @@ class CoverageRow:
     def gap_text(self) -> str:
         if self.gap == GAP_NO_RECORD:
             return _("gap: no counts although a training offer is meant for this group")
+        if self.gap == GAP_NOT_COUNTED:
+            return _("gap: head count known, but no participation counted yet")
         if self.gap == GAP_BELOW_PLAN:
             assert self.planned is not None and self.trained is not None
             return _("gap: %(missing)s fewer trained than planned") % {
