@@ -16,7 +16,6 @@ from ikoe.reports.csv import write_csv
 
 EXPORT_LIMIT = 10_000
 """At most this many practices in one export (the search narrows further)."""
-LIST_FIELDS = ("dimensions", "sectors", "target_groups", "occupational_groups", "measure_types")
 
 
 def record(practice: Practice, signed_in: bool) -> dict[str, Any]:
@@ -75,8 +74,7 @@ def export_json(practices: Iterable[Practice], signed_in: bool, query: dict[str,
 
 def labels(practice: Practice) -> dict[str, list[str]]:
     """The list fields of a practice in words."""
-    choices = {**vocab.MULTI, "occupational_groups": vocab.OCCUPATIONS}
     return {
-        name: [vocab.label(choices[name], c) for c in getattr(practice, name)]
-        for name in LIST_FIELDS
+        name: [vocab.label(choices, c) for c in getattr(practice, name)]
+        for name, choices in vocab.LIST_FIELDS.items()
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -17,76 +18,15 @@ from ikoe.organisations.models import Organisation
 
 FORM_FIELDS = [name for name in CONTENT_FIELDS if name != "region_code"]
 """The fields the form changes: the content without the Land, which follows the organisation."""
-
-SECTIONS: list[tuple[str, Any, list[str]]] = [
-    (
-        "identity",
-        _("Identity"),
-        [
-            "title",
-            "summary",
-            "language",
-            "municipality",
-            "level",
-            "lead_body",
-            "lead_type",
-            "partners",
-            "partners_migrant_org",
-            "contact_role",
-            "contact",
-        ],
-    ),
-    (
-        "classification",
-        _("Classification"),
-        [
-            "dimensions",
-            "sectors",
-            "target_groups",
-            "occupational_groups",
-            "measure_types",
-            "keywords",
-        ],
-    ),
-    (
-        "content",
-        _("Content"),
-        [
-            "starting_point",
-            "goals",
-            "activities",
-            "legal_basis",
-            "started",
-            "ended",
-            "period",
-            "status",
-        ],
-    ),
-    ("resources", _("Resources"), ["cost_band", "funding_source", "staff"]),
-    (
-        "results",
-        _("Results and evidence"),
-        [
-            "outcomes",
-            "indicators",
-            "evaluation",
-            "evaluation_link",
-            "challenges",
-            "success_conditions",
-        ],
-    ),
-    ("transfer", _("Transfer"), ["prerequisites", "adaptations", "reuses", "related"]),
-    ("meta", _("Licence and sources"), ["licence", "certainty", "sources"]),
+TEXT_FIELDS = [
+    f.name
+    for f in Practice._meta.get_fields()
+    if isinstance(f, models.TextField) and f.name in FORM_FIELDS
 ]
-"""The sections of the record, in the order of the form and of the detail page."""
+"""The long texts, edited in text areas."""
 
-MULTI_FIELDS = {
-    "dimensions": vocab.DIMENSIONS,
-    "sectors": vocab.SECTORS,
-    "target_groups": vocab.TARGET_GROUPS,
-    "occupational_groups": vocab.OCCUPATIONS,
-    "measure_types": vocab.MEASURE_TYPES,
-}
+
+MULTI_FIELDS = vocab.LIST_FIELDS
 REQUIRED_MULTI = ("dimensions", "measure_types")
 """A practice names at least one dimension and one measure type: the search and the similar
 practices find it through them."""
@@ -123,26 +63,7 @@ class PracticeForm(forms.ModelForm):
         widgets = {
             "started": DateInput(),
             "ended": DateInput(),
-            **{
-                name: forms.Textarea(attrs={"rows": 3})
-                for name in (
-                    "summary",
-                    "partners",
-                    "contact",
-                    "starting_point",
-                    "goals",
-                    "activities",
-                    "legal_basis",
-                    "outcomes",
-                    "indicators",
-                    "challenges",
-                    "success_conditions",
-                    "prerequisites",
-                    "adaptations",
-                    "reuses",
-                    "sources",
-                )
-            },
+            **{name: forms.Textarea(attrs={"rows": 3}) for name in TEXT_FIELDS},
         }
         help_texts = {
             "keywords": _("Separated by semicolons."),

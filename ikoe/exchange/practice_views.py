@@ -35,11 +35,11 @@ from ikoe.exchange import services, similar, vocab, workflow
 from ikoe.exchange.models import Practice, PracticeAttachment, PracticeVersion, ReviewEvent
 from ikoe.exchange.practice_forms import (
     MULTI_FIELDS,
-    SECTIONS,
     AttachmentForm,
     PracticeForm,
     StepForm,
 )
+from ikoe.exchange.services import SECTIONS
 from ikoe.forms import form_error_summary
 from ikoe.measures.anchoring import certainty_parts
 from ikoe.organisations.models import Organisation
@@ -50,14 +50,7 @@ COMPARE_MAX = 3
 QUEUE_LIMIT = 200
 """Rows of each list of the review queue at most."""
 
-CHOICE_FIELDS: dict[str, vocab.Choices] = {
-    "language": vocab.LANGUAGES,
-    "level": vocab.LEVELS,
-    "lead_type": vocab.LEAD_TYPES,
-    "status": vocab.STATUSES,
-    "cost_band": vocab.COST_BANDS,
-    "evaluation": vocab.EVALUATIONS,
-}
+CHOICE_FIELDS = vocab.SINGLE_FIELDS
 
 
 # --- the record as rows ------------------------------------------------------------------------

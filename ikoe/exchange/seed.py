@@ -41,21 +41,8 @@ COLUMNS = (
 )  # fmt: skip
 """The columns of the shipped file, in this order."""
 REQUIRED = ("id", "title", "summary", "region_code", "level", "lead_body", "lead_type", "status")
-LISTS = {
-    "dimensions": vocab.DIMENSIONS,
-    "sectors": vocab.SECTORS,
-    "target_groups": vocab.TARGET_GROUPS,
-    "occupational_groups": vocab.OCCUPATIONS,
-    "measure_types": vocab.MEASURE_TYPES,
-}
-SINGLE = {
-    "language": vocab.LANGUAGES,
-    "level": vocab.LEVELS,
-    "lead_type": vocab.LEAD_TYPES,
-    "status": vocab.STATUSES,
-    "cost_band": vocab.COST_BANDS,
-    "evaluation": vocab.EVALUATIONS,
-}
+LISTS = vocab.LIST_FIELDS
+SINGLE = vocab.SINGLE_FIELDS
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 

@@ -9,54 +9,79 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ikoe.exchange import fts
 from ikoe.exchange.models import Practice, PracticeVersion
 
+SECTIONS: list[tuple[str, Any, list[str]]] = [
+    (
+        "identity",
+        _("Identity"),
+        [
+            "title",
+            "summary",
+            "language",
+            "municipality",
+            "level",
+            "lead_body",
+            "lead_type",
+            "partners",
+            "partners_migrant_org",
+            "contact_role",
+            "contact",
+        ],
+    ),
+    (
+        "classification",
+        _("Classification"),
+        [
+            "dimensions",
+            "sectors",
+            "target_groups",
+            "occupational_groups",
+            "measure_types",
+            "keywords",
+        ],
+    ),
+    (
+        "content",
+        _("Content"),
+        [
+            "starting_point",
+            "goals",
+            "activities",
+            "legal_basis",
+            "started",
+            "ended",
+            "period",
+            "status",
+        ],
+    ),
+    ("resources", _("Resources"), ["cost_band", "funding_source", "staff"]),
+    (
+        "results",
+        _("Results and evidence"),
+        [
+            "outcomes",
+            "indicators",
+            "evaluation",
+            "evaluation_link",
+            "challenges",
+            "success_conditions",
+        ],
+    ),
+    ("transfer", _("Transfer"), ["prerequisites", "adaptations", "reuses", "related"]),
+    ("meta", _("Licence and sources"), ["licence", "certainty", "sources"]),
+]
+"""The sections of the record, in the order of the form and of the detail page."""
+
 CONTENT_FIELDS = (
-    "title",
-    "summary",
-    "language",
     "region_code",
-    "municipality",
-    "level",
-    "lead_body",
-    "lead_type",
-    "partners",
-    "partners_migrant_org",
-    "contact_role",
-    "contact",
-    "dimensions",
-    "sectors",
-    "target_groups",
-    "occupational_groups",
-    "measure_types",
-    "keywords",
-    "starting_point",
-    "goals",
-    "activities",
-    "legal_basis",
-    "started",
-    "ended",
-    "period",
-    "status",
-    "cost_band",
-    "funding_source",
-    "staff",
-    "outcomes",
-    "indicators",
-    "evaluation",
-    "evaluation_link",
-    "challenges",
-    "success_conditions",
-    "prerequisites",
-    "adaptations",
-    "reuses",
-    "licence",
-    "certainty",
-    "sources",
+    *(name for _key, _label, names in SECTIONS for name in names if name != "related"),
 )
-"""The fields of a practice's content: what a version keeps and an edit may change."""
+"""The fields of a practice's content: what a version keeps and an edit may change (the
+related practices are kept beside them, as ids)."""
 
 
 def _plain(value: Any) -> Any:

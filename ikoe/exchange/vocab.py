@@ -105,6 +105,19 @@ MULTI: dict[str, Choices] = {
 }
 """The multi-valued facets, each kept as a list and, for the search, as a bit mask."""
 
+LIST_FIELDS: dict[str, Choices] = {**MULTI, "occupational_groups": OCCUPATIONS}
+"""Every field of a practice that holds a list of codes, with its code list."""
+
+SINGLE_FIELDS: dict[str, Choices] = {
+    "language": LANGUAGES,
+    "level": LEVELS,
+    "lead_type": LEAD_TYPES,
+    "status": STATUSES,
+    "cost_band": COST_BANDS,
+    "evaluation": EVALUATIONS,
+}
+"""Every field of a practice that holds one code, with its code list."""
+
 
 def codes(choices: Choices) -> tuple[str, ...]:
     return tuple(code for code, _label in choices)
