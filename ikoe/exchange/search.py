@@ -136,13 +136,11 @@ class SearchResult:
         return max(1, -(-self.total // self.query.limit))
 
 
-def _tokens(filters: Mapping[str, tuple[str, ...]], skip: str | None) -> list[list[str]]:
+def _tokens(filters: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
     """The filters as groups of facet tokens (ikoe/exchange/fts.py): one group per facet, of
     which one token must be there."""
     groups = []
     for name, values in filters.items():
-        if name == skip:
-            continue
         facet = FACET_BY_NAME[name]
         if facet.multi:
             all_codes = vocab.codes(facet.choices)
@@ -213,12 +211,9 @@ def sees_unpublished(user: Any) -> bool:
     )
 
 
-def matching(
-    user: Any, query: SearchQuery, *, skip: str | None = None, rank: bool = False
-) -> QuerySet[Practice]:
-    """The practices that match the words and the filters (but the facet ``skip``) in the
-    user's scope."""
-    groups = _tokens(query.filters, skip)
+def matching(user: Any, query: SearchQuery, *, rank: bool = False) -> QuerySet[Practice]:
+    """The practices that match the words and the filters in the user's scope."""
+    groups = _tokens(query.filters)
     if _public_only(user):
         groups.append([fts.PUBLISHED_TOKEN])
     return _indexed(base_queryset(user), query.terms, groups, rank)
@@ -374,7 +369,7 @@ def _add(counts: dict[str, dict[str, int]], facet: Facet, value: Any, n: int) ->
         counts[facet.name][value] += n
 
 
-def search(user: Any, query: SearchQuery, *, with_facets: bool = True) -> SearchResult:
+def search(user: Any, query: SearchQuery) -> SearchResult:
     """Run the query for the user: one page of practices (with ``rank`` on word searches),
     the number of matches and the facet counts.
 
@@ -383,7 +378,7 @@ def search(user: Any, query: SearchQuery, *, with_facets: bool = True) -> Search
     that filter for each: docs/performance.md)."""
     terms = query.terms
     shown = [f for f in FACETS if not f.reviewers_only or sees_unpublished(user)]
-    plain = [f for f in shown if f.name not in query.filters] if with_facets else []
+    plain = [f for f in shown if f.name not in query.filters]
     ranked = bool(terms)
     qs = matching(user, query, rank=ranked)
     found_pass = _one_pass(qs, plain, query, ranked)
@@ -392,8 +387,6 @@ def search(user: Any, query: SearchQuery, *, with_facets: bool = True) -> Search
         page: list[tuple[int, float | None]] = []
     else:
         total, counts, page = found_pass
-    if not with_facets:
-        counts = {}
     found = Practice.objects.select_related("land", "organisation").in_bulk(
         [pk for pk, _rank in page]
     )
@@ -416,6 +409,5 @@ def search(user: Any, query: SearchQuery, *, with_facets: bool = True) -> Search
             ],
         )
         for facet in shown
-        if with_facets
     ]
     return SearchResult(query, total, practices, facet_counts, stems(terms))
