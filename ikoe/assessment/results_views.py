@@ -25,6 +25,7 @@ from ikoe.assessment.questionnaire import Band, Questionnaire
 from ikoe.formats import fmt, rounded
 from ikoe.organisations.models import Organisation
 from ikoe.reports.charts import Bar, Line, bar_chart, line_chart
+from ikoe.reports.download import download
 from ikoe.reports.xlsx import Sheet, workbook_bytes
 from ikoe.stats.assessment import Scores
 
@@ -311,9 +312,7 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     data = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(assessment, "pdf")}"'
-    return response
+    return download(data, _filename(assessment, "pdf"))
 
 
 def export_sheets(assessment: Assessment, found: Questionnaire) -> list[Sheet]:
@@ -413,11 +412,7 @@ def xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     found = _questionnaire(assessment)
     data = workbook_bytes(export_sheets(assessment, found))
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(assessment, "xlsx")}"'
-    return response
+    return download(data, _filename(assessment, "xlsx"))
 
 
 def land(request: HttpRequest, code: str) -> HttpResponse:

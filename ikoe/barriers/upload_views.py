@@ -41,6 +41,7 @@ from ikoe.barriers.sample import (
 from ikoe.errors import ImportFailed, Problem, more_problems
 from ikoe.forms import form_error_summary
 from ikoe.organisations.models import Organisation
+from ikoe.reports.download import download
 
 NAME_OPTION = "--name"  # how the pipeline names the name in its messages (the command line's)
 GROUP_OPTION = "--group"  # and the further groups (ikoe.ingest.selection.GROUP_OPTION)
@@ -208,17 +209,11 @@ def _success_messages(request: HttpRequest, data: SelectionData, replaced_releas
         )
 
 
-def _csv_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def sample_counts(request: HttpRequest) -> HttpResponse:
     """The sample file of counts per stage and group (invented; :mod:`ikoe.barriers.sample`)."""
-    return _csv_response(sample_counts_csv(), COUNTS_FILE_NAME)
+    return download(sample_counts_csv(), COUNTS_FILE_NAME)
 
 
 def sample_applicants(request: HttpRequest) -> HttpResponse:
     """The sample file of one row per applicant (invented; :mod:`ikoe.barriers.sample`)."""
-    return _csv_response(sample_applicants_csv(), APPLICANTS_FILE_NAME)
+    return download(sample_applicants_csv(), APPLICANTS_FILE_NAME)

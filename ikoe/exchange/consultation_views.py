@@ -26,6 +26,7 @@ from ikoe.exchange.consultation_forms import (
 from ikoe.exchange.models import Consultation, ConsultationQuestion
 from ikoe.forms import form_error_summary
 from ikoe.organisations.models import Organisation
+from ikoe.reports.download import download
 
 
 def _federal_only(request: HttpRequest) -> None:
@@ -296,13 +297,5 @@ def consultation_export(request: HttpRequest, pk: int, fmt: str = "csv") -> Http
     if not logic.may_read_synthesis(request.user, consultation):
         raise Http404
     if fmt == "xlsx":
-        response = HttpResponse(
-            logic.export_xlsx(consultation),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(
-            logic.export_csv(consultation), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="konsultation-{consultation.pk}.{fmt}"'
-    return response
+        return download(logic.export_xlsx(consultation), f"konsultation-{consultation.pk}.xlsx")
+    return download(logic.export_csv(consultation), f"konsultation-{consultation.pk}.csv")

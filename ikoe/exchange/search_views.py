@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ikoe.exchange import outputs
 from ikoe.exchange.search import SORTS, SearchQuery, matching, search
 from ikoe.exchange.text import highlight
+from ikoe.reports.download import download
 
 SNIPPET = 280
 
@@ -53,17 +54,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     qs = matching(request.user, query).select_related("land").order_by("-updated_at", "-pk")
     practices = list(qs[: outputs.EXPORT_LIMIT])
     signed_in = request.user.is_authenticated
+    filename = f"{_('practices')}.{fmt}"
     if fmt == "json":
-        body = outputs.export_json(
-            practices,
-            signed_in,
-            {"q": query.q, **{k: list(v) for k, v in query.filters.items()}},
-        )
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    else:
-        response = HttpResponse(
-            outputs.export_csv(practices, signed_in), content_type="text/csv; charset=utf-8"
-        )
-    name = _("practices")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+        query_text = {"q": query.q, **{k: list(v) for k, v in query.filters.items()}}
+        return download(outputs.export_json(practices, signed_in, query_text), filename)
+    return download(outputs.export_csv(practices, signed_in), filename)

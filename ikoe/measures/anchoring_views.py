@@ -26,6 +26,7 @@ from ikoe.measures.history import history, record, snapshot
 from ikoe.measures.models import Change, Provision
 from ikoe.organisations.models import Organisation
 from ikoe.reports.charts import Bar, bar_chart
+from ikoe.reports.download import download
 
 SEARCH_MAX = 200
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -154,16 +155,8 @@ def export(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
     form = FilterForm(request.GET or None)
     provisions = _filtered(form).order_by("region_code", "short_name", "pk")
     if fmt == "xlsx":
-        response = HttpResponse(
-            anchoring.export_xlsx(provisions),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(
-            anchoring.export_csv(provisions), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="verankerung.{fmt}"'
-    return response
+        return download(anchoring.export_xlsx(provisions), "verankerung.xlsx")
+    return download(anchoring.export_csv(provisions), "verankerung.csv")
 
 
 def comparison(request: HttpRequest) -> HttpResponse:

@@ -20,6 +20,7 @@ from ikoe.accounts.scope import has_role, visible_lands
 from ikoe.errors import ImportFailed, more_problems
 from ikoe.measures.io import REGISTRIES, export_csv, export_xlsx, import_registry
 from ikoe.organisations.models import Organisation
+from ikoe.reports.download import download
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 REGISTRY_LABELS = {
@@ -27,10 +28,7 @@ REGISTRY_LABELS = {
     "trainings": gettext_lazy("Training participation (counts)"),
     "funding": gettext_lazy("Funding programmes"),
 }
-FORMATS = {
-    "csv": ("text/csv; charset=utf-8", export_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export_xlsx),
-}
+FORMATS = {"csv": export_csv, "xlsx": export_xlsx}
 
 
 class ImportForm(forms.Form):
@@ -125,7 +123,4 @@ def export(request: HttpRequest, code: str, registry: str, fmt: str) -> HttpResp
         raise Http404
     model: Any = REGISTRIES[registry].model
     rows = model.objects.visible_to(request.user).filter(organisation__land=land)
-    content_type, write = FORMATS[fmt]
-    response = HttpResponse(write(registry, rows), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{registry}-{land.code.lower()}.{fmt}"'
-    return response
+    return download(FORMATS[fmt](registry, rows), f"{registry}-{land.code.lower()}.{fmt}")

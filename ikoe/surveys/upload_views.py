@@ -55,6 +55,7 @@ from ikoe.ingest.survey import (
 )
 from ikoe.ingest.text import header_key
 from ikoe.organisations.models import Organisation
+from ikoe.reports.download import download
 from ikoe.surveys.forms import (
     ColumnMappingForm,
     HeaderField,
@@ -351,9 +352,7 @@ def _drop_file(pending: Pending, role: str) -> None:
 
 def survey_upload_sample(request: HttpRequest) -> HttpResponse:
     """The sample survey file (invented rows, German headings; :mod:`ikoe.surveys.sample`)."""
-    response = HttpResponse(sample_survey_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{SAMPLE_FILE_NAME}"'
-    return response
+    return download(sample_survey_csv(), SAMPLE_FILE_NAME)
 
 
 # ---------------------------------------------------------------------------------------------

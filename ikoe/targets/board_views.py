@@ -24,6 +24,7 @@ from ikoe.labels import SURVEY_DEFINITION_LABELS
 from ikoe.organisations.models import Organisation
 from ikoe.reports.charts import Bar, bar_chart
 from ikoe.reports.csv import write_csv
+from ikoe.reports.download import download
 from ikoe.reports.xlsx import Sheet, workbook_bytes
 from ikoe.targets.board import SORT_KEYS, Board, Row, build_board, sort_rows
 from ikoe.targets.models import Target
@@ -342,11 +343,7 @@ def board_csv(request: HttpRequest) -> HttpResponse:
         delimiter=";",
         lineterminator="\r\n",
     )
-    response = HttpResponse(
-        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(land, "csv")}"'
-    return response
+    return download(("\ufeff" + out.getvalue()).encode("utf-8"), _filename(land, "csv"))
 
 
 def _csv_cell(value: Any) -> Any:
@@ -363,9 +360,4 @@ def board_xlsx(request: HttpRequest) -> HttpResponse:
     view = board_view(request, land)
     header, rows = export_rows(view)
     data = workbook_bytes([Sheet(_("Targets"), header, rows, notes=_source_lines(view))])
-    response = HttpResponse(
-        data,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(land, "xlsx")}"'
-    return response
+    return download(data, _filename(land, "xlsx"))
