@@ -158,6 +158,14 @@ def test_sorting_and_paging(catalogue):
     assert newest[0] == "Fortbildung interkulturelle Kompetenz"  # saved last of the published
     page_two = SearchQuery(sort="title", offset=2, limit=2)
     assert [p.title for p in search(AnonymousUser(), page_two).practices] == by_title[2:4]
+    # a page beyond the last still says how many match and counts the facets
+    beyond = search(AnonymousUser(), SearchQuery(sort="title", offset=40, limit=20))
+    assert beyond.practices == [] and beyond.total == 4
+    levels = {fc.facet.name: {v.code: v.count for v in fc.values} for fc in beyond.facets}
+    assert levels["level"] == {"bund": 1, "land": 3, "kommune": 0}
+    nothing = search(AnonymousUser(), SearchQuery.from_params({"q": "Wortohnetreffer"}))
+    assert nothing.total == 0 and nothing.practices == []
+    assert all(v.count == 0 for fc in nothing.facets for v in fc.values)
 
 
 def test_deleted_practices_leave_the_index(catalogue):

@@ -4,6 +4,7 @@ scope that are not published yet; contact details only signed-in users (docs/exc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
@@ -119,14 +120,7 @@ def list_practices(request: HttpRequest, filters: Query[PracticeFilters]) -> dic
     params: dict[str, Any] = {f.name: getattr(filters, f.name) for f in FACETS}
     params["q"] = filters.q
     params["sort"] = filters.sort or ""
-    query = SearchQuery.from_params(params)
-    query = SearchQuery(
-        q=query.q,
-        filters=query.filters,
-        sort=query.sort,
-        offset=filters.offset,
-        limit=filters.limit,
-    )
+    query = replace(SearchQuery.from_params(params), offset=filters.offset, limit=filters.limit)
     result = search(request.user, query)
     signed_in = request.user.is_authenticated
     items = []

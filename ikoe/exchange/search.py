@@ -10,11 +10,11 @@ choosing another value of the same facet would give.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -219,62 +219,6 @@ def matching(user: Any, query: SearchQuery, *, rank: bool = False) -> QuerySet[P
     return _indexed(base_queryset(user), query.terms, groups, rank)
 
 
-def _grouped_counts(
-    qs: QuerySet[Practice], facets: Sequence[Facet]
-) -> tuple[int, dict[str, dict[str, int]]]:
-    """:func:`_counts` on PostgreSQL: one pass with a grouping set per facet column (a mask
-    column grouped by its values, whose bits are then added up here)."""
-    columns = [f.field for f in facets]
-    sql, params = qs.order_by().values(*columns).query.sql_with_params()
-    names = ", ".join(columns)
-    sets = ", ".join([*(f"({c})" for c in columns), "()"])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {names}, GROUPING({names}), count(*) FROM ({sql}) AS matches "
-            f"GROUP BY GROUPING SETS ({sets})",
-            params,
-        )
-        rows = cursor.fetchall()
-    width = len(columns)
-    total = 0
-    result: dict[str, dict[str, int]] = {
-        f.name: dict.fromkeys(vocab.codes(f.choices), 0) for f in facets
-    }
-    for row in rows:
-        grouping, n = row[width], row[width + 1]
-        if grouping == (1 << width) - 1:
-            total = n
-            continue
-        i = next(i for i in range(width) if not grouping >> (width - 1 - i) & 1)
-        _add(result, facets[i], row[i], n)
-    return total, result
-
-
-def _counts(
-    qs: QuerySet[Practice], facets: Sequence[Facet]
-) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of practices in ``qs`` and, per facet, per value: one query."""
-    if connection.vendor == "postgresql" and facets:
-        return _grouped_counts(qs, facets)
-    aggregates: dict[str, Any] = {"_total": Count("pk")}
-    for facet in facets:
-        for i, code in enumerate(vocab.codes(facet.choices)):
-            value = (
-                Q(**{f"{facet.field}__anybits": 1 << i})
-                if facet.multi
-                else Q(**{facet.field: code})
-            )
-            aggregates[f"{facet.name}__{i}"] = Count("pk", filter=value)
-    found = qs.aggregate(**aggregates)
-    result: dict[str, dict[str, int]] = {}
-    for facet in facets:
-        result[facet.name] = {
-            code: int(found[f"{facet.name}__{i}"] or 0)
-            for i, code in enumerate(vocab.codes(facet.choices))
-        }
-    return int(found["_total"] or 0), result
-
-
 def _order(query: SearchQuery, ranked: bool) -> str:
     """The ORDER BY of a page over the columns of :func:`_one_pass`'s matches."""
     if query.sort == "relevance" and ranked:
@@ -289,7 +233,7 @@ def _one_pass(
 ) -> tuple[int, dict[str, dict[str, int]], list[tuple[int, float | None]]] | None:
     """The number of matches, the counts of ``facets`` and the page's ids with their rank, from
     one evaluation of the match (the full-text search is the costly part: docs/performance.md).
-    ``None`` when the page is empty (then the counts need a query of their own)."""
+    ``None`` when the page is empty (no match, or a page beyond the last)."""
     columns = [f.field for f in facets]
     # the title only to sort by it: it is not in the narrow index the search reads (models.py)
     title = ["title"] if query.sort == "title" else []
@@ -382,9 +326,15 @@ def search(user: Any, query: SearchQuery) -> SearchResult:
     ranked = bool(terms)
     qs = matching(user, query, rank=ranked)
     found_pass = _one_pass(qs, plain, query, ranked)
+    page: list[tuple[int, float | None]] = []
+    if found_pass is None and query.offset:
+        # a page beyond the last: the number of matches and the counts from the first
+        found_pass = _one_pass(qs, plain, replace(query, offset=0, limit=1), ranked)
+        if found_pass is not None:
+            found_pass = (found_pass[0], found_pass[1], page)
     if found_pass is None:
-        total, counts = _counts(matching(user, query), plain)
-        page: list[tuple[int, float | None]] = []
+        total = 0
+        counts = {f.name: dict.fromkeys(vocab.codes(f.choices), 0) for f in plain}
     else:
         total, counts, page = found_pass
     found = Practice.objects.select_related("land", "organisation").in_bulk(
