@@ -20,7 +20,6 @@ Who may do what:
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +43,7 @@ from ikoe.exchange.models import (
 )
 from ikoe.organisations.models import Organisation
 from ikoe.regions import LAENDER, display_name
-from ikoe.reports.csv import write_csv
+from ikoe.reports.csv import spreadsheet_csv
 from ikoe.reports.xlsx import Sheet, workbook_bytes
 
 # The three parts of every answer that the resolution names, in the order of the form.
@@ -389,10 +388,7 @@ def export_table(consultation: Consultation) -> tuple[list[str], list[list[Any]]
 def export_csv(consultation: Consultation) -> bytes:
     """UTF-8 with a byte-order mark and ``;``, as German spreadsheets open it."""
     header, table = export_table(consultation)
-    out = io.StringIO()
-    out.write("\ufeff")
-    write_csv(out, header, table, delimiter=";", lineterminator="\r\n")
-    return out.getvalue().encode("utf-8")
+    return spreadsheet_csv(header, table)
 
 
 def export_xlsx(consultation: Consultation) -> bytes:

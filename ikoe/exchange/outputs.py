@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -12,7 +11,7 @@ from ikoe.exchange import vocab
 from ikoe.exchange.models import Practice
 from ikoe.exchange.services import CONTENT_FIELDS
 from ikoe.regions import DISPLAY_NAMES
-from ikoe.reports.csv import write_csv
+from ikoe.reports.csv import spreadsheet_csv
 
 EXPORT_LIMIT = 10_000
 """At most this many practices in one export (the search narrows further)."""
@@ -53,15 +52,7 @@ def export_csv(practices: Iterable[Practice], signed_in: bool) -> bytes:
     """UTF-8 with BOM and ``;`` for German spreadsheet programs; lists joined with "; "."""
     rows = [record(p, signed_in) for p in practices]
     header = list(rows[0]) if rows else list(record(Practice(), signed_in))
-    buffer = io.StringIO()
-    write_csv(
-        buffer,
-        header,
-        ([_cell(k, r[k]) for k in header] for r in rows),
-        delimiter=";",
-        lineterminator="\r\n",
-    )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheet_csv(header, ([_cell(k, r[k]) for k in header] for r in rows))
 
 
 def export_json(practices: Iterable[Practice], signed_in: bool, query: dict[str, Any]) -> bytes:

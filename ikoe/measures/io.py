@@ -16,7 +16,6 @@ and, on a page, the user, who must be allowed to edit every organisation of the 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,7 +53,7 @@ from ikoe.measures.models import (
     TrainingRecord,
 )
 from ikoe.organisations.models import Organisation
-from ikoe.reports.csv import write_csv
+from ikoe.reports.csv import spreadsheet_csv
 from ikoe.reports.xlsx import Sheet, workbook_bytes
 
 CENT = Decimal("0.01")
@@ -567,16 +566,7 @@ def export_csv(registry: str, rows: QuerySet[Any]) -> bytes:
     """A CSV file as German spreadsheets open it: UTF-8 with a byte-order mark, ``;`` between
     the fields and the decimal comma; cells that look like formulas are neutralised."""
     header, table = export_table(registry, rows)
-    out = io.StringIO()
-    out.write("\ufeff")
-    write_csv(
-        out,
-        header,
-        ([_text(v, ",") for v in row] for row in table),
-        delimiter=";",
-        lineterminator="\r\n",
-    )
-    return out.getvalue().encode("utf-8")
+    return spreadsheet_csv(header, ([_text(v, ",") for v in row] for row in table))
 
 
 def export_xlsx(registry: str, rows: QuerySet[Any]) -> bytes:

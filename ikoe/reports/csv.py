@@ -15,6 +15,7 @@ Reading a file the platform wrote, :func:`restore` removes the apostrophe again
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Sequence
 from typing import TextIO
@@ -63,6 +64,19 @@ def write_csv(
     writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
     writer.writerow([neutralise(cell) for cell in header])
     writer.writerows([neutralise(cell) for cell in row] for row in rows)
+
+
+def spreadsheet_csv(header: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file as German spreadsheet programs open it: UTF-8 with a byte-order mark, ``;``
+    between the fields, Windows line ends; every cell through :func:`neutralise`.
+
+    >>> spreadsheet_csv(["a", "b"], [[1, "=x"]])
+    b"\\xef\\xbb\\xbfa;b\\r\\n1;'=x\\r\\n"
+    """
+    out = io.StringIO()
+    out.write("\ufeff")
+    write_csv(out, header, rows, delimiter=";", lineterminator="\r\n")
+    return out.getvalue().encode("utf-8")
 
 
 def format_number(value: float, decimal: str = ".") -> str:

@@ -7,7 +7,6 @@ are computed in :mod:`ikoe.targets.board` from published cells only.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ from ikoe.formats import fmt, rounded
 from ikoe.labels import SURVEY_DEFINITION_LABELS
 from ikoe.organisations.models import Organisation
 from ikoe.reports.charts import Bar, bar_chart
-from ikoe.reports.csv import write_csv
+from ikoe.reports.csv import spreadsheet_csv
 from ikoe.reports.download import download
 from ikoe.reports.xlsx import Sheet, workbook_bytes
 from ikoe.targets.board import SORT_KEYS, Board, Row, build_board, sort_rows
@@ -335,15 +334,8 @@ def board_csv(request: HttpRequest) -> HttpResponse:
         raise Http404
     view = board_view(request, land)
     header, rows = export_rows(view)
-    out = io.StringIO()
-    write_csv(
-        out,
-        header,
-        [[_csv_cell(v) for v in row] for row in rows],
-        delimiter=";",
-        lineterminator="\r\n",
-    )
-    return download(("\ufeff" + out.getvalue()).encode("utf-8"), _filename(land, "csv"))
+    content = spreadsheet_csv(header, [[_csv_cell(v) for v in row] for row in rows])
+    return download(content, _filename(land, "csv"))
 
 
 def _csv_cell(value: Any) -> Any:
